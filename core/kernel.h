@@ -1,0 +1,130 @@
+#pragma once
+// The Kernel interface: every backend (sim, native) implements these operations with the
+// same normalized results, so that a scenario's trace can be compared byte for byte.
+//
+// Conventions shared by every backend:
+// - A scenario process is a ProcId (0, 1, ...) created by add_process(); it starts with exactly
+//   fds 0, 1 and 2 open, so that "lowest free fd" numbering agrees across backends.
+// - Every open file description gets an ObjectId when it is created (1, 2, 3, ... in creation
+//   order; socketpair and pipe number their two ends in the order fds[0], fds[1]). A received
+//   or duplicated fd reports the ObjectId of the description it refers to, never a new one.
+// - Modelled errors are values (Outcome::err); harness failures are exceptions of type
+//   HarnessError (core/harness_error.h) and never carry a modelled errno.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/errno_name.h"
+
+namespace fdlab {
+
+using ProcId = int;
+using ObjectId = int;
+
+enum class SockType : std::uint8_t { stream, seqpacket, dgram };
+
+// msg_flags and send/recv flags, as the core's own bits (not the host's MSG_* values).
+namespace msg {
+constexpr std::uint32_t peek = 1u << 0;         // MSG_PEEK
+constexpr std::uint32_t dontwait = 1u << 1;     // MSG_DONTWAIT
+constexpr std::uint32_t cmsg_cloexec = 1u << 2; // MSG_CMSG_CLOEXEC
+constexpr std::uint32_t nosignal = 1u << 3;     // MSG_NOSIGNAL
+constexpr std::uint32_t waitall = 1u << 4;      // MSG_WAITALL
+constexpr std::uint32_t trunc = 1u << 5;        // MSG_TRUNC (in and out)
+constexpr std::uint32_t ctrunc = 1u << 6;       // MSG_CTRUNC (out)
+constexpr std::uint32_t eor = 1u << 7;          // MSG_EOR
+}  // namespace msg
+
+// One fd that an operation created or installed in the calling process.
+struct NewFd {
+  int fd = -1;
+  ObjectId object = 0;
+  bool cloexec = false;
+  friend bool operator==(const NewFd& a, const NewFd& b) {
+    return a.fd == b.fd && a.object == b.object && a.cloexec == b.cloexec;
+  }
+};
+
+// The normalized result of one operation.
+struct Outcome {
+  long ret = 0;                 // the syscall's return value when err == ok
+  Errno err = Errno::ok;
+  std::string data;             // bytes read (read, recvmsg)
+  std::vector<NewFd> fds;       // fds created (socketpair, pipe, open_temp, dup, give) or received
+  std::uint32_t msg_flags = 0;  // recvmsg's msg_flags (msg:: bits)
+  bool sigpipe = false;         // the operation raised SIGPIPE in the calling process
+  bool blocked = false;         // the operation would block forever; nothing else is set
+
+  static Outcome failure(Errno e) {
+    Outcome o;
+    o.ret = -1;
+    o.err = e;
+    return o;
+  }
+};
+
+struct SendArgs {
+  std::string data;
+  std::vector<int> fds;      // fd numbers in the sender, as SCM_RIGHTS; empty: no control message
+  std::uint32_t flags = 0;   // msg:: bits
+};
+
+struct RecvArgs {
+  std::size_t len = 0;
+  bool has_control = false;      // false: msg_control is NULL
+  std::size_t control_len = 0;   // msg_controllen in bytes, when has_control
+  std::uint32_t flags = 0;       // msg:: bits
+};
+
+enum class Whence : std::uint8_t { set, cur, end };
+enum class FcntlCmd : std::uint8_t { getfd, setfd, getfl, setfl };
+enum class ShutHow : std::uint8_t { rd, wr, rdwr };
+
+// Status flags reported by F_GETFL / taken by F_SETFL (core's bits).
+namespace fl {
+constexpr long nonblock = 1L << 0;  // O_NONBLOCK
+constexpr long append = 1L << 1;    // O_APPEND
+constexpr long rdonly = 0;
+constexpr long wronly = 1L << 2;
+constexpr long rdwr = 1L << 3;
+}  // namespace fl
+
+// Things left behind after a scenario, for the "nothing leaks" check.
+struct Leftovers {
+  int open_fds = 0;       // fds still open beyond 0, 1, 2 before cleanup (informational)
+  int leaked = 0;         // fds, workers or files that cleanup could not release
+  std::string detail;
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+
+  // A new scenario process with fds 0, 1, 2 open.
+  virtual ProcId add_process() = 0;
+
+  virtual Outcome socketpair(ProcId p, SockType type, bool nonblock, bool cloexec) = 0;
+  virtual Outcome pipe(ProcId p) = 0;
+  virtual Outcome open_temp(ProcId p) = 0;  // O_RDWR, a fresh unlinked regular file
+
+  virtual Outcome sendmsg(ProcId p, int sock, const SendArgs& args) = 0;
+  virtual Outcome recvmsg(ProcId p, int sock, const RecvArgs& args) = 0;
+  virtual Outcome read(ProcId p, int fd, std::size_t len) = 0;
+  virtual Outcome write(ProcId p, int fd, const std::string& data) = 0;
+  virtual Outcome lseek(ProcId p, int fd, long offset, Whence whence) = 0;
+  virtual Outcome fcntl(ProcId p, int fd, FcntlCmd cmd, long arg) = 0;
+  virtual Outcome dup(ProcId p, int fd) = 0;
+  virtual Outcome close(ProcId p, int fd) = 0;
+  virtual Outcome shutdown(ProcId p, int fd, ShutHow how) = 0;
+
+  // Moves fd from process `from` into process `to` (the lowest free number there); `from`
+  // no longer has it. Not a syscall: the harness's way of setting up who holds what.
+  virtual Outcome give(ProcId from, int fd, ProcId to) = 0;
+
+  // Closes everything the scenario opened and reports what could not be released.
+  virtual Leftovers finish() = 0;
+
+  virtual const char* name() const = 0;
+};
+
+}  // namespace fdlab
