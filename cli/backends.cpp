@@ -1,0 +1,62 @@
+#include "cli/backends.h"
+
+#include <sys/utsname.h>
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "native/posix_kernel.h"
+#include "sim/sim_kernel.h"
+
+namespace fdlab {
+
+std::unique_ptr<Kernel> make_kernel(const std::string& backend) {
+  if (backend == "sim") return std::make_unique<SimKernel>();
+  if (backend == "native") return std::make_unique<PosixKernel>();
+  throw std::invalid_argument("unknown backend '" + backend + "'");
+}
+
+std::vector<std::string> expand_backends(const std::string& choice) {
+  if (choice == "both") return {"sim", "native"};
+  if (choice == "sim" || choice == "native") return {choice};
+  throw std::invalid_argument("unknown backend '" + choice + "' (sim, native or both)");
+}
+
+std::string host_kernel_release() {
+  utsname u{};
+  if (uname(&u) != 0) return "unknown";
+  return u.release;
+}
+
+namespace {
+// "6.18.44-fc" -> {6, 18, 44}
+std::vector<int> version_parts(const std::string& v) {
+  std::vector<int> out;
+  int n = 0;
+  bool in_number = false;
+  for (char c : v) {
+    if (c >= '0' && c <= '9') {
+      n = n * 10 + (c - '0');
+      in_number = true;
+    } else if (c == '.' && in_number) {
+      out.push_back(n);
+      n = 0;
+      in_number = false;
+    } else {
+      break;
+    }
+  }
+  if (in_number) out.push_back(n);
+  return out;
+}
+}  // namespace
+
+std::string skip_reason(const Scenario& sc, const std::string& backend) {
+  if (backend != "native" || sc.min_kernel.empty()) return "";
+  const auto host = host_kernel_release();
+  if (version_parts(host) < version_parts(sc.min_kernel))
+    return "needs Linux " + sc.min_kernel + ", this is " + host;
+  return "";
+}
+
+}  // namespace fdlab

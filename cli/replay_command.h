@@ -1,0 +1,21 @@
+#pragma once
+// `fdlab replay`: replays scenario files on one or more backends, prints the results table,
+// compares the traces, and writes the JSON report.
+#include <string>
+#include <vector>
+
+namespace fdlab {
+
+struct ReplayOptions {
+  std::vector<std::string> paths;
+  std::string backend = "both";
+  std::string json_path;  // "" = no JSON report; "-" = standard output
+  bool print_trace = false;
+  bool quiet = false;     // summary only
+};
+
+// Exit status: 0 when every scenario passed on every backend with identical traces; 1 when some
+// failed or diverged; 2 when some scenario could not be parsed (the others still run).
+int run_replay(const ReplayOptions& options);
+
+}  // namespace fdlab

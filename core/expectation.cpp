@@ -1,0 +1,191 @@
+#include "core/expectation.h"
+
+#include "core/bytes.h"
+#include "core/errno_name.h"
+#include "core/flag_names.h"
+#include "core/trace.h"
+
+namespace fdlab {
+namespace {
+
+bool is_name_list(const nlohmann::json& v) {
+  if (!v.is_array()) return false;
+  for (const auto& item : v)
+    if (!item.is_string()) return false;
+  return true;
+}
+
+void check_fd_entry(const nlohmann::json& e, const JsonFields& step) {
+  if (e.is_string()) return;
+  if (!e.is_object()) step.fail("expect.fds", "each entry must be a label or an object");
+  for (const auto& item : e.items()) {
+    const auto& k = item.key();
+    const auto& v = item.value();
+    if (k == "obj" && v.is_string()) continue;
+    if (k == "fd" && v.is_number_integer()) continue;
+    if (k == "cloexec" && v.is_boolean()) continue;
+    step.fail("expect.fds", "entry key '" + k + "' must be obj (a label), fd (an integer) or "
+                            "cloexec (a boolean)");
+  }
+}
+
+std::string show(const nlohmann::json& v) { return v.is_null() ? "nothing" : v.dump(); }
+
+// Reads back the bytes of a record: exact when it holds them, else only their size.
+bool record_bytes(const nlohmann::json& r, std::string& bytes, std::size_t& size) {
+  if (r.contains("data")) {
+    bytes = r["data"].get<std::string>();
+  } else if (r.contains("data_hex")) {
+    decode_hex(r["data_hex"].get<std::string>(), bytes);
+  } else if (r.contains("data_len")) {
+    size = r["data_len"].get<std::size_t>();
+    return false;
+  } else {
+    bytes.clear();
+  }
+  size = bytes.size();
+  return true;
+}
+
+void match_data(const nlohmann::json& expect, const nlohmann::json& r,
+                std::vector<std::string>& out) {
+  std::string got;
+  std::size_t got_size = 0;
+  const bool exact = record_bytes(r, got, got_size);
+  if (expect.contains("data_size") && expect["data_size"].get<std::size_t>() != got_size)
+    out.push_back("data_size: expected " + expect["data_size"].dump() + ", got " +
+                  std::to_string(got_size));
+  std::string want;
+  if (expect.contains("data")) want = expect["data"].get<std::string>();
+  else if (expect.contains("data_hex")) decode_hex(expect["data_hex"].get<std::string>(), want);
+  else return;
+  const bool same = exact ? want == got
+                          : want.size() == got_size &&
+                                trace_hash(want) == r["data_fnv1a"].get<std::string>();
+  if (!same) {
+    nlohmann::json shown = r.contains("data") ? r["data"] : nlohmann::json(nullptr);
+    if (!shown.is_null() || !r.contains("data_hex"))
+      out.push_back("data: expected " + nlohmann::json(want).dump() + ", got " +
+                    (exact ? nlohmann::json(got).dump() : std::to_string(got_size) + " bytes"));
+    else
+      out.push_back("data: expected hex " + encode_hex(want) + ", got hex " +
+                    r["data_hex"].get<std::string>());
+  }
+}
+
+void match_fds(const nlohmann::json& want, const nlohmann::json& r,
+               std::vector<std::string>& out) {
+  const nlohmann::json got = r.contains("fds") ? r["fds"] : nlohmann::json::array();
+  auto describe = [&] {
+    std::string s;
+    for (const auto& fd : got)
+      s += (s.empty() ? "" : ", ") + fd["obj"].get<std::string>() + "@" + fd["fd"].dump();
+    return "[" + s + "]";
+  };
+  if (want.size() != got.size()) {
+    out.push_back("fds: expected " + std::to_string(want.size()) + " fd(s), got " +
+                  std::to_string(got.size()) + " " + describe());
+    return;
+  }
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    const nlohmann::json w =
+        want[i].is_string() ? nlohmann::json{{"obj", want[i]}} : want[i];
+    for (const auto& item : w.items()) {
+      if (got[i][item.key()] != item.value())
+        out.push_back("fds[" + std::to_string(i) + "]." + item.key() + ": expected " +
+                      item.value().dump() + ", got " + got[i][item.key()].dump() + " " +
+                      describe());
+    }
+  }
+}
+
+void match_names(const char* key, const nlohmann::json& want, const nlohmann::json& r,
+                 std::vector<std::string>& out) {
+  auto sorted = [](nlohmann::json v) {
+    std::vector<std::string> s = v.is_null() ? std::vector<std::string>{}
+                                             : v.get<std::vector<std::string>>();
+    std::sort(s.begin(), s.end());
+    return s;
+  };
+  const nlohmann::json got = r.contains(key) ? r[key] : nlohmann::json::array();
+  if (sorted(want) != sorted(got))
+    out.push_back(std::string(key) + ": expected " + want.dump() + ", got " + got.dump());
+}
+
+}  // namespace
+
+nlohmann::json parse_expectation(const nlohmann::json& e, const JsonFields& step, OpKind) {
+  if (!e.is_object()) step.fail("expect", "expected an object, got " + json_kind(e));
+  for (const auto& item : e.items()) {
+    const auto& k = item.key();
+    const auto& v = item.value();
+    const std::string field = "expect." + k;
+    if (k == "ret") {
+      if (!v.is_number_integer()) step.fail(field, "expected an integer");
+    } else if (k == "errno") {
+      Errno unused;
+      if (!v.is_null() && !(v.is_string() && errno_from_name(v.get<std::string>(), unused)))
+        step.fail(field, "expected an errno name such as \"EBADF\", or null for success");
+    } else if (k == "data") {
+      if (!v.is_string()) step.fail(field, "expected a string");
+    } else if (k == "data_hex") {
+      std::string bytes;
+      if (!v.is_string() || !decode_hex(v.get<std::string>(), bytes))
+        step.fail(field, "expected an even number of hex digits");
+    } else if (k == "data_size") {
+      if (!v.is_number_unsigned()) step.fail(field, "expected a byte count");
+    } else if (k == "fds") {
+      if (!v.is_array()) step.fail(field, "expected an array");
+      for (const auto& entry : v) check_fd_entry(entry, step);
+    } else if (k == "msg_flags" || k == "flags") {
+      if (!is_name_list(v)) step.fail(field, "expected an array of flag names");
+      for (const auto& name : v) {
+        std::uint32_t bit;
+        long sbit;
+        const auto n = name.get<std::string>();
+        const bool ok = k == "msg_flags" ? msg_flag_from_name(n, bit)
+                                         : (n == "FD_CLOEXEC" || status_flag_from_name(n, sbit));
+        if (!ok) step.fail(field, "unknown flag '" + n + "'");
+      }
+    } else if (k == "sigpipe" || k == "blocked") {
+      if (!v.is_boolean()) step.fail(field, "expected true or false");
+    } else {
+      step.fail(field, "unknown expectation (known: ret, errno, data, data_hex, data_size, fds, "
+                       "msg_flags, flags, sigpipe, blocked)");
+    }
+  }
+  if (e.contains("data") && e.contains("data_hex"))
+    step.fail("expect.data_hex", "give data or data_hex, not both");
+  return e;
+}
+
+std::vector<std::string> match_expectation(const nlohmann::json& e, const nlohmann::json& r) {
+  std::vector<std::string> out;
+  const bool blocked = r.value("blocked", false);
+  if (e.value("blocked", false) != blocked) {
+    out.push_back(blocked ? "blocked: the step would block forever"
+                          : "blocked: expected the step to block, it returned");
+    return out;
+  }
+  if (blocked) return out;
+  if (e.contains("errno")) {
+    const nlohmann::json got = r.contains("errno") ? r["errno"] : nlohmann::json(nullptr);
+    if (got != e["errno"])
+      out.push_back("errno: expected " + show(e["errno"]) + ", got " + show(got) +
+                    (got.is_null() ? " (ret " + r["ret"].dump() + ")" : ""));
+  }
+  if (e.contains("ret") && r["ret"] != e["ret"])
+    out.push_back("ret: expected " + e["ret"].dump() + ", got " + r["ret"].dump() +
+                  (r.contains("errno") ? " (" + r["errno"].get<std::string>() + ")" : ""));
+  if (e.contains("data") || e.contains("data_hex") || e.contains("data_size"))
+    match_data(e, r, out);
+  if (e.contains("fds")) match_fds(e["fds"], r, out);
+  if (e.contains("msg_flags")) match_names("msg_flags", e["msg_flags"], r, out);
+  if (e.contains("flags")) match_names("flags", e["flags"], r, out);
+  if (e.contains("sigpipe") && e["sigpipe"].get<bool>() != r.value("sigpipe", false))
+    out.push_back(std::string("sigpipe: expected ") + (e["sigpipe"].get<bool>() ? "" : "no ") +
+                  "SIGPIPE, got " + (r.value("sigpipe", false) ? "one" : "none"));
+  return out;
+}
+
+}  // namespace fdlab

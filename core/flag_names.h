@@ -1,0 +1,21 @@
+#pragma once
+// Names of the modelled flags, as scenarios and traces spell them ("MSG_CTRUNC", "O_NONBLOCK").
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fdlab {
+
+// msg:: bits <-> "MSG_*" names. Names come out in a fixed order so traces are comparable.
+std::vector<std::string> msg_flag_names(std::uint32_t bits);
+bool msg_flag_from_name(std::string_view name, std::uint32_t& bit);
+
+// fl:: bits <-> "O_*" names (access mode included: O_RDONLY, O_WRONLY, O_RDWR).
+std::vector<std::string> status_flag_names(long bits);
+bool status_flag_from_name(std::string_view name, long& bit);
+
+// F_GETFD's result: ["FD_CLOEXEC"] or [].
+std::vector<std::string> fd_flag_names(long bits);
+
+}  // namespace fdlab

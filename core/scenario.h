@@ -1,0 +1,79 @@
+#pragma once
+// The scenario model (docs/scenario-format.md) and its parser. Parsing checks everything that
+// can be checked before running: JSON syntax, fields and their types, ops, process names, and
+// that every label is bound in the process that uses it. Errors are HarnessErrors naming the
+// file, the step and the field.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/kernel.h"
+
+namespace fdlab {
+
+enum class Level : std::uint8_t { kernel, usocket };
+
+enum class OpKind : std::uint8_t {
+  socketpair, pipe, open_temp, sendmsg, recvmsg, read, write, lseek, fcntl, dup, close,
+  shutdown, give
+};
+
+const char* op_name(OpKind op);
+
+// An fd argument: a label bound in the step's process, or a raw number used as is.
+struct FdArg {
+  std::string label;  // empty when raw
+  int number = -1;
+  bool is_label() const { return !label.empty(); }
+};
+
+struct Step {
+  int index = 0;
+  ProcId proc = 0;
+  OpKind op = OpKind::close;
+
+  FdArg fd;                      // sock / fd
+  std::vector<FdArg> fds;        // sendmsg's SCM_RIGHTS
+  std::vector<std::string> as;   // labels this step binds
+  std::string data;              // sendmsg / write bytes
+  std::uint32_t flags = 0;       // msg:: bits for sendmsg / recvmsg
+  SockType type = SockType::stream;
+  bool nonblock = false;
+  bool cloexec = false;
+  std::size_t len = 0;           // recvmsg / read
+  bool has_control = false;      // recvmsg: fd_space or control_len given
+  std::size_t control_len = 0;
+  long offset = 0;
+  Whence whence = Whence::set;
+  FcntlCmd cmd = FcntlCmd::getfd;
+  long arg = 0;                  // fcntl setter argument, in core bits
+  ShutHow how = ShutHow::rdwr;
+  ProcId to = 0;                 // give
+
+  std::optional<nlohmann::json> expect;  // validated object
+};
+
+struct Scenario {
+  std::string file;  // where it came from, for messages
+  std::string id;
+  std::string title;
+  std::string description;
+  Level level = Level::kernel;
+  std::vector<std::string> tags;
+  std::vector<std::string> provenance;
+  std::vector<std::string> rules;
+  std::string min_kernel;  // "" when any kernel will do
+  std::vector<std::string> processes;
+  std::vector<Step> steps;
+};
+
+// Largest byte count a step may send, write or ask to read.
+constexpr std::size_t kMaxStepBytes = 16u << 20;
+
+// Throws HarnessError. `file` only names the source in messages.
+Scenario parse_scenario(const std::string& text, const std::string& file);
+
+}  // namespace fdlab
