@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/backends.h"
-#include "cli/scenario_files.h"
+#include "corpus/scenario_files.h"
 #include "core/harness_error.h"
 #include "core/replay.h"
 #include "core/trace.h"

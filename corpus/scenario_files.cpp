@@ -1,4 +1,4 @@
-#include "cli/scenario_files.h"
+#include "corpus/scenario_files.h"
 
 #include <algorithm>
 #include <filesystem>

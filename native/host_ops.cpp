@@ -1,0 +1,230 @@
+#include "native/host_ops.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "native/host_flags.h"
+
+namespace fdlab::native {
+namespace {
+
+void fail(HostResult& r, const char* what) {
+  r.failure = std::string(what) + ": " + std::strerror(errno);
+}
+
+// Records a syscall's result; returns true on success.
+bool done(HostResult& r, long rc) {
+  r.ret = rc;
+  r.err = rc < 0 ? errno : 0;
+  return rc >= 0;
+}
+
+// The kernel raises SIGPIPE only together with EPIPE (unix_stream_sendmsg and pipe_write both
+// call send_sig(SIGPIPE, current) on their EPIPE path), so only then is it worth a syscall to
+// look. The worker keeps SIGPIPE blocked: the signal stays pending on the thread, and taking it
+// here both reports it and stops it from leaking into the next operation.
+void take_sigpipe(HostResult& r) {
+  if (r.err != EPIPE) return;
+  sigset_t pipe_only;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  const timespec zero{};
+  r.sigpipe = ::sigtimedwait(&pipe_only, nullptr, &zero) == SIGPIPE;
+}
+
+bool describe(HostResult& r, int fd) {
+  HostFd out;
+  out.fd = fd;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    fail(r, "fstat of a new fd");
+    return false;
+  }
+  out.key.dev = static_cast<std::uint64_t>(st.st_dev);
+  out.key.ino = static_cast<std::uint64_t>(st.st_ino);
+  if (S_ISFIFO(st.st_mode)) {
+    // Both ends of a pipe are descriptions of one inode; the access mode tells them apart.
+    int fl = ::fcntl(fd, F_GETFL);
+    if (fl < 0) {
+      fail(r, "F_GETFL of a new fd");
+      return false;
+    }
+    out.key.fifo_mode = fl & O_ACCMODE;
+  }
+  int fdfl = ::fcntl(fd, F_GETFD);
+  if (fdfl < 0) {
+    fail(r, "F_GETFD of a new fd");
+    return false;
+  }
+  out.cloexec = (fdfl & FD_CLOEXEC) != 0;
+  r.fds.push_back(out);
+  return true;
+}
+
+// Control buffers: small ones live on the stack (the common case, and the benchmark's), big
+// ones (up to 253+ fds) on the heap. Aligned for cmsghdr either way.
+class ControlBuffer {
+ public:
+  explicit ControlBuffer(std::size_t len) : len_(len) {
+    if (len > sizeof(small_)) big_.reset(new cmsghdr[len / sizeof(cmsghdr) + 1]);
+    std::memset(data(), 0, len);
+  }
+  void* data() { return big_ ? static_cast<void*>(big_.get()) : static_cast<void*>(small_); }
+  std::size_t size() const { return len_; }
+
+ private:
+  cmsghdr small_[16];
+  std::unique_ptr<cmsghdr[]> big_;
+  std::size_t len_;
+};
+
+}  // namespace
+
+void host_socketpair(HostResult& r, SockType type, bool nonblock, bool cloexec) {
+  int t = type == SockType::stream ? SOCK_STREAM
+          : type == SockType::seqpacket ? SOCK_SEQPACKET
+                                        : SOCK_DGRAM;
+  if (nonblock) t |= SOCK_NONBLOCK;
+  if (cloexec) t |= SOCK_CLOEXEC;
+  int sv[2];
+  if (done(r, ::socketpair(AF_UNIX, t, 0, sv))) describe(r, sv[0]) && describe(r, sv[1]);
+}
+
+void host_pipe(HostResult& r) {
+  int fds[2];
+  if (done(r, ::pipe2(fds, 0))) describe(r, fds[0]) && describe(r, fds[1]);
+}
+
+void host_open_temp(HostResult& r, const std::string& dir) {
+  // O_TMPFILE: a regular file that never has a name, so nothing can be left behind in dir.
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR, 0600);
+  if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
+    std::string path = dir + "/fileXXXXXX";
+    fd = ::mkostemp(path.data(), 0);
+    if (fd >= 0 && ::unlink(path.c_str()) != 0) fail(r, "unlink of a temp file");
+  }
+  if (done(r, fd)) describe(r, fd);
+}
+
+void host_sendmsg(HostResult& r, int sock, const SendArgs& args) {
+  iovec iov{const_cast<char*>(args.data.data()), args.data.size()};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  const std::size_t payload = args.fds.size() * sizeof(int);
+  ControlBuffer control(args.fds.empty() ? 0 : CMSG_SPACE(payload));
+  if (!args.fds.empty()) {
+    m.msg_control = control.data();
+    m.msg_controllen = control.size();
+    cmsghdr* c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(payload);
+    std::memcpy(CMSG_DATA(c), args.fds.data(), payload);
+  }
+  done(r, ::sendmsg(sock, &m, host_msg_flags(args.flags)));
+  take_sigpipe(r);
+}
+
+void host_recvmsg(HostResult& r, int sock, const RecvArgs& args) {
+  r.data.resize(args.len);
+  iovec iov{r.data.data(), args.len};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  ControlBuffer control(args.has_control ? args.control_len : 0);
+  if (args.has_control) {
+    m.msg_control = control.data();
+    m.msg_controllen = control.size();
+  }
+  if (!done(r, ::recvmsg(sock, &m, host_msg_flags(args.flags)))) {
+    r.data.clear();
+    return;
+  }
+  // With MSG_TRUNC a datagram's full length comes back, which may exceed the buffer.
+  r.data.resize(std::min(static_cast<std::size_t>(r.ret), args.len));
+  r.msg_flags = m.msg_flags;
+  if (m.msg_control == nullptr) return;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    std::size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (std::size_t i = 0; i < n; ++i) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+      if (!describe(r, fd)) return;
+    }
+  }
+}
+
+void host_read(HostResult& r, int fd, std::size_t len) {
+  r.data.resize(len);
+  if (done(r, ::read(fd, r.data.data(), len)))
+    r.data.resize(static_cast<std::size_t>(r.ret));
+  else
+    r.data.clear();
+}
+
+void host_write(HostResult& r, int fd, const std::string& data) {
+  done(r, ::write(fd, data.data(), data.size()));
+  take_sigpipe(r);
+}
+
+void host_lseek(HostResult& r, int fd, long offset, Whence whence) {
+  int w = whence == Whence::set ? SEEK_SET : whence == Whence::cur ? SEEK_CUR : SEEK_END;
+  done(r, static_cast<long>(::lseek(fd, static_cast<off_t>(offset), w)));
+}
+
+void host_fcntl(HostResult& r, int fd, FcntlCmd cmd, long arg) {
+  switch (cmd) {
+    case FcntlCmd::getfd:
+      if (done(r, ::fcntl(fd, F_GETFD))) r.ret = fd_flags_from_host(static_cast<int>(r.ret));
+      break;
+    case FcntlCmd::setfd:
+      done(r, ::fcntl(fd, F_SETFD, host_fd_flags(arg)));
+      break;
+    case FcntlCmd::getfl:
+      if (done(r, ::fcntl(fd, F_GETFL))) r.ret = status_flags_from_host(static_cast<int>(r.ret));
+      break;
+    case FcntlCmd::setfl:
+      done(r, ::fcntl(fd, F_SETFL, host_status_flags(arg)));
+      break;
+  }
+}
+
+void host_dup(HostResult& r, int fd) {
+  if (done(r, ::dup(fd))) describe(r, static_cast<int>(r.ret));
+}
+
+void host_close(HostResult& r, int fd) { done(r, ::close(fd)); }
+
+void host_shutdown(HostResult& r, int fd, ShutHow how) {
+  int h = how == ShutHow::rd ? SHUT_RD : how == ShutHow::wr ? SHUT_WR : SHUT_RDWR;
+  done(r, ::shutdown(fd, h));
+}
+
+void host_give_send(HostResult& r, int channel, int fd) {
+  SendArgs args;
+  args.data = "g";
+  args.fds = {fd};
+  args.flags = msg::dontwait | msg::nosignal;  // the channel is always empty and alive
+  host_sendmsg(r, channel, args);
+}
+
+void host_give_recv(HostResult& r, int channel) {
+  RecvArgs args;
+  args.len = 1;
+  args.has_control = true;
+  args.control_len = CMSG_SPACE(sizeof(int));
+  args.flags = msg::dontwait;
+  host_recvmsg(r, channel, args);
+}
+
+}  // namespace fdlab::native

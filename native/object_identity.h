@@ -1,0 +1,66 @@
+#pragma once
+// Which open file description a native fd refers to, reported as the core's ObjectId.
+//
+// How identity is established (never from fd numbers):
+// 1. Every creation (socketpair, pipe, open_temp) makes a fresh inode, so at creation we record
+//    the object's FileKey: (st_dev, st_ino) plus, for a FIFO, the access mode (a pipe's two ends
+//    are two descriptions of ONE inode). Two live objects never share a key, because a live
+//    description pins its inode and inode numbers are unique among live inodes of a device; a
+//    key seen again at creation therefore means the older object is gone, and it is replaced.
+// 2. A new fd (received, dup'd, given) is fstat'ed in its process; its key names the candidate.
+// 3. If the candidate still has a live fd anywhere, kcmp(tid1, tid2, KCMP_FILE, fd1, fd2)
+//    confirms it is the same description. Often it has none (the sender closed its fd before
+//    the receiver got the message): then the key alone decides, which step 1 makes sound.
+// 4. If kcmp disagrees, every live fd is compared with kcmp; an fd that matches nothing the
+//    scenario created (fd 0 sent over, say) is reported as object 0.
+// Which (process, fd) are live is tracked from the results of operations.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <tuple>
+#include <vector>
+
+#include "core/kernel.h"
+
+namespace fdlab::native {
+
+struct FileKey {
+  std::uint64_t dev = 0;
+  std::uint64_t ino = 0;
+  int fifo_mode = 0;  // O_ACCMODE bits for a FIFO end, 0 for anything else
+  friend bool operator<(const FileKey& a, const FileKey& b) {
+    return std::tie(a.dev, a.ino, a.fifo_mode) < std::tie(b.dev, b.ino, b.fifo_mode);
+  }
+};
+
+class ObjectIdentity {
+ public:
+  // Processes are numbered in the order they are added; `tid` is the thread owning its table.
+  void add_process(pid_t tid);
+
+  // A new open file description, first seen as `fd` in process p.
+  ObjectId create(ProcId p, int fd, const FileKey& key);
+  // The existing description behind a new fd `fd` of process p; records (p, fd) as live.
+  ObjectId identify(ProcId p, int fd, const FileKey& key);
+  // (p, fd) was closed successfully.
+  void closed(ProcId p, int fd);
+
+  void clear();
+
+ private:
+  struct Holder {
+    ProcId proc;
+    int fd;
+  };
+  bool same_description(ProcId p1, int fd1, ProcId p2, int fd2) const;
+  ObjectId scan(ProcId p, int fd) const;
+  void hold(ProcId p, int fd, ObjectId obj);
+
+  std::vector<pid_t> tids_;
+  std::vector<std::vector<ObjectId>> tables_;  // process -> fd -> object (0: none or not ours)
+  std::vector<std::vector<Holder>> holders_;   // object -> its live fds; [0] unused
+  std::map<FileKey, ObjectId> by_key_;
+};
+
+}  // namespace fdlab::native

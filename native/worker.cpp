@@ -1,0 +1,229 @@
+#include "native/worker.h"
+
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+#include <utility>
+
+#include "core/harness_error.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define FDLAB_CPU_RELAX() _mm_pause()
+#else
+#define FDLAB_CPU_RELAX() std::atomic_signal_fence(std::memory_order_seq_cst)
+#endif
+
+namespace fdlab::native {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// glibc keeps SIGRTMIN and the two below it for itself; +6 leaves room for other libraries
+// that take the first few. Not constexpr: SIGRTMIN is a function call in glibc.
+int interrupt_signal() { return SIGRTMIN + 6; }
+
+thread_local std::atomic<std::uint32_t>* t_interrupts_seen = nullptr;
+
+extern "C" void on_interrupt(int) {
+  // Only counts: the point of the signal is that it makes the blocked syscall return.
+  if (t_interrupts_seen != nullptr) t_interrupts_seen->fetch_add(1, std::memory_order_relaxed);
+}
+
+void install_interrupt_handler() {
+  static std::once_flag once;
+  static std::string error;
+  std::call_once(once, [] {
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART: a blocked recvmsg must come back with EINTR
+    if (::sigaction(interrupt_signal(), &sa, nullptr) != 0)
+      error = std::string("sigaction: ") + std::strerror(errno);
+  });
+  if (!error.empty()) throw HarnessError("", -1, "", "native: " + error);
+}
+
+long futex(std::atomic<std::uint32_t>* addr, int op, std::uint32_t val, const timespec* ts) {
+  return ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(addr), op, val, ts, nullptr, 0);
+}
+
+// Closes every fd >= 3 except `keep` (sorted), with as few close_range calls as there are gaps.
+bool close_all_except(std::vector<int> keep) {
+  std::sort(keep.begin(), keep.end());
+  unsigned lo = 3;
+  for (int k : keep) {
+    auto uk = static_cast<unsigned>(k);
+    if (uk > lo && ::close_range(lo, uk - 1, 0) != 0) return false;
+    lo = uk + 1;
+  }
+  return ::close_range(lo, ~0U, 0) == 0;
+}
+
+// Every scenario process starts with exactly 0, 1 and 2 open (core/kernel.h). If the harness
+// itself runs without one of them, the worker gets /dev/null there; opening in order 0, 1, 2
+// with everything above closed makes lowest-free allocation put it at the right number.
+bool ensure_stdio() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1) continue;
+    if (errno != EBADF) return false;
+    int got = ::open("/dev/null", O_RDWR);
+    if (got != fd) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Worker::Worker(const std::vector<int>& keep, SpinPolicy spin) : spin_(spin) {
+  for (int fd : keep)
+    if (fd < kPrivateFdBase)
+      throw HarnessError("", -1, "", "native: private fd " + std::to_string(fd) + " below 900");
+  install_interrupt_handler();
+
+  // The thread starts with every signal blocked (it inherits this mask), so process-directed
+  // signals keep going to the harness's own threads and SIGPIPE stays pending where the
+  // operation that raised it can see it; setup() unblocks only the interrupt signal.
+  sigset_t all, old;
+  sigfillset(&all);
+  if (int rc = ::pthread_sigmask(SIG_SETMASK, &all, &old); rc != 0)
+    throw HarnessError("", -1, "", std::string("native: pthread_sigmask: ") + std::strerror(rc));
+  thread_ = std::thread([this, keep] {
+    bool ok = setup(keep);
+    started_.value.store(1, std::memory_order_seq_cst);
+    wake(started_);
+    if (ok) main();
+  });
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  wait(started_, 1, std::chrono::nanoseconds(0), Clock::time_point::max());
+  if (!setup_error_.empty()) {
+    thread_.join();
+    throw HarnessError("", -1, "", "native: cannot start a scenario process: " + setup_error_);
+  }
+}
+
+Worker::~Worker() { stop(); }
+
+bool Worker::setup(const std::vector<int>& keep) {
+  tid_ = static_cast<pid_t>(::syscall(SYS_gettid));
+  t_interrupts_seen = &interrupts_seen_;
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, interrupt_signal());
+  const char* failed = nullptr;
+  if (::pthread_sigmask(SIG_UNBLOCK, &s, nullptr) != 0) failed = "pthread_sigmask";
+  else if (::unshare(CLONE_FILES) != 0) failed = "unshare(CLONE_FILES)";
+  else if (!close_all_except(keep)) failed = "close_range";
+  else if (!ensure_stdio()) failed = "opening /dev/null as fd 0, 1 or 2";
+  if (failed == nullptr) return true;
+  setup_error_ = std::string(failed) + ": " + std::strerror(errno);
+  return false;
+}
+
+void Worker::main() {
+  std::uint32_t seen = 0;
+  for (;;) {
+    wait(request_, seen + 1, spin_.worker, Clock::time_point::max());
+    ++seen;
+    if (stopping_) return;
+    wait_for_interrupts_to_land();
+    try {
+      fn_(ctx_);
+    } catch (...) {
+      error_ = std::current_exception();
+    }
+    done_.value.store(seen, std::memory_order_seq_cst);
+    wake(done_);
+  }
+}
+
+void Worker::wait_for_interrupts_to_land() {
+  // Each interrupt the driver sent is pending on this thread; any syscall's return delivers it.
+  while (interrupts_seen_.load(std::memory_order_relaxed) !=
+         interrupts_sent_.load(std::memory_order_acquire))
+    ::sched_yield();
+}
+
+bool Worker::post(JobFn fn, void* ctx, std::chrono::milliseconds timeout) {
+  fn_ = fn;
+  ctx_ = ctx;
+  std::uint32_t seq = ++seq_;
+  request_.value.store(seq, std::memory_order_seq_cst);
+  wake(request_);
+  bool finished = wait(done_, seq, spin_.driver, Clock::now() + timeout);
+  const bool blocked = !finished;
+  // Blocked: interrupt until the job gives up. One signal may land before the syscall starts
+  // (then it is handled and the syscall blocks anyway), hence the loop.
+  while (!finished) {
+    interrupts_sent_.fetch_add(1, std::memory_order_release);
+    if (::syscall(SYS_tgkill, ::getpid(), tid_, interrupt_signal()) != 0)
+      throw HarnessError("", -1, "", std::string("native: tgkill: ") + std::strerror(errno));
+    finished = wait(done_, seq, std::chrono::nanoseconds(0),
+                    Clock::now() + std::chrono::milliseconds(2));
+  }
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  return !blocked;
+}
+
+void Worker::stop() {
+  if (!thread_.joinable()) return;
+  stopping_ = true;
+  request_.value.store(++seq_, std::memory_order_seq_cst);
+  wake(request_);
+  thread_.join();
+}
+
+bool Worker::wait(Line& line, std::uint32_t want, std::chrono::nanoseconds spin,
+                  Clock::time_point deadline) {
+  if (line.value.load(std::memory_order_acquire) == want) return true;
+  if (spin.count() > 0) {
+    const auto spin_end = Clock::now() + spin;
+    for (unsigned i = 1;; ++i) {
+      if (line.value.load(std::memory_order_acquire) == want) return true;
+      FDLAB_CPU_RELAX();
+      if ((i & 15) == 0 && Clock::now() >= spin_end) break;
+    }
+  }
+  // Dekker with wake(): we publish "sleeping" before the last look at the value, the waker
+  // publishes the value before looking at "sleeping"; both seq_cst, so one of us sees the other.
+  line.sleeping.store(1, std::memory_order_seq_cst);
+  bool got = false;
+  for (;;) {
+    std::uint32_t cur = line.value.load(std::memory_order_seq_cst);
+    if (cur == want) {
+      got = true;
+      break;
+    }
+    timespec ts{};
+    const timespec* tsp = nullptr;
+    if (deadline != Clock::time_point::max()) {
+      auto left = deadline - Clock::now();
+      if (left <= Clock::duration::zero()) break;
+      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+      ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+      ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+      tsp = &ts;
+    }
+    // EAGAIN (value already changed), EINTR and ETIMEDOUT all mean: look again.
+    futex(&line.value, FUTEX_WAIT_PRIVATE, cur, tsp);
+  }
+  line.sleeping.store(0, std::memory_order_relaxed);
+  return got;
+}
+
+void Worker::wake(Line& line) {
+  if (line.sleeping.load(std::memory_order_seq_cst) != 0)
+    futex(&line.value, FUTEX_WAKE_PRIVATE, 1, nullptr);
+}
+
+}  // namespace fdlab::native

@@ -1,0 +1,102 @@
+#pragma once
+// One scenario process of the native backend: a thread with its own fd table.
+//
+// Why a thread and not a forked child: an operation is handed over and answered through one
+// cache line in shared memory, which costs well under a microsecond when both sides spin; a
+// child process would need a pipe or a futex in shared memory plus a second address space, and
+// kcmp/fstat results would have to be copied back. unshare(CLONE_FILES) gives the thread a
+// private copy of the fd table, which is all a "process" means to the rules we model.
+//
+// The driver (the caller of PosixKernel) posts one job at a time and waits for it. A job that
+// does not finish within the timeout is interrupted with kInterruptSignal, whose handler is
+// installed without SA_RESTART, so the blocking syscall returns EINTR (or a partial count).
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fdlab::native {
+
+// Harness-private fds (the channel behind `give`) live at or above this number in every table,
+// so that they never take a number that lowest-free allocation would hand to the scenario.
+constexpr int kPrivateFdBase = 900;
+
+// How long each side spins before sleeping on a futex. Spinning is what makes a handoff cheap
+// (a futex wake of a sleeping thread costs ~8 µs on this VM, more than a whole raw round), but
+// every spinning thread holds a core, and the machine has two.
+struct SpinPolicy {
+  std::chrono::nanoseconds driver{200'000};  // waiting for a job's result
+  std::chrono::nanoseconds worker{20'000};   // waiting for the next job
+};
+
+class Worker {
+ public:
+  using JobFn = void (*)(void* ctx);
+
+  // `keep` are fds >= kPrivateFdBase of the caller's table that stay open in the worker's
+  // copy; everything else above 2 is closed, and 0, 1, 2 are opened on /dev/null if missing.
+  // Throws HarnessError if the thread cannot be set up.
+  Worker(const std::vector<int>& keep, SpinPolicy spin);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  pid_t tid() const { return tid_; }
+
+  // Runs f() on the worker thread and waits. Returns false when the job had to be interrupted
+  // after `timeout`: it was blocked, and whatever it wrote into its result is unreliable.
+  template <class F>
+  bool run(F& f, std::chrono::milliseconds timeout) {
+    return post(&call<F>, &f, timeout);
+  }
+
+  // Stops and joins the thread; its fd table goes with it. Idempotent.
+  void stop();
+
+ private:
+  struct alignas(64) Line {
+    std::atomic<std::uint32_t> value{0};
+    std::atomic<std::uint32_t> sleeping{0};
+  };
+
+  template <class F>
+  static void call(void* ctx) {
+    (*static_cast<F*>(ctx))();
+  }
+
+  bool post(JobFn fn, void* ctx, std::chrono::milliseconds timeout);
+  void main();
+  bool setup(const std::vector<int>& keep);
+  void wait_for_interrupts_to_land();
+
+  static bool wait(Line& line, std::uint32_t want, std::chrono::nanoseconds spin,
+                   std::chrono::steady_clock::time_point deadline);
+  static void wake(Line& line);
+
+  Line request_;  // the driver's sequence number of the posted job
+  Line done_;     // the worker's sequence number of the last finished job
+  Line started_;  // 1 once setup() has finished, well or not
+  JobFn fn_ = nullptr;
+  void* ctx_ = nullptr;
+  std::exception_ptr error_;  // thrown by the last job, rethrown in the driver
+  bool stopping_ = false;
+  std::uint32_t seq_ = 0;
+  SpinPolicy spin_;
+
+  // Interrupt signals sent by the driver and seen by the handler. They are realtime signals,
+  // so each one is queued and counted; a job starts only when all have landed, so a late
+  // signal can never cut short the next job.
+  std::atomic<std::uint32_t> interrupts_sent_{0};
+  std::atomic<std::uint32_t> interrupts_seen_{0};
+
+  pid_t tid_ = 0;
+  std::string setup_error_;
+  std::thread thread_;
+};
+
+}  // namespace fdlab::native
