@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "cli/replay_command.h"
+#include "cli/rules_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"fdlab: a conformance harness for passing file descriptors over Unix sockets"};
@@ -17,9 +18,18 @@ int main(int argc, char** argv) {
   cmd->add_flag("--trace", replay.print_trace, "print every step's trace record");
   cmd->add_flag("--quiet,-q", replay.quiet, "print only failing scenarios and the summary");
 
+  fdlab::RulesOptions rules;
+  auto* rules_cmd = app.add_subcommand(
+      "rules", "Check that every rule has a scenario and every scenario names its rules");
+  rules_cmd->add_option("--catalogue", rules.catalogue, "the rules catalogue (JSON)");
+  rules_cmd->add_option("--markdown", rules.markdown, "the generated rules document");
+  rules_cmd->add_option("--scenarios", rules.scenarios, "the scenario folder");
+  rules_cmd->add_flag("--write", rules.write, "rewrite the rules document");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (cmd->parsed()) return fdlab::run_replay(replay);
+    if (rules_cmd->parsed()) return fdlab::run_rules(rules);
   } catch (const std::exception& e) {
     fmt::print(stderr, "fdlab: {}\n", e.what());
     return 2;

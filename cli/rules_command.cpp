@@ -1,0 +1,45 @@
+#include "cli/rules_command.h"
+
+#include <fstream>
+
+#include <fmt/core.h>
+
+#include "core/harness_error.h"
+#include "core/rules_catalogue.h"
+#include "core/scenario.h"
+#include "corpus/scenario_files.h"
+
+namespace fdlab {
+
+int run_rules(const RulesOptions& opt) {
+  std::vector<Rule> rules;
+  std::vector<ScenarioRules> scenarios;
+  try {
+    rules = parse_rules_catalogue(read_text_file(opt.catalogue), opt.catalogue);
+    for (const auto& file : collect_scenario_files({opt.scenarios})) {
+      const auto sc = parse_scenario(read_text_file(file), file);
+      scenarios.push_back({sc.id, sc.rules});
+    }
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "fdlab rules: {}\n", e.what());
+    return 2;
+  }
+  auto problems = check_rules(rules, scenarios);
+  const std::string md = render_rules_markdown(rules, scenarios);
+  if (opt.write) {
+    std::ofstream(opt.markdown) << md;
+  } else {
+    std::string current;
+    try {
+      current = read_text_file(opt.markdown);
+    } catch (const std::exception&) {
+    }
+    if (current != md)
+      problems.push_back(opt.markdown + " is out of date: run `fdlab rules --write`");
+  }
+  for (const auto& p : problems) fmt::print("{}\n", p);
+  fmt::print("{} rules, {} scenarios, {} problems\n", rules.size(), scenarios.size(), problems.size());
+  return problems.empty() ? 0 : 1;
+}
+
+}  // namespace fdlab
