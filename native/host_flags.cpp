@@ -50,9 +50,14 @@ int host_status_flags(long core_bits) {
 long status_flags_from_host(int host_flags) {
   long out = fl::rdonly;
   switch (host_flags & O_ACCMODE) {
-    case O_WRONLY: out |= fl::wronly; break;
-    case O_RDWR: out |= fl::rdwr; break;
-    default: break;
+    case O_WRONLY:
+      out |= fl::wronly;
+      break;
+    case O_RDWR:
+      out |= fl::rdwr;
+      break;
+    default:
+      break;
   }
   if (host_flags & O_APPEND) out |= fl::append;
   if (host_flags & O_NONBLOCK) out |= fl::nonblock;

@@ -89,7 +89,7 @@ class ControlBuffer {
 }  // namespace
 
 void host_socketpair(HostResult& r, SockType type, bool nonblock, bool cloexec) {
-  int t = type == SockType::stream ? SOCK_STREAM
+  int t = type == SockType::stream      ? SOCK_STREAM
           : type == SockType::seqpacket ? SOCK_SEQPACKET
                                         : SOCK_DGRAM;
   if (nonblock) t |= SOCK_NONBLOCK;
@@ -226,5 +226,7 @@ void host_give_recv(HostResult& r, int channel) {
   args.flags = msg::dontwait;
   host_recvmsg(r, channel, args);
 }
+
+void host_close_all_above_stdio(HostResult& r) { done(r, ::close_range(3, ~0U, 0)); }
 
 }  // namespace fdlab::native

@@ -24,9 +24,9 @@ struct HostResult {
   int err = 0;  // host errno, 0 on success
   std::string data;
   std::vector<HostFd> fds;
-  int msg_flags = 0;     // host MSG_* bits
+  int msg_flags = 0;  // host MSG_* bits
   bool sigpipe = false;
-  std::string failure;   // non-empty: the harness itself failed (e.g. fstat of a new fd)
+  std::string failure;  // non-empty: the harness itself failed (e.g. fstat of a new fd)
 };
 
 void host_socketpair(HostResult& r, SockType type, bool nonblock, bool cloexec);
@@ -46,5 +46,8 @@ void host_shutdown(HostResult& r, int fd, ShutHow how);
 // ends sit at kPrivateFdBase and above in every table).
 void host_give_send(HostResult& r, int channel, int fd);
 void host_give_recv(HostResult& r, int channel);
+
+// finish(): closes every fd above 2 in the calling worker's table.
+void host_close_all_above_stdio(HostResult& r);
 
 }  // namespace fdlab::native

@@ -121,10 +121,14 @@ bool Worker::setup(const std::vector<int>& keep) {
   sigemptyset(&s);
   sigaddset(&s, interrupt_signal());
   const char* failed = nullptr;
-  if (::pthread_sigmask(SIG_UNBLOCK, &s, nullptr) != 0) failed = "pthread_sigmask";
-  else if (::unshare(CLONE_FILES) != 0) failed = "unshare(CLONE_FILES)";
-  else if (!close_all_except(keep)) failed = "close_range";
-  else if (!ensure_stdio()) failed = "opening /dev/null as fd 0, 1 or 2";
+  if (::pthread_sigmask(SIG_UNBLOCK, &s, nullptr) != 0)
+    failed = "pthread_sigmask";
+  else if (::unshare(CLONE_FILES) != 0)
+    failed = "unshare(CLONE_FILES)";
+  else if (!close_all_except(keep))
+    failed = "close_range";
+  else if (!ensure_stdio())
+    failed = "opening /dev/null as fd 0, 1 or 2";
   if (failed == nullptr) return true;
   setup_error_ = std::string(failed) + ": " + std::strerror(errno);
   return false;
@@ -133,7 +137,7 @@ bool Worker::setup(const std::vector<int>& keep) {
 void Worker::main() {
   std::uint32_t seen = 0;
   for (;;) {
-    wait(request_, seen + 1, spin_.worker, Clock::time_point::max());
+    wait(request_, seen + 1, spin_.worker, Clock::time_point::max(), spin_.worker_yield_every);
     ++seen;
     if (stopping_) return;
     wait_for_interrupts_to_land();
@@ -160,7 +164,7 @@ bool Worker::post(JobFn fn, void* ctx, std::chrono::milliseconds timeout) {
   std::uint32_t seq = ++seq_;
   request_.value.store(seq, std::memory_order_seq_cst);
   wake(request_);
-  bool finished = wait(done_, seq, spin_.driver, Clock::now() + timeout);
+  bool finished = wait(done_, seq, spin_.driver, Clock::now() + timeout, spin_.driver_yield_every);
   const bool blocked = !finished;
   // Blocked: interrupt until the job gives up. One signal may land before the syscall starts
   // (then it is handled and the syscall blocks anyway), hence the loop.
@@ -168,8 +172,8 @@ bool Worker::post(JobFn fn, void* ctx, std::chrono::milliseconds timeout) {
     interrupts_sent_.fetch_add(1, std::memory_order_release);
     if (::syscall(SYS_tgkill, ::getpid(), tid_, interrupt_signal()) != 0)
       throw HarnessError("", -1, "", std::string("native: tgkill: ") + std::strerror(errno));
-    finished = wait(done_, seq, std::chrono::nanoseconds(0),
-                    Clock::now() + std::chrono::milliseconds(2));
+    finished =
+        wait(done_, seq, std::chrono::nanoseconds(0), Clock::now() + std::chrono::milliseconds(2));
   }
   if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
   return !blocked;
@@ -184,13 +188,16 @@ void Worker::stop() {
 }
 
 bool Worker::wait(Line& line, std::uint32_t want, std::chrono::nanoseconds spin,
-                  Clock::time_point deadline) {
+                  Clock::time_point deadline, unsigned yield_every) {
   if (line.value.load(std::memory_order_acquire) == want) return true;
   if (spin.count() > 0) {
     const auto spin_end = Clock::now() + spin;
     for (unsigned i = 1;; ++i) {
       if (line.value.load(std::memory_order_acquire) == want) return true;
-      FDLAB_CPU_RELAX();
+      if (yield_every != 0 && i % yield_every == 0)
+        ::sched_yield();
+      else
+        FDLAB_CPU_RELAX();
       if ((i & 15) == 0 && Clock::now() >= spin_end) break;
     }
   }

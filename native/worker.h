@@ -18,6 +18,7 @@
 #include <exception>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace fdlab::native {
@@ -26,12 +27,17 @@ namespace fdlab::native {
 // so that they never take a number that lowest-free allocation would hand to the scenario.
 constexpr int kPrivateFdBase = 900;
 
-// How long each side spins before sleeping on a futex. Spinning is what makes a handoff cheap
-// (a futex wake of a sleeping thread costs ~8 µs on this VM, more than a whole raw round), but
-// every spinning thread holds a core, and the machine has two.
+// How each side waits before sleeping on a futex. Measured here (bench/, 2 vCPUs, a PVM guest
+// where a syscall costs ~1 µs): a futex wake of a sleeping thread costs ~8 µs, more than a raw
+// round, so both sides spin first; a spinning handoff and back costs ~0.9 µs. But a scenario
+// has a driver and >= 2 workers, and the machine two cores: when the idle workers spin with
+// pause they starve the one that has work (a round took ~120 µs). Idle workers therefore spin
+// with sched_yield, which gives the core to whichever thread has work (~20 µs a round).
 struct SpinPolicy {
-  std::chrono::nanoseconds driver{200'000};  // waiting for a job's result
+  std::chrono::nanoseconds driver{200'000};  // waiting for a job's result: pause-spin
   std::chrono::nanoseconds worker{20'000};   // waiting for the next job
+  unsigned driver_yield_every = 0;           // sched_yield every n-th spin (0: never)
+  unsigned worker_yield_every = 1;
 };
 
 class Worker {
@@ -51,8 +57,8 @@ class Worker {
   // Runs f() on the worker thread and waits. Returns false when the job had to be interrupted
   // after `timeout`: it was blocked, and whatever it wrote into its result is unreliable.
   template <class F>
-  bool run(F& f, std::chrono::milliseconds timeout) {
-    return post(&call<F>, &f, timeout);
+  bool run(F&& f, std::chrono::milliseconds timeout) {
+    return post(&call<std::remove_reference_t<F>>, &f, timeout);
   }
 
   // Stops and joins the thread; its fd table goes with it. Idempotent.
@@ -75,7 +81,7 @@ class Worker {
   void wait_for_interrupts_to_land();
 
   static bool wait(Line& line, std::uint32_t want, std::chrono::nanoseconds spin,
-                   std::chrono::steady_clock::time_point deadline);
+                   std::chrono::steady_clock::time_point deadline, unsigned yield_every = 0);
   static void wake(Line& line);
 
   Line request_;  // the driver's sequence number of the posted job

@@ -1,0 +1,79 @@
+#pragma once
+// The native backend: every Kernel operation is a real syscall, made by the worker thread of
+// the scenario process (native/worker.h), whose fd table is that process's. Results are mapped
+// to the core's conventions (native/host_errno.h, native/host_flags.h) and every fd reports the
+// open file description it refers to (native/object_identity.h says how that is established).
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/kernel.h"
+#include "native/object_identity.h"
+#include "native/worker.h"
+
+namespace fdlab::native {
+
+struct HostResult;
+
+class PosixKernel final : public Kernel {
+ public:
+  struct Options {
+    // How long an operation may take before it is declared blocked and interrupted.
+    std::chrono::milliseconds block_timeout{300};
+    SpinPolicy spin;
+  };
+
+  PosixKernel() : PosixKernel(Options{}) {}
+  explicit PosixKernel(Options options);
+  ~PosixKernel() override;
+  PosixKernel(const PosixKernel&) = delete;
+  PosixKernel& operator=(const PosixKernel&) = delete;
+
+  ProcId add_process() override;
+
+  Outcome socketpair(ProcId p, SockType type, bool nonblock, bool cloexec) override;
+  Outcome pipe(ProcId p) override;
+  Outcome open_temp(ProcId p) override;
+
+  Outcome sendmsg(ProcId p, int sock, const SendArgs& args) override;
+  Outcome recvmsg(ProcId p, int sock, const RecvArgs& args) override;
+  Outcome read(ProcId p, int fd, std::size_t len) override;
+  Outcome write(ProcId p, int fd, const std::string& data) override;
+  Outcome lseek(ProcId p, int fd, long offset, Whence whence) override;
+  Outcome fcntl(ProcId p, int fd, FcntlCmd cmd, long arg) override;
+  Outcome dup(ProcId p, int fd) override;
+  Outcome close(ProcId p, int fd) override;
+  Outcome shutdown(ProcId p, int fd, ShutHow how) override;
+
+  Outcome give(ProcId from, int fd, ProcId to) override;
+
+  // Also leaves the backend ready for another scenario: processes and ObjectIds start afresh.
+  Leftovers finish() override;
+
+  const char* name() const override { return "native"; }
+
+  // The thread id owning process p's fd table (for tests that inspect /proc).
+  pid_t tid(ProcId p) const;
+
+ private:
+  template <class F>
+  bool run(ProcId p, F&& job);
+  Outcome plain(HostResult& r);
+  Outcome created(ProcId p, HostResult& r);
+  Outcome installed(ProcId p, HostResult& r);
+  void open_channel();
+  const std::string& temp_dir();
+
+  Options options_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  ObjectIdentity identity_;
+  int channel_[2] = {-1, -1};  // give's private seqpacket pair, at >= kPrivateFdBase
+  std::string temp_dir_;       // mkdtemp'd on first open_temp, removed by finish()
+};
+
+}  // namespace fdlab::native
+
+namespace fdlab {
+using native::PosixKernel;  // the backend's public name, next to SimKernel
+}  // namespace fdlab
