@@ -1,0 +1,101 @@
+#include "core/recv_queue.h"
+
+#include <algorithm>
+
+namespace fdlab {
+
+void RecvQueue::push(std::string_view bytes, const FileRef* fds, std::size_t nfds,
+                     std::uint32_t truesize) {
+  if (tail_ == slots_.size()) {
+    if (head_ > 0) {
+      // Move the live segments to the front; the used-up slots go behind them for reuse.
+      std::rotate(slots_.begin(), slots_.begin() + static_cast<std::ptrdiff_t>(head_),
+                  slots_.end());
+      tail_ -= head_;
+      head_ = 0;
+    } else {
+      slots_.emplace_back();
+    }
+  }
+  Segment& s = slots_[tail_++];
+  s.bytes.assign(bytes.data(), bytes.size());
+  s.consumed = 0;
+  s.fds.assign(fds, fds + nfds);
+  s.truesize = truesize;
+  unread_bytes_ += bytes.size();
+  truesize_ += truesize;
+}
+
+void RecvQueue::pop_front() {
+  Segment& s = slots_[head_++];
+  unread_bytes_ -= s.unread();
+  truesize_ -= s.truesize;
+  s.fds.clear();
+  if (head_ == tail_) head_ = tail_ = 0;
+}
+
+QueueRead RecvQueue::read_stream(std::size_t len, bool peek, std::string& out,
+                                 std::vector<FileRef>& fds) {
+  QueueRead r;
+  std::size_t i = head_;
+  do {
+    if (i == tail_) {
+      r.ran_out = true;
+      break;
+    }
+    Segment& s = slots_[i];
+    std::size_t chunk = std::min(s.unread(), len);
+    out.append(s.bytes, s.consumed, chunk);
+    r.copied += chunk;
+    len -= chunk;
+    const bool had_fds = !s.fds.empty();
+    if (peek) {
+      // A peek duplicates the fds (unix_peek_fds) and, like a read, stops after them.
+      fds.insert(fds.end(), s.fds.begin(), s.fds.end());
+      if (had_fds) break;
+      ++i;
+      continue;
+    }
+    s.consumed += chunk;
+    unread_bytes_ -= chunk;
+    if (had_fds) {
+      // unix_detach_fds: the remainder of this segment no longer carries them.
+      fds.insert(fds.end(), s.fds.begin(), s.fds.end());
+      s.fds.clear();
+    }
+    if (s.unread() > 0) break;
+    r.freed_truesize += s.truesize;
+    pop_front();
+    i = head_;
+    if (had_fds) break;
+  } while (len > 0);
+  return r;
+}
+
+QueueRead RecvQueue::read_message(std::size_t len, bool peek, std::string& out,
+                                  std::vector<FileRef>& fds) {
+  QueueRead r;
+  if (empty()) return r;
+  Segment& s = slots_[head_];
+  r.got_message = true;
+  r.message_len = s.bytes.size();
+  r.copied = std::min(len, s.bytes.size());
+  out.append(s.bytes, 0, r.copied);
+  fds.insert(fds.end(), s.fds.begin(), s.fds.end());
+  if (!peek) {
+    r.freed_truesize = s.truesize;
+    s.fds.clear();
+    pop_front();
+  }
+  return r;
+}
+
+void RecvQueue::clear(std::vector<FileRef>& fds) {
+  while (!empty()) {
+    Segment& s = slots_[head_];
+    fds.insert(fds.end(), s.fds.begin(), s.fds.end());
+    pop_front();
+  }
+}
+
+}  // namespace fdlab

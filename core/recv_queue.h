@@ -1,0 +1,78 @@
+#pragma once
+// A socket's receive queue: segments (one per skb) of bytes with the fds sent with them, and the
+// rules for reading it (net/unix/af_unix.c). Pure: the fds are opaque references owned by the
+// backend; the queue only moves them around and hands them back.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fdlab {
+
+// A reference to an open file description held by the backend (sim: a slot in its file table).
+// A queued FileRef counts as one reference to that file, like an in-flight struct file.
+struct FileRef {
+  std::uint32_t slot = 0;
+  friend bool operator==(FileRef a, FileRef b) { return a.slot == b.slot; }
+};
+
+// One skb: its bytes, how many were already read (UNIXCB(skb).consumed), its fds
+// (UNIXCB(skb).fp, detached by the first read that reaches them) and the truesize it charges
+// to its sender.
+struct Segment {
+  std::string bytes;
+  std::size_t consumed = 0;
+  std::vector<FileRef> fds;
+  std::uint32_t truesize = 0;
+  std::size_t unread() const { return bytes.size() - consumed; }
+};
+
+// What a read took from the queue.
+struct QueueRead {
+  std::size_t copied = 0;           // bytes appended to the output
+  std::size_t message_len = 0;      // message reads: the whole message's length
+  std::uint32_t freed_truesize = 0; // truesize of the segments it used up (back to the sender)
+  bool ran_out = false;             // stream: stopped because the queue had no more segments
+  bool got_message = false;         // message reads: a message was there
+};
+
+class RecvQueue {
+ public:
+  bool empty() const { return head_ == tail_; }
+  std::size_t segments() const { return tail_ - head_; }
+  const Segment& segment(std::size_t i) const { return slots_[head_ + i]; }
+  std::size_t unread_bytes() const { return unread_bytes_; }  // SIOCINQ on a stream
+  std::size_t truesize() const { return truesize_; }          // what its sender is charged
+
+  // Queues a segment; the queue takes over the references in fds[0..nfds).
+  void push(std::string_view bytes, const FileRef* fds, std::size_t nfds, std::uint32_t truesize);
+
+  // unix_stream_read_generic: copies up to `len` bytes from consecutive segments. Plain bytes
+  // before a segment with fds are glued in front; the read stops after the segment whose fds
+  // it took, and a partial read of that segment takes the fds with its first bytes (the rest
+  // of the segment stays queued without them). Taken fds are appended to `fds`; a peek copies
+  // the references (the caller must take new ones) and consumes nothing.
+  QueueRead read_stream(std::size_t len, bool peek, std::string& out, std::vector<FileRef>& fds);
+
+  // __unix_dgram_recvmsg: one whole message (possibly empty), truncated to `len`; its fds
+  // are appended to `fds` (copied when peeking). The rest of a truncated message is dropped.
+  QueueRead read_message(std::size_t len, bool peek, std::string& out,
+                         std::vector<FileRef>& fds);
+
+  // Empties the queue (the socket is released); every queued reference is appended to `fds`.
+  void clear(std::vector<FileRef>& fds);
+
+ private:
+  void pop_front();
+
+  // Live segments are slots_[head_, tail_). Slots past tail_ are kept so that their buffers are
+  // reused: a steady send/receive loop allocates nothing.
+  std::vector<Segment> slots_;
+  std::size_t head_ = 0;
+  std::size_t tail_ = 0;
+  std::size_t unread_bytes_ = 0;
+  std::size_t truesize_ = 0;
+};
+
+}  // namespace fdlab

@@ -1,0 +1,16 @@
+#include "sim/open_file.h"
+
+namespace fdlab::sim {
+
+const char* file_kind_name(FileKind k) {
+  switch (k) {
+    case FileKind::tty: return "tty";
+    case FileKind::regular: return "regular";
+    case FileKind::pipe_read: return "pipe_read";
+    case FileKind::pipe_write: return "pipe_write";
+    case FileKind::unix_socket: return "unix_socket";
+  }
+  return "?";
+}
+
+}  // namespace fdlab::sim

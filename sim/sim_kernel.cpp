@@ -1,0 +1,273 @@
+#include "sim/sim_kernel.h"
+
+#include <algorithm>
+
+#include "core/harness_error.h"
+
+namespace fdlab::sim {
+
+SimKernel::SimKernel() = default;
+SimKernel::~SimKernel() = default;
+
+ProcId SimKernel::add_process() {
+  procs_.emplace_back();
+  FileRef tty = new_file(FileKind::tty, fl::rdwr, false);
+  for (int i = 0; i < 3; ++i) {
+    hold(tty);
+    procs_.back().install(tty, false);
+  }
+  return static_cast<ProcId>(procs_.size() - 1);
+}
+
+FdTable& SimKernel::table(ProcId p) {
+  if (p < 0 || static_cast<std::size_t>(p) >= procs_.size())
+    throw HarnessError("", -1, "proc", "sim: no process " + std::to_string(p));
+  return procs_[static_cast<std::size_t>(p)];
+}
+
+OpenFile* SimKernel::lookup(ProcId p, int fd, FileRef* ref) {
+  FdEntry* e = table(p).find(fd);
+  if (!e) return nullptr;
+  if (ref) *ref = e->file;
+  return &file(e->file);
+}
+
+FileRef SimKernel::new_file(FileKind kind, long status, bool scenario_object) {
+  auto f = std::make_unique<OpenFile>();
+  f->kind = kind;
+  f->status = status;
+  if (scenario_object) f->id = next_object_++;
+  FileRef r;
+  if (!free_files_.empty()) {
+    r.slot = free_files_.back();
+    free_files_.pop_back();
+    files_[r.slot] = std::move(f);
+  } else {
+    r.slot = static_cast<std::uint32_t>(files_.size());
+    files_.push_back(std::move(f));
+  }
+  return r;
+}
+
+NewFd SimKernel::install(ProcId p, FileRef r, bool cloexec) {
+  int fd = table(p).install(r, cloexec);
+  return NewFd{fd, file(r).id, cloexec};
+}
+
+void SimKernel::put(FileRef r) {
+  // Only a release runs the collector, as in unix_release_sock: a cycle whose last fds were
+  // closed stays until some socket is released (Linux: any socket on the system) or finish().
+  if (--file(r).refs > 0) return;
+  releasing_.push_back(r);
+  if (in_release_) return;
+  // Releasing a socket drops the references queued in it, which may release more files:
+  // a work list instead of recursion keeps long chains off the stack.
+  in_release_ = true;
+  bool socket_released = false;
+  while (!releasing_.empty()) {
+    FileRef next = releasing_.back();
+    releasing_.pop_back();
+    socket_released |= file(next).kind == FileKind::unix_socket;
+    release(next);
+  }
+  in_release_ = false;
+  // unix_release_sock ends with unix_gc() when fds are in flight.
+  if (socket_released && has_inflight_sockets()) collect_cycles();
+}
+
+void SimKernel::release(FileRef r) {
+  OpenFile& f = file(r);
+  switch (f.kind) {
+    case FileKind::unix_socket: release_socket(f.target); break;
+    case FileKind::pipe_read: pipes_[f.target]->reader_open = false; break;
+    case FileKind::pipe_write: pipes_[f.target]->writer_open = false; break;
+    case FileKind::tty:
+    case FileKind::regular: break;
+  }
+  files_[r.slot].reset();
+  free_files_.push_back(r.slot);
+}
+
+Outcome SimKernel::pipe(ProcId p) {
+  table(p);
+  pipes_.push_back(std::make_unique<Pipe>());
+  auto target = static_cast<std::uint32_t>(pipes_.size() - 1);
+  Outcome o;
+  for (FileKind k : {FileKind::pipe_read, FileKind::pipe_write}) {
+    FileRef r = new_file(k, k == FileKind::pipe_read ? fl::rdonly : fl::wronly, true);
+    file(r).target = target;
+    hold(r);
+    o.fds.push_back(install(p, r, false));
+  }
+  return o;
+}
+
+Outcome SimKernel::open_temp(ProcId p) {
+  table(p);
+  FileRef r = new_file(FileKind::regular, fl::rdwr, true);
+  hold(r);
+  Outcome o;
+  o.fds.push_back(install(p, r, false));
+  o.ret = o.fds.back().fd;
+  return o;
+}
+
+Outcome SimKernel::read(ProcId p, int fd, std::size_t len) {
+  OpenFile* f = lookup(p, fd);
+  if (!f || !f->readable()) return Outcome::failure(Errno::ebadf);
+  Outcome o;
+  switch (f->kind) {
+    case FileKind::tty: break;  // /dev/null: EOF
+    case FileKind::regular: {
+      auto off = static_cast<std::size_t>(f->offset);
+      if (off < f->content.size()) o.data = f->content.substr(off, len);
+      f->offset += static_cast<long>(o.data.size());
+      break;
+    }
+    case FileKind::pipe_read: {
+      PipeResult r = pipes_[f->target]->read(len, f->nonblocking(), o.data);
+      if (r.blocked) {
+        Outcome b;
+        b.blocked = true;
+        return b;
+      }
+      if (r.err != Errno::ok) return Outcome::failure(r.err);
+      break;
+    }
+    case FileKind::pipe_write: return Outcome::failure(Errno::ebadf);
+    case FileKind::unix_socket: {
+      // sock_read_iter: a zero-length read returns 0 before the socket sees it (so a pending
+      // sk_err stays); otherwise it is a recvmsg without control buffer: fds are dropped.
+      if (len == 0) return o;
+      RecvArgs a;
+      a.len = len;
+      return recvmsg(p, fd, a);
+    }
+  }
+  o.ret = static_cast<long>(o.data.size());
+  return o;
+}
+
+Outcome SimKernel::write(ProcId p, int fd, const std::string& data) {
+  OpenFile* f = lookup(p, fd);
+  if (!f || !f->writable()) return Outcome::failure(Errno::ebadf);
+  Outcome o;
+  switch (f->kind) {
+    case FileKind::tty: break;
+    case FileKind::regular: {
+      if (f->status & fl::append) f->offset = static_cast<long>(f->content.size());
+      auto off = static_cast<std::size_t>(f->offset);
+      if (f->content.size() < off + data.size()) f->content.resize(off + data.size(), '\0');
+      f->content.replace(off, data.size(), data);
+      f->offset += static_cast<long>(data.size());
+      break;
+    }
+    case FileKind::pipe_write: {
+      PipeResult r = pipes_[f->target]->write(data, f->nonblocking());
+      if (r.blocked) {
+        Outcome b;
+        b.blocked = true;
+        return b;
+      }
+      if (r.err != Errno::ok) {
+        Outcome e = Outcome::failure(r.err);
+        e.sigpipe = r.sigpipe;
+        return e;
+      }
+      o.ret = static_cast<long>(r.done);
+      return o;
+    }
+    case FileKind::pipe_read: return Outcome::failure(Errno::ebadf);
+    case FileKind::unix_socket: {
+      // sock_write_iter: a sendmsg without control data, even for zero bytes (so writing
+      // nothing to a closed peer is still EPIPE with SIGPIPE).
+      SendArgs a;
+      a.data = data;
+      return sendmsg(p, fd, a);
+    }
+  }
+  o.ret = static_cast<long>(data.size());
+  return o;
+}
+
+Outcome SimKernel::lseek(ProcId p, int fd, long offset, Whence whence) {
+  OpenFile* f = lookup(p, fd);
+  if (!f) return Outcome::failure(Errno::ebadf);
+  if (f->kind == FileKind::tty) return Outcome{};  // /dev/null: always 0
+  if (f->kind != FileKind::regular) return Outcome::failure(Errno::espipe);
+  long base = whence == Whence::set ? 0
+              : whence == Whence::cur ? f->offset
+                                      : static_cast<long>(f->content.size());
+  if (base + offset < 0) return Outcome::failure(Errno::einval);
+  f->offset = base + offset;
+  Outcome o;
+  o.ret = f->offset;
+  return o;
+}
+
+Outcome SimKernel::fcntl(ProcId p, int fd, FcntlCmd cmd, long arg) {
+  FdEntry* e = table(p).find(fd);
+  if (!e) return Outcome::failure(Errno::ebadf);
+  OpenFile& f = file(e->file);
+  Outcome o;
+  switch (cmd) {
+    case FcntlCmd::getfd: o.ret = e->cloexec ? 1 : 0; break;
+    case FcntlCmd::setfd: e->cloexec = (arg & 1) != 0; break;
+    case FcntlCmd::getfl: o.ret = f.status; break;
+    case FcntlCmd::setfl: f.status = (f.status & ~setfl_mask) | (arg & setfl_mask); break;
+  }
+  return o;
+}
+
+Outcome SimKernel::dup(ProcId p, int fd) {
+  FileRef r;
+  if (!lookup(p, fd, &r)) return Outcome::failure(Errno::ebadf);
+  hold(r);
+  Outcome o;
+  o.fds.push_back(install(p, r, false));  // dup clears FD_CLOEXEC on the new fd
+  o.ret = o.fds.back().fd;
+  return o;
+}
+
+Outcome SimKernel::close(ProcId p, int fd) {
+  FileRef r;
+  if (!table(p).remove(fd, r)) return Outcome::failure(Errno::ebadf);
+  put(r);
+  return Outcome{};
+}
+
+Outcome SimKernel::give(ProcId from, int fd, ProcId to) {
+  table(to);
+  FileRef r;
+  if (!table(from).remove(fd, r)) return Outcome::failure(Errno::ebadf);
+  Outcome o;
+  o.fds.push_back(install(to, r, false));
+  o.ret = o.fds.back().fd;
+  return o;
+}
+
+Leftovers SimKernel::finish() {
+  Leftovers l;
+  for (std::size_t p = 0; p < procs_.size(); ++p) {
+    const auto& entries = procs_[p].entries();
+    for (std::size_t fd = 0; fd < entries.size(); ++fd) {
+      if (!entries[fd].used) continue;
+      if (fd > 2) ++l.open_fds;
+      FileRef r;
+      procs_[p].remove(static_cast<int>(fd), r);
+      put(r);
+    }
+  }
+  // The kernel frees unreachable cycles at its next unix_gc; do it now, then whatever is
+  // still alive is a leak.
+  if (has_inflight_sockets()) collect_cycles();
+  for (const auto& f : files_) {
+    if (!f) continue;
+    ++l.leaked;
+    l.detail += std::string(l.detail.empty() ? "" : ", ") + file_kind_name(f->kind) +
+                " object " + std::to_string(f->id);
+  }
+  return l;
+}
+
+}  // namespace fdlab::sim

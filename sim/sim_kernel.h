@@ -1,0 +1,92 @@
+#pragma once
+// SimKernel: the Kernel interface in memory, deterministic, following Linux's rules as
+// measured on the real kernel. State: processes (fd tables) -> open file descriptions (with
+// reference counts that include in-flight SCM_RIGHTS references) -> sockets, pipes, files.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/kernel.h"
+#include "sim/fd_table.h"
+#include "sim/open_file.h"
+#include "sim/pipe.h"
+#include "sim/unix_socket.h"
+
+namespace fdlab::sim {
+
+class SimKernel final : public Kernel {
+ public:
+  SimKernel();
+  ~SimKernel() override;
+  SimKernel(const SimKernel&) = delete;
+  SimKernel& operator=(const SimKernel&) = delete;
+
+  ProcId add_process() override;
+  Outcome socketpair(ProcId p, SockType type, bool nonblock, bool cloexec) override;
+  Outcome pipe(ProcId p) override;
+  Outcome open_temp(ProcId p) override;
+  Outcome sendmsg(ProcId p, int sock, const SendArgs& args) override;
+  Outcome recvmsg(ProcId p, int sock, const RecvArgs& args) override;
+  Outcome read(ProcId p, int fd, std::size_t len) override;
+  Outcome write(ProcId p, int fd, const std::string& data) override;
+  Outcome lseek(ProcId p, int fd, long offset, Whence whence) override;
+  Outcome fcntl(ProcId p, int fd, FcntlCmd cmd, long arg) override;
+  Outcome dup(ProcId p, int fd) override;
+  Outcome close(ProcId p, int fd) override;
+  Outcome shutdown(ProcId p, int fd, ShutHow how) override;
+  Outcome give(ProcId from, int fd, ProcId to) override;
+  Leftovers finish() override;
+  const char* name() const override { return "sim"; }
+
+  // The whole state, for the visualizer: processes and their fds, live objects, sockets with
+  // their queued segments, pipes. Deterministic (ordered by fd, object id, creation).
+  nlohmann::json snapshot() const;
+
+ private:
+  FdTable& table(ProcId p);
+  OpenFile& file(FileRef r) { return *files_[r.slot]; }
+  const OpenFile& file(FileRef r) const { return *files_[r.slot]; }
+  // The open file behind fd in p, or nullptr (EBADF).
+  OpenFile* lookup(ProcId p, int fd, FileRef* ref = nullptr);
+  UnixSocket& socket_of(const OpenFile& f) { return *sockets_[f.target]; }
+
+  FileRef new_file(FileKind kind, long status, bool scenario_object);
+  std::uint32_t new_socket(SockType type, FileRef file);
+  NewFd install(ProcId p, FileRef r, bool cloexec);
+  void hold(FileRef r) { ++file(r).refs; }
+  void put(FileRef r);             // drops a reference; the last one releases the file
+  void queue_fds(UnixSocket& to, const std::vector<int>& fds, ProcId p, std::string_view bytes,
+                 std::uint32_t truesize);
+  void unqueue(FileRef r);         // an in-flight reference leaves a queue (still held)
+  void release(FileRef r);         // no references left
+  void release_socket(std::uint32_t s);
+  void collect_cycles();           // unix_gc: free sockets reachable only from their own queues
+  bool has_inflight_sockets() const;
+
+  Outcome stream_send(UnixSocket& sk, ProcId p, const SendArgs& a, bool nonblock);
+  Outcome message_send(UnixSocket& sk, ProcId p, const SendArgs& a, bool nonblock);
+  Outcome stream_recv(UnixSocket& sk, ProcId p, const RecvArgs& a, bool nonblock);
+  Outcome message_recv(UnixSocket& sk, ProcId p, const RecvArgs& a, bool nonblock);
+  void deliver(Outcome& o, ProcId p, const RecvArgs& a, bool peek);
+  Outcome check_send_fds(ProcId p, const std::vector<int>& fds);
+
+  std::vector<FdTable> procs_;
+  std::vector<std::unique_ptr<OpenFile>> files_;  // by FileRef slot; nullptr when free
+  std::vector<std::uint32_t> free_files_;
+  std::vector<std::unique_ptr<UnixSocket>> sockets_;
+  std::vector<std::uint32_t> free_sockets_;
+  std::vector<std::unique_ptr<Pipe>> pipes_;
+  ObjectId next_object_ = 1;
+  std::vector<FileRef> taken_;      // fds taken by the current receive (reused buffer)
+  std::vector<FileRef> releasing_;  // files whose last reference went, not yet released
+  bool in_release_ = false;
+  bool in_gc_ = false;
+};
+
+}  // namespace fdlab::sim
+
+namespace fdlab {
+using sim::SimKernel;  // the backend's public name
+}  // namespace fdlab
