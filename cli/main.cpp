@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include "cli/record_command.h"
 #include "cli/replay_command.h"
 #include "cli/rules_command.h"
 
@@ -21,15 +22,23 @@ int main(int argc, char** argv) {
   fdlab::RulesOptions rules;
   auto* rules_cmd = app.add_subcommand(
       "rules", "Check that every rule has a scenario and every scenario names its rules");
-  rules_cmd->add_option("--catalogue", rules.catalogue, "the rules catalogue (JSON)");
+  rules_cmd->add_option("--catalogue", rules.catalogue, "the folder of rules catalogues (*.json)");
   rules_cmd->add_option("--markdown", rules.markdown, "the generated rules document");
   rules_cmd->add_option("--scenarios", rules.scenarios, "the scenario folder");
   rules_cmd->add_flag("--write", rules.write, "rewrite the rules document");
+
+  fdlab::RecordOptions record;
+  auto* record_cmd = app.add_subcommand("record", "Write one scenario's trace on one backend");
+  record_cmd->add_option("scenario", record.scenario, "the scenario file")->required();
+  record_cmd->add_option("--backend,-b", record.backend, "sim or native (default native)")
+      ->check(CLI::IsMember({"sim", "native"}));
+  record_cmd->add_option("--output,-o", record.output, "the trace file (default: standard output)");
 
   CLI11_PARSE(app, argc, argv);
   try {
     if (cmd->parsed()) return fdlab::run_replay(replay);
     if (rules_cmd->parsed()) return fdlab::run_rules(rules);
+    if (record_cmd->parsed()) return fdlab::run_record(record);
   } catch (const std::exception& e) {
     fmt::print(stderr, "fdlab: {}\n", e.what());
     return 2;

@@ -15,7 +15,11 @@ int run_rules(const RulesOptions& opt) {
   std::vector<Rule> rules;
   std::vector<ScenarioRules> scenarios;
   try {
-    rules = parse_rules_catalogue(read_text_file(opt.catalogue), opt.catalogue);
+    // The catalogue is a folder of JSON files (one per family of rules), read in name order.
+    for (const auto& file : collect_scenario_files({opt.catalogue})) {
+      auto part = parse_rules_catalogue(read_text_file(file), file);
+      rules.insert(rules.end(), part.begin(), part.end());
+    }
     for (const auto& file : collect_scenario_files({opt.scenarios})) {
       const auto sc = parse_scenario(read_text_file(file), file);
       scenarios.push_back({sc.id, sc.rules});
@@ -25,6 +29,9 @@ int run_rules(const RulesOptions& opt) {
     return 2;
   }
   auto problems = check_rules(rules, scenarios);
+  for (std::size_t i = 0; i < rules.size(); ++i)
+    for (std::size_t k = 0; k < i; ++k)
+      if (rules[i].id == rules[k].id) problems.push_back("rule " + rules[i].id + " is listed twice");
   const std::string md = render_rules_markdown(rules, scenarios);
   if (opt.write) {
     std::ofstream(opt.markdown) << md;

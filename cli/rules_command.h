@@ -6,7 +6,7 @@
 namespace fdlab {
 
 struct RulesOptions {
-  std::string catalogue = "docs/rules.json";
+  std::string catalogue = "docs/rules";  // a folder of *.json catalogues
   std::string markdown = "docs/rules.md";
   std::string scenarios = "scenarios";
   bool write = false;  // rewrite the markdown instead of checking it

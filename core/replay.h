@@ -1,6 +1,7 @@
 #pragma once
 // The replay engine: runs a scenario's steps on one Kernel, keeps the labels, records the trace
 // and checks each step's expectation.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,36 @@ struct ReplayReport {
   Leftovers leftovers;
 
   bool passed() const { return failures.empty() && error.empty() && leftovers.leaked == 0; }
+};
+
+// One scenario on one kernel, a step at a time (the visualizer steps; replay() runs it through).
+class ReplaySession {
+ public:
+  // Creates the scenario's processes on `kernel`, which must be fresh.
+  ReplaySession(const Scenario& sc, Kernel& kernel);
+
+  // Runs the next step and appends its record and failures to `report`. Returns false when
+  // there is no next step or the run had to stop (an unexpected block). Throws HarnessError.
+  bool step(ReplayReport& report);
+
+  std::size_t next_step() const { return next_; }
+  // The label of every object created so far, by ObjectId.
+  const std::map<ObjectId, std::string>& object_labels() const { return object_labels_; }
+  // The fd labels bound in each process.
+  const std::vector<std::map<std::string, int>>& fd_labels() const { return fd_labels_; }
+
+ private:
+  int resolve(const Step& step, const FdArg& a) const;
+  Outcome execute(const Step& s);
+  std::vector<std::string> bind_results(const Step& s, const Outcome& o);
+
+  const Scenario& sc_;
+  Kernel& k_;
+  std::size_t next_ = 0;
+  bool stopped_ = false;
+  std::vector<ProcId> procs_;
+  std::vector<std::map<std::string, int>> fd_labels_;
+  std::map<ObjectId, std::string> object_labels_;
 };
 
 // Runs every step on `kernel` (a fresh one per scenario) and calls kernel.finish().

@@ -58,7 +58,7 @@ std::string render_rules_markdown(const std::vector<Rule>& rules,
   std::string md =
       "# Rules\n\n"
       "Every rule fdlab models, numbered, with its source and the scenarios that check it on the\n"
-      "simulator and the real kernel. Generated from docs/rules.json and the scenarios' `rules`\n"
+      "simulator and the real kernel. Generated from docs/rules/*.json and the scenarios' `rules`\n"
       "by `fdlab rules --write`; `fdlab rules --check` (run by the tests) fails when a rule has no\n"
       "scenario, a scenario names no rule or an unknown one, or this file is out of date.\n";
   int n = 0;

@@ -1,5 +1,5 @@
 #pragma once
-// The rules catalogue (docs/rules.json → docs/rules.md): every rule with its source and the
+// The rules catalogue (docs/rules/*.json → docs/rules.md): every rule with its source and the
 // scenarios that check it; every scenario must name rules of the catalogue.
 #include <map>
 #include <string>

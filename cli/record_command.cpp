@@ -1,0 +1,48 @@
+#include "cli/record_command.h"
+
+#include <fstream>
+#include <iostream>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/backends.h"
+#include "core/replay.h"
+#include "corpus/scenario_files.h"
+
+namespace fdlab {
+
+int run_record(const RecordOptions& opt) {
+  Scenario sc;
+  try {
+    sc = parse_scenario(read_text_file(opt.scenario), opt.scenario);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "fdlab record: {}\n", e.what());
+    return 2;
+  }
+  auto kernel = make_kernel(opt.backend);
+  const ReplayReport report = replay(sc, *kernel);
+  kernel.reset();
+  nlohmann::json out{{"fdlab_trace", 1},
+                     {"scenario", sc.id},
+                     {"backend", opt.backend},
+                     {"kernel", host_kernel_release()},
+                     {"passed", report.passed()},
+                     {"trace", report.trace}};
+  if (!report.error.empty()) out["error"] = report.error;
+  for (const auto& f : report.failures)
+    out["failures"].push_back({{"step", f.step}, {"message", f.message}});
+  if (opt.output == "-") {
+    std::cout << out.dump(1) << "\n";
+    return 0;
+  }
+  std::ofstream file(opt.output);
+  file << out.dump(1) << "\n";
+  if (!file) {
+    fmt::print(stderr, "fdlab record: {}: cannot be written\n", opt.output);
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace fdlab
