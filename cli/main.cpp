@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include "cli/fuzz_command.h"
 #include "cli/record_command.h"
 #include "cli/replay_command.h"
 #include "cli/rules_command.h"
@@ -34,11 +35,21 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"sim", "native"}));
   record_cmd->add_option("--output,-o", record.output, "the trace file (default: standard output)");
 
+  fdlab::FuzzOptions fuzz;
+  auto* fuzz_cmd = app.add_subcommand(
+      "fuzz", "Run generated scenarios on the sim and the real kernel and report any difference");
+  fuzz_cmd->add_option("--seed", fuzz.seed, "first seed (each scenario uses the next)");
+  fuzz_cmd->add_option("--count,-n", fuzz.count, "how many scenarios")->check(CLI::Range(1, 100000000));
+  fuzz_cmd->add_option("--steps", fuzz.steps, "steps per scenario")->check(CLI::Range(1, 100000));
+  fuzz_cmd->add_option("--processes", fuzz.processes, "scenario processes")->check(CLI::Range(1, 8));
+  fuzz_cmd->add_option("--save", fuzz.save_dir, "write diverging scenarios to this folder");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (cmd->parsed()) return fdlab::run_replay(replay);
     if (rules_cmd->parsed()) return fdlab::run_rules(rules);
     if (record_cmd->parsed()) return fdlab::run_record(record);
+    if (fuzz_cmd->parsed()) return fdlab::run_fuzz(fuzz);
   } catch (const std::exception& e) {
     fmt::print(stderr, "fdlab: {}\n", e.what());
     return 2;

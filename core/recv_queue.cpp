@@ -54,6 +54,21 @@ QueueRead RecvQueue::read_stream(std::size_t len, bool peek, std::string& out,
       fds.insert(fds.end(), s.fds.begin(), s.fds.end());
       if (had_fds) break;
       ++i;
+      if (len == 0) {
+        // unix_stream_read_generic's peek branch goes back to `again` without checking the
+        // size left, so once the bytes are copied it keeps walking (copying 0 bytes) and peeks
+        // the fds of the next segment that carries some: a peek can return fds that belong to
+        // bytes it did not return (measured on Linux 6.18; found by fdlab fuzz).
+        // Reaching the end this way just returns what was copied, even 0: the peek branch
+        // breaks out of the loop instead of going through the empty-queue checks.
+        for (; i != tail_; ++i) {
+          if (!slots_[i].fds.empty()) {
+            fds.insert(fds.end(), slots_[i].fds.begin(), slots_[i].fds.end());
+            break;
+          }
+        }
+        break;
+      }
       continue;
     }
     s.consumed += chunk;

@@ -160,8 +160,13 @@ Outcome SimKernel::recvmsg(ProcId p, int sock, const RecvArgs& a) {
   if (f->kind != FileKind::unix_socket) return Outcome::failure(Errno::enotsock);
   bool nonblock = (a.flags & msg::dontwait) || f->nonblocking();
   UnixSocket& sk = socket_of(*f);
-  if (sk.type == SockType::stream) return stream_recv(sk, p, a, nonblock);
-  return message_recv(sk, p, a, nonblock);
+  Outcome o = sk.type == SockType::stream ? stream_recv(sk, p, a, nonblock)
+                                          : message_recv(sk, p, a, nonblock);
+  // ____sys_recvmsg copies MSG_CMSG_CLOEXEC from the call's flags into msg_flags on every
+  // successful return, EOF included (measured; found by fdlab fuzz).
+  if (o.err == Errno::ok && !o.blocked && (a.flags & msg::cmsg_cloexec))
+    o.msg_flags |= msg::cmsg_cloexec;
+  return o;
 }
 
 // unix_stream_read_generic.
@@ -212,8 +217,6 @@ Outcome SimKernel::message_recv(UnixSocket& sk, ProcId p, const RecvArgs& a, boo
 // scm_recv_unix -> scm_detach_fds: install the taken fds that fit, close the rest.
 void SimKernel::deliver(Outcome& o, ProcId p, const RecvArgs& a, bool peek) {
   const bool cloexec = (a.flags & msg::cmsg_cloexec) != 0;
-  // ____sys_recvmsg copies MSG_CMSG_CLOEXEC from the call's flags into msg_flags (measured).
-  if (cloexec) o.msg_flags |= msg::cmsg_cloexec;
   if (taken_.empty()) return;
   FdDelivery d = deliver_fds(a.has_control, a.control_len, taken_.size());
   if (d.ctrunc) o.msg_flags |= msg::ctrunc;

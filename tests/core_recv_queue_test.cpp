@@ -144,3 +144,32 @@ TEST(RecvQueue, ReusesSlotsAcrossManyRounds) {
 }
 
 }  // namespace fdlab
+
+namespace fdlab {
+
+// Measured on Linux 6.18 (scenarios/stream/peek-returns-fds-of-later-bytes.json): the peek
+// branch of unix_stream_read_generic walks on after the bytes asked for.
+TEST(RecvQueue, PeekEndingOnASegmentBoundaryAlsoPeeksTheNextSegmentsFds) {
+  Q t;
+  t.push("abc");
+  t.push("xy");
+  t.push("def", {kF});
+  std::vector<FileRef> fds;
+  EXPECT_EQ(t.read(3, &fds, /*peek=*/true), "abc");
+  EXPECT_EQ(fds, std::vector<FileRef>{kF});
+  EXPECT_EQ(t.read(3, &fds), "abc");
+  EXPECT_TRUE(fds.empty());
+}
+
+TEST(RecvQueue, ZeroLengthPeekOfPlainBytesReturnsNothingWithoutRunningOut) {
+  Q t;
+  t.push("plain");
+  std::string out;
+  std::vector<FileRef> got;
+  const QueueRead r = t.q.read_stream(0, true, out, got);
+  EXPECT_EQ(r.copied, 0u);
+  EXPECT_FALSE(r.ran_out);
+  EXPECT_TRUE(got.empty());
+}
+
+}  // namespace fdlab
