@@ -149,9 +149,19 @@ nlohmann::json parse_expectation(const nlohmann::json& e, const JsonFields& step
       }
     } else if (k == "sigpipe" || k == "blocked") {
       if (!v.is_boolean()) step.fail(field, "expected true or false");
+    } else if (k == "value") {
+      if (!v.is_number_integer() && !v.is_boolean() && !v.is_string())
+        step.fail(field, "expected an integer, a boolean (SO_PASSCRED) or a type name (SO_TYPE)");
+    } else if (k == "creds") {
+      // null: no SCM_CREDENTIALS received; else any subset of pid, uid, gid.
+      if (!v.is_null() && !v.is_object()) step.fail(field, "expected an object or null");
+      if (v.is_object())
+        for (const auto& c : v.items())
+          if ((c.key() != "pid" && c.key() != "uid" && c.key() != "gid") || !c.value().is_string())
+            step.fail(field, "keys are pid, uid, gid, each a symbolic string");
     } else {
       step.fail(field, "unknown expectation (known: ret, errno, data, data_hex, data_size, fds, "
-                       "msg_flags, flags, sigpipe, blocked)");
+                       "msg_flags, flags, sigpipe, blocked, value, creds)");
     }
   }
   if (e.contains("data") && e.contains("data_hex"))
@@ -182,6 +192,16 @@ std::vector<std::string> match_expectation(const nlohmann::json& e, const nlohma
   if (e.contains("fds")) match_fds(e["fds"], r, out);
   if (e.contains("msg_flags")) match_names("msg_flags", e["msg_flags"], r, out);
   if (e.contains("flags")) match_names("flags", e["flags"], r, out);
+  if (e.contains("value") && (!r.contains("value") || r["value"] != e["value"]))
+    out.push_back("value: expected " + e["value"].dump() + ", got " +
+                  (r.contains("value") ? r["value"].dump() : "nothing"));
+  if (e.contains("creds")) {
+    const nlohmann::json got = r.contains("creds") ? r["creds"] : nlohmann::json(nullptr);
+    bool same = e["creds"].is_null() ? got.is_null() : got.is_object();
+    if (same && got.is_object())
+      for (const auto& c : e["creds"].items()) same = same && got[c.key()] == c.value();
+    if (!same) out.push_back("creds: expected " + show(e["creds"]) + ", got " + show(got));
+  }
   if (e.contains("sigpipe") && e["sigpipe"].get<bool>() != r.value("sigpipe", false))
     out.push_back(std::string("sigpipe: expected ") + (e["sigpipe"].get<bool>() ? "" : "no ") +
                   "SIGPIPE, got " + (r.value("sigpipe", false) ? "one" : "none"));

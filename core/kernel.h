@@ -35,6 +35,32 @@ constexpr std::uint32_t ctrunc = 1u << 6;       // MSG_CTRUNC (out)
 constexpr std::uint32_t eor = 1u << 7;          // MSG_EOR
 }  // namespace msg
 
+// A socket address as a scenario names it: a name inside the scenario's private directory (the
+// sim's in-memory namespace; native: a file in its private temp dir), or an abstract name.
+struct SockAddr {
+  std::string name;
+  bool abstract = false;
+};
+
+// sun_path is 108 bytes; a path may fill all of it (no NUL needed, measured). The native
+// backend spends kAbstractTagLen bytes of an abstract name on a per-run tag (so parallel runs
+// cannot collide), so the longest abstract name a scenario can bind is 107 - 16 = 91 bytes on
+// every backend; one byte more is EINVAL (unix_validate_addr).
+constexpr std::size_t kSunPathLen = 108;
+constexpr std::size_t kAbstractTagLen = 16;
+constexpr std::size_t kMaxAbstractName = kSunPathLen - 1 - kAbstractTagLen;
+
+enum class SockOpt : std::uint8_t { sndbuf, rcvbuf, passcred, type };
+
+// The credentials of an SCM_CREDENTIALS message, symbolically: real pids differ between runs
+// and backends (docs/decisions.md, "Credentials").
+enum class CredPid : std::uint8_t { none, scenario };
+
+struct Creds {
+  bool present = false;         // a whole SCM_CREDENTIALS message was received
+  CredPid pid = CredPid::none;  // none: the segment was sent without credentials (pid 0)
+};
+
 // One fd that an operation created or installed in the calling process.
 struct NewFd {
   int fd = -1;
@@ -54,6 +80,8 @@ struct Outcome {
   std::uint32_t msg_flags = 0;  // recvmsg's msg_flags (msg:: bits)
   bool sigpipe = false;         // the operation raised SIGPIPE in the calling process
   bool blocked = false;         // the operation would block forever; nothing else is set
+  long value = 0;               // getsockopt: the option's value (SO_TYPE: a SockType)
+  Creds creds;                  // recvmsg: SCM_CREDENTIALS, when SO_PASSCRED is on
 
   static Outcome failure(Errno e) {
     Outcome o;
@@ -116,6 +144,21 @@ class Kernel {
   virtual Outcome dup(ProcId p, int fd) = 0;
   virtual Outcome close(ProcId p, int fd) = 0;
   virtual Outcome shutdown(ProcId p, int fd, ShutHow how) = 0;
+
+  // Named sockets (net/unix/af_unix.c). socket and accept create new objects.
+  virtual Outcome socket(ProcId p, SockType type, bool nonblock, bool cloexec) = 0;
+  virtual Outcome bind(ProcId p, int sock, const SockAddr& addr) = 0;
+  virtual Outcome listen(ProcId p, int sock, int backlog) = 0;
+  virtual Outcome connect(ProcId p, int sock, const SockAddr& addr) = 0;
+  // accept4: nonblock/cloexec are SOCK_NONBLOCK/SOCK_CLOEXEC for the new fd only.
+  virtual Outcome accept(ProcId p, int sock, bool nonblock, bool cloexec) = 0;
+  virtual Outcome unlink(ProcId p, const std::string& path) = 0;
+
+  // SOL_SOCKET options; getsockopt reports the value in Outcome::value.
+  virtual Outcome setsockopt(ProcId p, int sock, SockOpt opt, long value) = 0;
+  virtual Outcome getsockopt(ProcId p, int sock, SockOpt opt) = 0;
+  // setrlimit(RLIMIT_NOFILE) of one scenario process: the soft limit (the hard one is kept).
+  virtual Outcome setrlimit_nofile(ProcId p, long soft) = 0;
 
   // Moves fd from process `from` into process `to` (the lowest free number there); `from`
   // no longer has it. Not a syscall: the harness's way of setting up who holds what.

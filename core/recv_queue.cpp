@@ -5,7 +5,7 @@
 namespace fdlab {
 
 void RecvQueue::push(std::string_view bytes, const FileRef* fds, std::size_t nfds,
-                     std::uint32_t truesize) {
+                     std::uint32_t truesize, int creds) {
   if (tail_ == slots_.size()) {
     if (head_ > 0) {
       // Move the live segments to the front; the used-up slots go behind them for reuse.
@@ -22,6 +22,7 @@ void RecvQueue::push(std::string_view bytes, const FileRef* fds, std::size_t nfd
   s.consumed = 0;
   s.fds.assign(fds, fds + nfds);
   s.truesize = truesize;
+  s.creds = creds;
   unread_bytes_ += bytes.size();
   truesize_ += truesize;
 }
@@ -35,15 +36,21 @@ void RecvQueue::pop_front() {
 }
 
 QueueRead RecvQueue::read_stream(std::size_t len, bool peek, std::string& out,
-                                 std::vector<FileRef>& fds) {
+                                 std::vector<FileRef>& fds, bool check_creds) {
   QueueRead r;
   std::size_t i = head_;
+  bool first = true;
   do {
     if (i == tail_) {
       r.ran_out = true;
       break;
     }
     Segment& s = slots_[i];
+    // unix_stream_read_generic: the first segment sets the read's credentials; with
+    // SO_PASSCRED a segment whose credentials differ ends the read (unix_skb_scm_eq).
+    if (first) r.creds = s.creds;
+    else if (check_creds && s.creds != r.creds) break;
+    first = false;
     std::size_t chunk = std::min(s.unread(), len);
     out.append(s.bytes, s.consumed, chunk);
     r.copied += chunk;
@@ -94,6 +101,7 @@ QueueRead RecvQueue::read_message(std::size_t len, bool peek, std::string& out,
   Segment& s = slots_[head_];
   r.got_message = true;
   r.message_len = s.bytes.size();
+  r.creds = s.creds;
   r.copied = std::min(len, s.bytes.size());
   out.append(s.bytes, 0, r.copied);
   fds.insert(fds.end(), s.fds.begin(), s.fds.end());

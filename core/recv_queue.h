@@ -25,6 +25,9 @@ struct Segment {
   std::size_t consumed = 0;
   std::vector<FileRef> fds;
   std::uint32_t truesize = 0;
+  // UNIXCB(skb).pid: who sent it, when credentials were attached (maybe_add_creds); -1 when
+  // the segment carries none. Opaque to the queue except for comparing.
+  int creds = -1;
   std::size_t unread() const { return bytes.size() - consumed; }
 };
 
@@ -35,6 +38,7 @@ struct QueueRead {
   std::uint32_t freed_truesize = 0; // truesize of the segments it used up (back to the sender)
   bool ran_out = false;             // stream: stopped because the queue had no more segments
   bool got_message = false;         // message reads: a message was there
+  int creds = -1;                   // the creds of the first segment read (-1: none or no segment)
 };
 
 class RecvQueue {
@@ -46,14 +50,18 @@ class RecvQueue {
   std::size_t truesize() const { return truesize_; }          // what its sender is charged
 
   // Queues a segment; the queue takes over the references in fds[0..nfds).
-  void push(std::string_view bytes, const FileRef* fds, std::size_t nfds, std::uint32_t truesize);
+  void push(std::string_view bytes, const FileRef* fds, std::size_t nfds, std::uint32_t truesize,
+            int creds = -1);
 
   // unix_stream_read_generic: copies up to `len` bytes from consecutive segments. Plain bytes
   // before a segment with fds are glued in front; the read stops after the segment whose fds
   // it took, and a partial read of that segment takes the fds with its first bytes (the rest
   // of the segment stays queued without them). Taken fds are appended to `fds`; a peek copies
   // the references (the caller must take new ones) and consumes nothing.
-  QueueRead read_stream(std::size_t len, bool peek, std::string& out, std::vector<FileRef>& fds);
+  // With check_creds (the reader has SO_PASSCRED) segments with other credentials than the
+  // first one read are not glued: "Never glue messages from different writers".
+  QueueRead read_stream(std::size_t len, bool peek, std::string& out, std::vector<FileRef>& fds,
+                        bool check_creds = false);
 
   // __unix_dgram_recvmsg: one whole message (possibly empty), truncated to `len`; its fds
   // are appended to `fds` (copied when peeking). The rest of a truncated message is dropped.

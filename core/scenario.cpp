@@ -8,6 +8,8 @@
 #include "core/expectation.h"
 #include "core/flag_names.h"
 #include "core/json_fields.h"
+#include "core/scenario_named.h"
+#include "core/usocket/usocket_scenario.h"
 
 namespace fdlab {
 namespace {
@@ -21,7 +23,11 @@ constexpr OpEntry kOps[] = {
     {"sendmsg", OpKind::sendmsg},       {"recvmsg", OpKind::recvmsg}, {"read", OpKind::read},
     {"write", OpKind::write},           {"lseek", OpKind::lseek},   {"fcntl", OpKind::fcntl},
     {"dup", OpKind::dup},               {"close", OpKind::close},   {"shutdown", OpKind::shutdown},
-    {"give", OpKind::give},
+    {"give", OpKind::give},             {"socket", OpKind::socket}, {"bind", OpKind::bind},
+    {"listen", OpKind::listen},         {"connect", OpKind::connect}, {"accept", OpKind::accept},
+    {"accept4", OpKind::accept},        {"unlink", OpKind::unlink},
+    {"setsockopt", OpKind::setsockopt}, {"getsockopt", OpKind::getsockopt},
+    {"setrlimit", OpKind::setrlimit},
 };
 
 std::string known_ops() {
@@ -92,11 +98,7 @@ class StepParser {
   void parse_arguments() {
     switch (step_.op) {
       case OpKind::socketpair: {
-        const auto type = f_.opt_string("type", "stream");
-        if (type == "stream") step_.type = SockType::stream;
-        else if (type == "seqpacket") step_.type = SockType::seqpacket;
-        else if (type == "dgram") step_.type = SockType::dgram;
-        else f_.fail("type", "expected stream, seqpacket or dgram, got '" + type + "'");
+        step_.type = sock_type();
         step_.nonblock = f_.opt_bool("nonblock");
         step_.cloexec = f_.opt_bool("cloexec");
         bind_new("as", 2);
@@ -134,8 +136,54 @@ class StepParser {
       case OpKind::close: step_.fd = fd_arg("fd"); break;
       case OpKind::shutdown: shutdown_args(); break;
       case OpKind::give: give_args(); break;
+      case OpKind::socket:
+        step_.type = sock_type();
+        step_.nonblock = f_.opt_bool("nonblock");
+        step_.cloexec = f_.opt_bool("cloexec");
+        bind_new("as", 1);
+        break;
+      case OpKind::bind:
+      case OpKind::connect:
+        step_.fd = fd_arg("sock");
+        step_.addr = address(true);
+        break;
+      case OpKind::listen:
+        step_.fd = fd_arg("sock");
+        step_.backlog = static_cast<int>(f_.req_int("backlog", -1, 65535));
+        break;
+      case OpKind::accept:
+        step_.fd = fd_arg("sock");
+        step_.nonblock = f_.opt_bool("nonblock");
+        step_.cloexec = f_.opt_bool("cloexec");
+        bind_new("as", 1);
+        break;
+      case OpKind::unlink: step_.addr = address(false); break;
+      case OpKind::setsockopt:
+      case OpKind::getsockopt: sockopt_args(); break;
+      case OpKind::setrlimit:
+        if (f_.req_string("resource") != "RLIMIT_NOFILE")
+          f_.fail("resource", "only RLIMIT_NOFILE is modelled");
+        step_.value = static_cast<long>(f_.req_int("soft", 0, 1024));
+        break;
     }
   }
+
+  SockType sock_type() {
+    const auto type = f_.opt_string("type", "stream");
+    if (type == "stream") return SockType::stream;
+    if (type == "seqpacket") return SockType::seqpacket;
+    if (type == "dgram") return SockType::dgram;
+    f_.fail("type", "expected stream, seqpacket or dgram, got '" + type + "'");
+  }
+
+  SockAddr address(bool may_be_abstract) { return parse_sock_addr(f_, may_be_abstract); }
+
+  void sockopt_args() {
+    step_.fd = fd_arg("sock");
+    step_.opt = parse_sock_opt(f_);
+    if (step_.op == OpKind::setsockopt) step_.value = parse_sock_opt_value(f_);
+  }
+
 
   FdArg fd_value(const nlohmann::json& v, const char* field) {
     FdArg a;
@@ -212,10 +260,18 @@ class StepParser {
       // CMSG_SPACE(n * sizeof(int)) on 64-bit Linux: a 16-byte header, data aligned to 8.
       step_.control_len = 16 + ((static_cast<std::size_t>(n) * 4 + 7) & ~std::size_t{7});
     } else if (f_.has("control_len")) {
+      if (f_.has("creds_space")) f_.fail("creds_space", "control_len already says it all");
       step_.has_control = true;
       step_.control_len = static_cast<std::size_t>(f_.req_int("control_len", 0, 65536));
     }
-    f_.allow({"fd_space", "control_len"});
+    // SCM_CREDENTIALS comes first in the buffer (scm_recv_unix puts it before the fds), so
+    // creds_space adds CMSG_SPACE(sizeof(struct ucred)) = 32 bytes in front of fd_space's.
+    if (f_.opt_bool("creds_space")) {
+      step_.creds_space = true;
+      step_.control_len = (step_.has_control ? step_.control_len : 0) + 32;
+      step_.has_control = true;
+    }
+    f_.allow({"fd_space", "control_len", "creds_space"});
   }
 
   void lseek_args() {
@@ -321,7 +377,7 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   sc.description = top.opt_string("description");
   const auto level = top.req_string("level");
   if (level == "kernel") sc.level = Level::kernel;
-  else if (level == "usocket") top.fail("level", "the usocket level is not supported yet");
+  else if (level == "usocket") sc.level = Level::usocket;
   else top.fail("level", "expected 'kernel' or 'usocket', got '" + level + "'");
   sc.tags = top.opt_strings("tags");
   sc.provenance = top.req_strings("provenance");
@@ -339,6 +395,11 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   top.allow({"comment"});
   top.reject_unknown();
 
+  // The usocket level has its own ops and labels (core/usocket/usocket_scenario.cpp).
+  if (sc.level == Level::usocket) {
+    usocket::parse_script(sc, steps);
+    return sc;
+  }
   LabelScope labels(sc.processes.size());
   int index = 0;
   for (const auto& s : steps) {

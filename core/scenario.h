@@ -4,6 +4,7 @@
 // that every label is bound in the process that uses it. Errors are HarnessErrors naming the
 // file, the step and the field.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,11 +15,16 @@
 
 namespace fdlab {
 
+namespace usocket {
+struct Script;  // core/usocket/usocket_scenario.h
+}
+
 enum class Level : std::uint8_t { kernel, usocket };
 
 enum class OpKind : std::uint8_t {
   socketpair, pipe, open_temp, sendmsg, recvmsg, read, write, lseek, fcntl, dup, close,
-  shutdown, give
+  shutdown, give, socket, bind, listen, connect, accept, unlink, setsockopt, getsockopt,
+  setrlimit
 };
 
 const char* op_name(OpKind op);
@@ -52,6 +58,11 @@ struct Step {
   long arg = 0;                  // fcntl setter argument, in core bits
   ShutHow how = ShutHow::rdwr;
   ProcId to = 0;                 // give
+  SockAddr addr;                 // bind / connect / unlink (unlink: a path, never abstract)
+  int backlog = 0;               // listen
+  SockOpt opt = SockOpt::sndbuf; // setsockopt / getsockopt
+  long value = 0;                // setsockopt's value; setrlimit's soft limit
+  bool creds_space = false;      // recvmsg: room for SCM_CREDENTIALS in front of the fds
 
   std::optional<nlohmann::json> expect;  // validated object
 };
@@ -67,7 +78,8 @@ struct Scenario {
   std::vector<std::string> rules;
   std::string min_kernel;  // "" when any kernel will do
   std::vector<std::string> processes;
-  std::vector<Step> steps;
+  std::vector<Step> steps;                        // level kernel
+  std::shared_ptr<const usocket::Script> usocket;  // level usocket
 };
 
 // Largest byte count a step may send, write or ask to read.

@@ -7,6 +7,15 @@
 
 namespace fdlab {
 
+const char* sock_type_name(SockType t) {
+  switch (t) {
+    case SockType::stream: return "SOCK_STREAM";
+    case SockType::seqpacket: return "SOCK_SEQPACKET";
+    case SockType::dgram: return "SOCK_DGRAM";
+  }
+  return "?";
+}
+
 std::string trace_hash(const std::string& bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "fnv1a:%016llx",
@@ -46,6 +55,18 @@ nlohmann::json trace_record(const Scenario& sc, const Step& step, const Outcome&
   if (step.op == OpKind::fcntl && o.err == Errno::ok) {
     if (step.cmd == FcntlCmd::getfd) r["flags"] = fd_flag_names(o.ret);
     if (step.cmd == FcntlCmd::getfl) r["flags"] = status_flag_names(o.ret);
+  }
+  if (step.op == OpKind::getsockopt && o.err == Errno::ok) {
+    if (step.opt == SockOpt::type) r["value"] = sock_type_name(static_cast<SockType>(o.value));
+    else if (step.opt == SockOpt::passcred) r["value"] = o.value != 0;
+    else r["value"] = o.value;
+  }
+  if (o.creds.present) {
+    // A segment sent without credentials reads as pid 0 and the overflow uid/gid (65534).
+    const bool none = o.creds.pid == CredPid::none;
+    r["creds"] = {{"pid", none ? "none" : "scenario"},
+                  {"uid", none ? "nobody" : "self"},
+                  {"gid", none ? "nobody" : "self"}};
   }
   if (o.sigpipe) r["sigpipe"] = true;
   return r;

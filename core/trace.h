@@ -14,6 +14,9 @@ namespace fdlab {
 // Byte strings longer than this are recorded by length and hash only.
 constexpr std::size_t kTraceBytesInline = 256;
 
+// "SOCK_STREAM", ... as getsockopt(SO_TYPE) is reported.
+const char* sock_type_name(SockType t);
+
 // "fnv1a:0123456789abcdef"
 std::string trace_hash(const std::string& bytes);
 

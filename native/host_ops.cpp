@@ -86,7 +86,30 @@ class ControlBuffer {
   std::size_t len_;
 };
 
+// SCM_CREDENTIALS, symbolically. Every scenario process is a thread of this process, so the
+// pid is our tgid (getpid) for all of them; a segment sent before anyone asked for
+// credentials carries pid 0 and the overflow ids (65534, kernel.overflowuid). Anything else is
+// a harness failure.
+bool read_creds(HostResult& r, const cmsghdr* c) {
+  ucred u{};
+  std::memcpy(&u, CMSG_DATA(c), sizeof u);
+  // pid 0: no credentials were attached (the ids are the overflow ids, or 0 at a stream's
+  // EOF, where scm_recv_unix reports a zeroed scm_cookie).
+  if (u.pid == 0) {
+    r.creds = 0;
+  } else if (u.pid == ::getpid() && u.uid == ::getuid() && u.gid == ::getgid()) {
+    r.creds = 1;
+  } else {
+    r.failure = "SCM_CREDENTIALS from an unexpected sender: pid " + std::to_string(u.pid) +
+                " uid " + std::to_string(u.uid) + " gid " + std::to_string(u.gid);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool host_describe(HostResult& r, int fd) { return describe(r, fd); }
 
 void host_socketpair(HostResult& r, SockType type, bool nonblock, bool cloexec) {
   int t = type == SockType::stream      ? SOCK_STREAM
@@ -154,7 +177,14 @@ void host_recvmsg(HostResult& r, int sock, const RecvArgs& args) {
   r.msg_flags = m.msg_flags;
   if (m.msg_control == nullptr) return;
   for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    if (c->cmsg_level != SOL_SOCKET) continue;
+    if (c->cmsg_type == SCM_CREDENTIALS) {
+      // put_cmsg truncates a cmsg that does not fit (MSG_CTRUNC): only a whole ucred counts.
+      if (c->cmsg_len < CMSG_LEN(sizeof(ucred))) continue;
+      if (!read_creds(r, c)) return;
+      continue;
+    }
+    if (c->cmsg_type != SCM_RIGHTS) continue;
     std::size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
     for (std::size_t i = 0; i < n; ++i) {
       int fd;

@@ -26,6 +26,8 @@ struct HostResult {
   std::vector<HostFd> fds;
   int msg_flags = 0;  // host MSG_* bits
   bool sigpipe = false;
+  long value = 0;  // getsockopt
+  int creds = -1;  // recvmsg: -1 no SCM_CREDENTIALS, 0 pid 0 (sent without), 1 our own tgid
   std::string failure;  // non-empty: the harness itself failed (e.g. fstat of a new fd)
 };
 
@@ -41,6 +43,39 @@ void host_fcntl(HostResult& r, int fd, FcntlCmd cmd, long arg);
 void host_dup(HostResult& r, int fd);
 void host_close(HostResult& r, int fd);
 void host_shutdown(HostResult& r, int fd, ShutHow how);
+
+// Named sockets and options (native/host_named_ops.cpp). `tag` prefixes abstract names so
+// that runs in parallel cannot collide (core/kernel.h, kAbstractTagLen).
+void host_socket(HostResult& r, SockType type, bool nonblock, bool cloexec);
+void host_bind(HostResult& r, int sock, const SockAddr& addr, const std::string& tag);
+void host_listen(HostResult& r, int sock, int backlog);
+void host_connect(HostResult& r, int sock, const SockAddr& addr, const std::string& tag);
+void host_accept(HostResult& r, int sock, bool nonblock, bool cloexec);
+void host_unlink(HostResult& r, const std::string& path);
+void host_setsockopt(HostResult& r, int sock, SockOpt opt, long value);
+void host_getsockopt(HostResult& r, int sock, SockOpt opt);  // the value in r.value
+void host_chdir(HostResult& r, const std::string& dir);
+// Tries setrlimit(RLIMIT_NOFILE, soft) and puts the old limit back (PosixKernel applies a
+// scenario process's limit only around its own steps, docs/decisions.md).
+void host_try_nofile(HostResult& r, long soft);
+
+// RLIMIT_NOFILE is per process (signal->rlim, shared by every thread), so a scenario process's
+// own limit is applied only while one of its steps runs and put back after (steps run one at
+// a time; docs/decisions.md). Throws HarnessError when the limit cannot be set or restored.
+class NofileWindow {
+ public:
+  explicit NofileWindow(long soft);
+  ~NofileWindow();
+  NofileWindow(const NofileWindow&) = delete;
+  NofileWindow& operator=(const NofileWindow&) = delete;
+
+ private:
+  unsigned long saved_soft_ = 0;
+  unsigned long hard_ = 0;
+};
+
+// Describes a new fd into r.fds (fstat, F_GETFD); false after a harness failure.
+bool host_describe(HostResult& r, int fd);
 
 // The two halves of `give`, over the harness's private channel (a seqpacket socketpair whose
 // ends sit at kPrivateFdBase and above in every table).

@@ -54,9 +54,20 @@ int count_fds(pid_t tid, const int (&except)[2], std::string& listing) {
   return n;
 }
 
+// Unlinks the socket files in dir (only sockets: anything else is a leak to report).
+void remove_socket_files(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  while (const dirent* e = ::readdir(d)) {
+    if (e->d_type != DT_SOCK) continue;
+    ::unlinkat(::dirfd(d), e->d_name, 0);  // a failure shows up as rmdir's
+  }
+  ::closedir(d);
+}
+
 }  // namespace
 
-PosixKernel::PosixKernel(Options options) : options_(options) {}
+PosixKernel::PosixKernel(Options options) : options_(options) { new_abstract_tag(); }
 
 PosixKernel::~PosixKernel() {
   try {
@@ -66,11 +77,14 @@ PosixKernel::~PosixKernel() {
   }
 }
 
-template <class F>
-bool PosixKernel::run(ProcId p, F&& job) {
+Worker& PosixKernel::worker(ProcId p) {
   if (p < 0 || static_cast<std::size_t>(p) >= workers_.size())
     backend_failure("no scenario process " + std::to_string(p));
-  return workers_[static_cast<std::size_t>(p)]->run(job, options_.block_timeout);
+  return *workers_[static_cast<std::size_t>(p)];
+}
+
+long PosixKernel::nofile(ProcId p) const {
+  return static_cast<std::size_t>(p) < nofile_.size() ? nofile_[static_cast<std::size_t>(p)] : -1;
 }
 
 pid_t PosixKernel::tid(ProcId p) const { return workers_.at(static_cast<std::size_t>(p))->tid(); }
@@ -90,6 +104,8 @@ ProcId PosixKernel::add_process() {
   workers_.push_back(
       std::make_unique<Worker>(std::vector<int>{channel_[0], channel_[1]}, options_.spin));
   identity_.add_process(workers_.back()->tid());
+  in_dir_.push_back(false);
+  nofile_.push_back(-1);
   return static_cast<ProcId>(workers_.size() - 1);
 }
 
@@ -101,6 +117,8 @@ Outcome PosixKernel::plain(HostResult& r) {
   o.data = std::move(r.data);
   o.msg_flags = msg_flags_from_host(r.msg_flags);
   o.sigpipe = r.sigpipe;
+  o.creds.present = r.creds >= 0;
+  o.creds.pid = r.creds == 1 ? CredPid::scenario : CredPid::none;
   return o;
 }
 
@@ -258,14 +276,19 @@ Leftovers PosixKernel::finish() {
       leak("thread " + std::to_string(w.tid()) + " still exists");
   }
   workers_.clear();
+  in_dir_.clear();
+  nofile_.clear();
+  new_abstract_tag();
   identity_.clear();
   for (int& fd : channel_) {
     if (fd >= 0 && ::close(fd) != 0) leak("cannot close the give channel");
     fd = -1;
   }
   if (!temp_dir_.empty()) {
-    // open_temp's files never had a name (O_TMPFILE) or were unlinked at once: the directory
-    // must be empty, and rmdir failing means something was left in it.
+    // open_temp's files never had a name (O_TMPFILE) or were unlinked at once; what the
+    // scenario bound is removed here (a bound socket's file outlives the socket, as on any
+    // system); after that rmdir failing means something was left in it.
+    remove_socket_files(temp_dir_);
     if (::rmdir(temp_dir_.c_str()) != 0)
       leak("cannot remove " + temp_dir_ + ": " + std::strerror(errno));
     temp_dir_.clear();

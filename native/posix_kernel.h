@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/kernel.h"
+#include "native/host_ops.h"
 #include "native/object_identity.h"
 #include "native/worker.h"
 
@@ -48,6 +49,17 @@ class PosixKernel final : public Kernel {
 
   Outcome give(ProcId from, int fd, ProcId to) override;
 
+  // native/posix_named.cpp
+  Outcome socket(ProcId p, SockType type, bool nonblock, bool cloexec) override;
+  Outcome bind(ProcId p, int sock, const SockAddr& addr) override;
+  Outcome listen(ProcId p, int sock, int backlog) override;
+  Outcome connect(ProcId p, int sock, const SockAddr& addr) override;
+  Outcome accept(ProcId p, int sock, bool nonblock, bool cloexec) override;
+  Outcome unlink(ProcId p, const std::string& path) override;
+  Outcome setsockopt(ProcId p, int sock, SockOpt opt, long value) override;
+  Outcome getsockopt(ProcId p, int sock, SockOpt opt) override;
+  Outcome setrlimit_nofile(ProcId p, long soft) override;
+
   // Also leaves the backend ready for another scenario: processes and ObjectIds start afresh.
   Leftovers finish() override;
 
@@ -57,8 +69,21 @@ class PosixKernel final : public Kernel {
   pid_t tid(ProcId p) const;
 
  private:
+  // Runs job on p's worker, inside p's RLIMIT_NOFILE when the scenario set one.
   template <class F>
-  bool run(ProcId p, F&& job);
+  bool run(ProcId p, F&& job) {
+    Worker& w = worker(p);
+    const long soft = nofile(p);
+    if (soft < 0) return w.run(job, options_.block_timeout);
+    auto limited = [&] {
+      NofileWindow window(soft);
+      job();
+    };
+    return w.run(limited, options_.block_timeout);
+  }
+  Worker& worker(ProcId p);
+  long nofile(ProcId p) const;
+  void enter_dir(ProcId p);  // p's cwd becomes the scenario's private directory
   Outcome plain(HostResult& r);
   Outcome created(ProcId p, HostResult& r);
   Outcome installed(ProcId p, HostResult& r);
@@ -69,7 +94,11 @@ class PosixKernel final : public Kernel {
   std::vector<std::unique_ptr<Worker>> workers_;
   ObjectIdentity identity_;
   int channel_[2] = {-1, -1};  // give's private seqpacket pair, at >= kPrivateFdBase
-  std::string temp_dir_;       // mkdtemp'd on first open_temp, removed by finish()
+  std::string temp_dir_;       // mkdtemp'd on first use, removed by finish()
+  std::vector<bool> in_dir_;   // by process: its cwd is temp_dir_ (named sockets)
+  std::vector<long> nofile_;   // by process: RLIMIT_NOFILE soft limit, -1 when not set
+  std::string abstract_tag_;   // prefix of abstract names, unique per run (kAbstractTagLen)
+  void new_abstract_tag();
 };
 
 }  // namespace fdlab::native

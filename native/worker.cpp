@@ -123,8 +123,9 @@ bool Worker::setup(const std::vector<int>& keep) {
   const char* failed = nullptr;
   if (::pthread_sigmask(SIG_UNBLOCK, &s, nullptr) != 0)
     failed = "pthread_sigmask";
-  else if (::unshare(CLONE_FILES) != 0)
-    failed = "unshare(CLONE_FILES)";
+  // CLONE_FS: a cwd of its own, the scenario's private directory once it uses named sockets.
+  else if (::unshare(CLONE_FILES | CLONE_FS) != 0)
+    failed = "unshare(CLONE_FILES | CLONE_FS)";
   else if (!close_all_except(keep))
     failed = "close_range";
   else if (!ensure_stdio())

@@ -90,6 +90,7 @@ void SimKernel::release(FileRef r) {
 
 Outcome SimKernel::pipe(ProcId p) {
   table(p);
+  if (fd_room(p, 2) < 2) return Outcome::failure(Errno::emfile);  // do_pipe2: both numbers first
   pipes_.push_back(std::make_unique<Pipe>());
   auto target = static_cast<std::uint32_t>(pipes_.size() - 1);
   Outcome o;
@@ -104,6 +105,7 @@ Outcome SimKernel::pipe(ProcId p) {
 
 Outcome SimKernel::open_temp(ProcId p) {
   table(p);
+  if (fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
   FileRef r = new_file(FileKind::regular, fl::rdwr, true);
   hold(r);
   Outcome o;
@@ -222,6 +224,7 @@ Outcome SimKernel::fcntl(ProcId p, int fd, FcntlCmd cmd, long arg) {
 Outcome SimKernel::dup(ProcId p, int fd) {
   FileRef r;
   if (!lookup(p, fd, &r)) return Outcome::failure(Errno::ebadf);
+  if (fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
   hold(r);
   Outcome o;
   o.fds.push_back(install(p, r, false));  // dup clears FD_CLOEXEC on the new fd
@@ -238,8 +241,12 @@ Outcome SimKernel::close(ProcId p, int fd) {
 
 Outcome SimKernel::give(ProcId from, int fd, ProcId to) {
   table(to);
+  if (!table(from).find(fd)) return Outcome::failure(Errno::ebadf);
+  // The native give is an SCM_RIGHTS message: at the limit the receiver's copy is closed and
+  // the giver keeps its fd.
+  if (fd_room(to, 1) < 1) return Outcome::failure(Errno::emfile);
   FileRef r;
-  if (!table(from).remove(fd, r)) return Outcome::failure(Errno::ebadf);
+  table(from).remove(fd, r);
   Outcome o;
   o.fds.push_back(install(to, r, false));
   o.ret = o.fds.back().fd;

@@ -3,7 +3,9 @@
 // measured on the real kernel. State: processes (fd tables) -> open file descriptions (with
 // reference counts that include in-flight SCM_RIGHTS references) -> sockets, pipes, files.
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -37,6 +39,15 @@ class SimKernel final : public Kernel {
   Outcome close(ProcId p, int fd) override;
   Outcome shutdown(ProcId p, int fd, ShutHow how) override;
   Outcome give(ProcId from, int fd, ProcId to) override;
+  Outcome socket(ProcId p, SockType type, bool nonblock, bool cloexec) override;
+  Outcome bind(ProcId p, int sock, const SockAddr& addr) override;
+  Outcome listen(ProcId p, int sock, int backlog) override;
+  Outcome connect(ProcId p, int sock, const SockAddr& addr) override;
+  Outcome accept(ProcId p, int sock, bool nonblock, bool cloexec) override;
+  Outcome unlink(ProcId p, const std::string& path) override;
+  Outcome setsockopt(ProcId p, int sock, SockOpt opt, long value) override;
+  Outcome getsockopt(ProcId p, int sock, SockOpt opt) override;
+  Outcome setrlimit_nofile(ProcId p, long soft) override;
   Leftovers finish() override;
   const char* name() const override { return "sim"; }
 
@@ -72,6 +83,19 @@ class SimKernel final : public Kernel {
   void deliver(Outcome& o, ProcId p, const RecvArgs& a, bool peek);
   Outcome check_send_fds(ProcId p, const std::vector<int>& fds);
 
+  // sim/sim_named_ops.cpp
+  UnixSocket* socket_at(ProcId p, int fd, Outcome& err);  // EBADF / ENOTSOCK in err
+  Errno find_other(const SockAddr& addr, SockType type, std::uint32_t& other) const;
+  void forget_name(std::uint32_t s);
+  void release_pending(UnixSocket& listener);
+  // sim/sim_options.cpp: how many new fds p can get before RLIMIT_NOFILE (alloc_fd: the
+  // number must be below the soft limit).
+  std::size_t fd_room(ProcId p, std::size_t wanted);
+  // sim/sim_creds.cpp: SO_PASSCRED and SCM_CREDENTIALS.
+  bool sends_creds(const UnixSocket& sender) const;
+  static std::size_t creds_space_used(const RecvArgs& a);
+  static void report_creds(Outcome& o, const RecvArgs& a, int creds);
+
   std::vector<FdTable> procs_;
   std::vector<std::unique_ptr<OpenFile>> files_;  // by FileRef slot; nullptr when free
   std::vector<std::uint32_t> free_files_;
@@ -83,6 +107,15 @@ class SimKernel final : public Kernel {
   std::vector<FileRef> releasing_;  // files whose last reference went, not yet released
   bool in_release_ = false;
   bool in_gc_ = false;
+  // The namespace of socket files in the scenario's directory: name -> the socket bound there,
+  // or no_socket once it is released (the file stays until unlink). Abstract names vanish
+  // with their socket. Ordered maps: nothing here depends on hash order.
+  std::map<std::string, std::uint32_t> paths_;
+  std::map<std::string, std::uint32_t> abstract_;
+  std::map<ProcId, long> nofile_;  // RLIMIT_NOFILE soft limits that a scenario set
+  int send_creds_ = -1;            // the current send attaches these credentials (-1: none)
+  int read_creds_ = -2;            // the current receive read a segment with these (-2: none)
+  std::size_t creds_consumed_ = 0; // control bytes the current receive gave to SCM_CREDENTIALS
 };
 
 }  // namespace fdlab::sim

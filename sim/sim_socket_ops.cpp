@@ -41,6 +41,7 @@ std::uint32_t SimKernel::new_socket(SockType type, FileRef file) {
 
 Outcome SimKernel::socketpair(ProcId p, SockType type, bool nonblock, bool cloexec) {
   table(p);
+  if (fd_room(p, 2) < 2) return Outcome::failure(Errno::emfile);  // get_unused_fd_flags
   FileRef a = new_file(FileKind::unix_socket, fl::rdwr | (nonblock ? fl::nonblock : 0), true);
   FileRef b = new_file(FileKind::unix_socket, fl::rdwr | (nonblock ? fl::nonblock : 0), true);
   std::uint32_t sa = new_socket(type, a);
@@ -77,7 +78,7 @@ void SimKernel::queue_fds(UnixSocket& to, const std::vector<int>& fds, ProcId p,
     ++file(r).inflight;
     taken_.push_back(r);
   }
-  to.queue.push(bytes, taken_.data(), taken_.size(), truesize);
+  to.queue.push(bytes, taken_.data(), taken_.size(), truesize, send_creds_);
 }
 
 void SimKernel::unqueue(FileRef r) { --file(r).inflight; }
@@ -89,6 +90,7 @@ Outcome SimKernel::sendmsg(ProcId p, int sock, const SendArgs& a) {
   // ____sys_sendmsg: O_NONBLOCK on the file acts as MSG_DONTWAIT.
   bool nonblock = (a.flags & msg::dontwait) || f->nonblocking();
   UnixSocket& sk = socket_of(*f);
+  send_creds_ = sends_creds(sk) ? p : -1;
   if (sk.type == SockType::stream) return stream_send(sk, p, a, nonblock);
   return message_send(sk, p, a, nonblock);
 }
@@ -146,6 +148,14 @@ Outcome SimKernel::message_send(UnixSocket& sk, ProcId p, const SendArgs& a, boo
     sk.peer = no_socket;
     sockets_[dead].reset();
     free_sockets_.push_back(dead);
+    // unix_dgram_disconnected: our own receive queue is purged, with the fds queued in it
+    // (measured on Linux 6.18: the messages are gone and a queued pipe end is closed).
+    std::vector<FileRef> queued;
+    sk.queue.clear(queued);
+    for (FileRef r : queued) {
+      unqueue(r);
+      put(r);
+    }
     return Outcome::failure(Errno::econnrefused);
   }
   if (other.shutdown & rcv_shutdown) return Outcome::failure(Errno::epipe);
@@ -160,8 +170,16 @@ Outcome SimKernel::recvmsg(ProcId p, int sock, const RecvArgs& a) {
   if (f->kind != FileKind::unix_socket) return Outcome::failure(Errno::enotsock);
   bool nonblock = (a.flags & msg::dontwait) || f->nonblocking();
   UnixSocket& sk = socket_of(*f);
+  // A socket that never connected (or listens): unix_stream_read_generic says EINVAL,
+  // unix_seqpacket_recvmsg ENOTCONN.
+  if (sk.state != SockState::established && sk.type != SockType::dgram)
+    return Outcome::failure(sk.type == SockType::stream ? Errno::einval : Errno::enotconn);
+  read_creds_ = -2;
+  creds_consumed_ = sk.passcred ? creds_space_used(a) : 0;
   Outcome o = sk.type == SockType::stream ? stream_recv(sk, p, a, nonblock)
                                           : message_recv(sk, p, a, nonblock);
+  if (o.err == Errno::ok && !o.blocked && sk.passcred && read_creds_ != -2)
+    report_creds(o, a, read_creds_);
   // ____sys_recvmsg copies MSG_CMSG_CLOEXEC from the call's flags into msg_flags on every
   // successful return, EOF included (measured; found by fdlab fuzz).
   if (o.err == Errno::ok && !o.blocked && (a.flags & msg::cmsg_cloexec))
@@ -174,7 +192,8 @@ Outcome SimKernel::stream_recv(UnixSocket& sk, ProcId p, const RecvArgs& a, bool
   const bool peek = (a.flags & msg::peek) != 0;
   Outcome o;
   taken_.clear();
-  QueueRead r = sk.queue.read_stream(a.len, peek, o.data, taken_);
+  QueueRead r = sk.queue.read_stream(a.len, peek, o.data, taken_, sk.passcred);
+  read_creds_ = r.creds;  // even at EOF, scm_recv_unix runs (with no credentials)
   // sock_rcvlowat: the read is satisfied by one byte, or by all of them with MSG_WAITALL.
   std::size_t target = (a.flags & msg::waitall) ? std::max<std::size_t>(a.len, 1) : 1;
   if (r.ran_out && r.copied < target) {
@@ -200,6 +219,7 @@ Outcome SimKernel::message_recv(UnixSocket& sk, ProcId p, const RecvArgs& a, boo
   Outcome o;
   taken_.clear();
   QueueRead r = sk.queue.read_message(a.len, peek, o.data, taken_);
+  if (r.got_message) read_creds_ = r.creds;
   if (!r.got_message) {
     if (sk.shutdown & rcv_shutdown) {
       // A nonblocking dgram read still says EAGAIN; seqpacket turns it into EOF.
@@ -218,7 +238,15 @@ Outcome SimKernel::message_recv(UnixSocket& sk, ProcId p, const RecvArgs& a, boo
 void SimKernel::deliver(Outcome& o, ProcId p, const RecvArgs& a, bool peek) {
   const bool cloexec = (a.flags & msg::cmsg_cloexec) != 0;
   if (taken_.empty()) return;
-  FdDelivery d = deliver_fds(a.has_control, a.control_len, taken_.size());
+  // SCM_CREDENTIALS, when asked for, was put in the buffer first (sim/sim_creds.cpp).
+  FdDelivery d = deliver_fds(a.has_control, a.control_len - creds_consumed_, taken_.size());
+  // scm_detach_fds stops at the first fd it cannot install (EMFILE at RLIMIT_NOFILE): the
+  // rest are closed and MSG_CTRUNC is set; the data is delivered all the same.
+  const std::size_t room = fd_room(p, d.installed);
+  if (room < d.installed) {
+    d.installed = room;
+    d.ctrunc = true;
+  }
   if (d.ctrunc) o.msg_flags |= msg::ctrunc;
   for (std::size_t i = 0; i < taken_.size(); ++i) {
     FileRef r = taken_[i];
@@ -255,6 +283,8 @@ Outcome SimKernel::shutdown(ProcId p, int fd, ShutHow how) {
 // ECONNRESET if we die with unread data; our queued fds are released.
 void SimKernel::release_socket(std::uint32_t s) {
   UnixSocket& sk = *sockets_[s];
+  forget_name(s);
+  release_pending(sk);
   sk.dead = true;
   sk.shutdown = shutdown_mask;
   if (sk.peer != no_socket && sk.type != SockType::dgram) {

@@ -3,6 +3,8 @@
 // state and pending error. Queue rules live in core/recv_queue; this is the endpoint's state.
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <string>
 
 #include "core/errno_name.h"
 #include "core/kernel.h"
@@ -22,6 +24,11 @@ std::uint8_t shutdown_bits(ShutHow how);
 std::uint8_t peer_shutdown_bits(std::uint8_t bits);
 
 constexpr std::uint32_t no_socket = UINT32_MAX;
+constexpr std::uint32_t no_file = UINT32_MAX;  // an embryo socket not yet accepted has no file
+
+// sk_state, as far as the rules need it: TCP_ESTABLISHED (socketpair's sockets and both ends
+// of an accepted connection), TCP_CLOSE (a new socket) and TCP_LISTEN.
+enum class SockState : std::uint8_t { established, unconnected, listening };
 
 struct UnixSocket {
   SockType type = SockType::stream;
@@ -31,6 +38,16 @@ struct UnixSocket {
   std::uint8_t shutdown = 0;       // sk_shutdown
   Errno sk_err = Errno::ok;        // reported once by sock_error(), then cleared
   std::size_t sndbuf = skb::default_sndbuf;
+  std::size_t rcvbuf = skb::default_sndbuf;  // net.core.rmem_default, same value here
+  SockState state = SockState::established;
+  bool passcred = false;           // SO_PASSCRED
+  // Named sockets (sim/sim_named_ops.cpp): the address bound, and for a listener its backlog
+  // and the embryo sockets of connections not yet accepted (unix_stream_connect).
+  bool bound = false;
+  bool abstract = false;
+  std::string name;
+  int backlog = 0;                 // sk_max_ack_backlog
+  std::deque<std::uint32_t> pending;
   RecvQueue queue;
 
   // sock_error(): the pending error, cleared by reading it.

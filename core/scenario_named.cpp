@@ -1,0 +1,46 @@
+#include "core/scenario_named.h"
+
+namespace fdlab {
+
+// DESIGN.md: "paths escaping the sandbox" are scenario errors: a path is a plain file name,
+// never absolute, never "." or "..", no "/". An abstract name never touches the file system.
+SockAddr parse_sock_addr(JsonFields& f, bool may_be_abstract) {
+  SockAddr a;
+  a.name = f.req_string("path");
+  a.abstract = may_be_abstract && f.opt_bool("abstract");
+  if (!may_be_abstract && f.has("abstract")) f.fail("abstract", "unlink takes a file path");
+  if (may_be_abstract && !a.abstract && !a.name.empty() && a.name[0] == '@') {
+    a.abstract = true;
+    a.name.erase(0, 1);
+  }
+  if (a.name.empty()) f.fail("path", "must not be empty");
+  // Long enough to test the 108-byte limit, short enough to stay a sane scenario.
+  if (a.name.size() > 4 * kSunPathLen) f.fail("path", "longer than 432 bytes");
+  if (a.name.find('\0') != std::string::npos) f.fail("path", "must not contain NUL");
+  if (!a.abstract) {
+    if (a.name[0] == '/') f.fail("path", "must be relative to the scenario's directory");
+    if (a.name.find('/') != std::string::npos)
+      f.fail("path", "must be a plain name: no '/' (it would leave the scenario's directory)");
+    if (a.name == "." || a.name == "..") f.fail("path", "'" + a.name + "' is a directory");
+  }
+  return a;
+}
+
+SockOpt parse_sock_opt(JsonFields& f) {
+  const auto opt = f.req_string("opt");
+  if (opt == "SO_SNDBUF") return SockOpt::sndbuf;
+  if (opt == "SO_RCVBUF") return SockOpt::rcvbuf;
+  if (opt == "SO_PASSCRED") return SockOpt::passcred;
+  if (opt == "SO_TYPE") return SockOpt::type;
+  f.fail("opt", "expected SO_SNDBUF, SO_RCVBUF, SO_PASSCRED or SO_TYPE, got '" + opt + "'");
+}
+
+long parse_sock_opt_value(JsonFields& f) {
+  const auto& v = f.raw("value");
+  if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
+  if (!v.is_number_integer())
+    f.fail("value", "expected an integer or a boolean, got " + json_kind(v));
+  return static_cast<long>(f.req_int("value", -(1LL << 31), (1LL << 31) - 1));
+}
+
+}  // namespace fdlab

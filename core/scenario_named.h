@@ -1,0 +1,19 @@
+#pragma once
+// Parsing of the named-socket and socket-option arguments of a step (docs/scenario-format.md,
+// "Addresses"). Errors name the step and the field, like the rest of the parser.
+#include "core/json_fields.h"
+#include "core/kernel.h"
+
+namespace fdlab {
+
+// `path` (and `abstract`): a name inside the scenario's private directory, or an abstract
+// name ("@name" or "abstract": true) when may_be_abstract. Anything that could leave the
+// directory is refused here, before anything runs.
+SockAddr parse_sock_addr(JsonFields& f, bool may_be_abstract);
+
+// `opt`: SO_SNDBUF, SO_RCVBUF, SO_PASSCRED or SO_TYPE.
+SockOpt parse_sock_opt(JsonFields& f);
+// setsockopt's `value`: an int, or a bool (stored as 0/1).
+long parse_sock_opt_value(JsonFields& f);
+
+}  // namespace fdlab

@@ -1,0 +1,198 @@
+// SimKernel's named sockets: socket, bind, listen, connect, accept, unlink, after
+// net/unix/af_unix.c (unix_bind, unix_listen, unix_stream_connect, unix_accept,
+// unix_find_other). The order of the checks is the kernel's; each errno case was measured with
+// C probes and the native backend on Linux 6.18.
+#include "core/harness_error.h"
+#include "sim/sim_kernel.h"
+
+namespace fdlab::sim {
+namespace {
+
+Outcome blocked() {
+  Outcome o;
+  o.blocked = true;
+  return o;
+}
+
+// unix_validate_addr: the address must fit struct sockaddr_un. The harness passes
+// SUN_LEN-style lengths (no NUL), so a 108-byte path fits and 109 does not; abstract names
+// lose kAbstractTagLen bytes to the native backend's tag (core/kernel.h).
+bool address_fits(const SockAddr& a) {
+  return a.abstract ? a.name.size() <= kMaxAbstractName : a.name.size() <= kSunPathLen;
+}
+
+// __sys_listen clamps the backlog to net.core.somaxconn (4096), as an unsigned compare, so a
+// negative backlog becomes somaxconn.
+constexpr int kSomaxconn = 4096;
+
+}  // namespace
+
+UnixSocket* SimKernel::socket_at(ProcId p, int fd, Outcome& err) {
+  OpenFile* f = lookup(p, fd);
+  if (!f) {
+    err = Outcome::failure(Errno::ebadf);
+    return nullptr;
+  }
+  if (f->kind != FileKind::unix_socket) {
+    err = Outcome::failure(Errno::enotsock);
+    return nullptr;
+  }
+  return &socket_of(*f);
+}
+
+Outcome SimKernel::socket(ProcId p, SockType type, bool nonblock, bool cloexec) {
+  // sock_map_fd -> get_unused_fd_flags: EMFILE at the limit.
+  if (fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
+  FileRef r = new_file(FileKind::unix_socket, fl::rdwr | (nonblock ? fl::nonblock : 0), true);
+  std::uint32_t s = new_socket(type, r);
+  file(r).target = s;
+  sockets_[s]->state = SockState::unconnected;
+  hold(r);
+  Outcome o;
+  o.fds.push_back(install(p, r, cloexec));
+  o.ret = o.fds.back().fd;
+  return o;
+}
+
+Outcome SimKernel::bind(ProcId p, int sock, const SockAddr& a) {
+  Outcome o;
+  UnixSocket* sk = socket_at(p, sock, o);
+  if (!sk) return o;
+  if (!address_fits(a)) return Outcome::failure(Errno::einval);
+  std::uint32_t self = file(FileRef{sk->file}).target;
+  if (a.abstract) {
+    // unix_bind_abstract: an already bound socket is EINVAL before the name is looked at.
+    if (sk->bound) return Outcome::failure(Errno::einval);
+    if (abstract_.count(a.name)) return Outcome::failure(Errno::eaddrinuse);
+    abstract_[a.name] = self;
+  } else {
+    // unix_bind_bsd: mknod comes first, so an existing file (even of a dead socket) is
+    // EADDRINUSE (-EEXIST) before the already-bound check.
+    if (paths_.count(a.name)) return Outcome::failure(Errno::eaddrinuse);
+    if (sk->bound) return Outcome::failure(Errno::einval);
+    paths_[a.name] = self;
+  }
+  sk->bound = true;
+  sk->abstract = a.abstract;
+  sk->name = a.name;
+  return o;
+}
+
+Outcome SimKernel::listen(ProcId p, int sock, int backlog) {
+  Outcome o;
+  UnixSocket* sk = socket_at(p, sock, o);
+  if (!sk) return o;
+  // unix_listen: datagram sockets cannot listen; an unbound one or a connected one is EINVAL.
+  if (sk->type == SockType::dgram) return Outcome::failure(Errno::eopnotsupp);
+  if (!sk->bound) return Outcome::failure(Errno::einval);
+  if (sk->state == SockState::established) return Outcome::failure(Errno::einval);
+  sk->backlog = (backlog < 0 || backlog > kSomaxconn) ? kSomaxconn : backlog;
+  sk->state = SockState::listening;
+  return o;
+}
+
+// unix_find_other: a path that is not there is ENOENT, a file whose socket is gone is
+// ECONNREFUSED; an abstract name that is not bound is ECONNREFUSED; a socket of another type
+// is EPROTOTYPE.
+Errno SimKernel::find_other(const SockAddr& a, SockType type, std::uint32_t& other) const {
+  const auto& names = a.abstract ? abstract_ : paths_;
+  auto it = names.find(a.name);
+  if (it == names.end()) return a.abstract ? Errno::econnrefused : Errno::enoent;
+  if (it->second == no_socket) return Errno::econnrefused;
+  if (sockets_[it->second]->type != type) return Errno::eprototype;
+  other = it->second;
+  return Errno::ok;
+}
+
+Outcome SimKernel::connect(ProcId p, int sock, const SockAddr& a) {
+  Outcome o;
+  UnixSocket* sk = socket_at(p, sock, o);
+  if (!sk) return o;
+  if (!address_fits(a)) return Outcome::failure(Errno::einval);
+  if (sk->type == SockType::dgram)
+    throw HarnessError("", -1, "op", "sim: connect on a dgram socket is not modelled yet");
+  std::uint32_t other = no_socket;
+  Errno e = find_other(a, sk->type, other);
+  if (e != Errno::ok) return Outcome::failure(e);
+  UnixSocket& listener = *sockets_[other];
+  if (listener.state != SockState::listening) return Outcome::failure(Errno::econnrefused);
+  // unix_recvq_full_lockless: full when more than sk_max_ack_backlog connections wait, so
+  // backlog + 1 connects get in. Checked before our own state (measured: connect on a
+  // connected socket to a full listener is EAGAIN, not EISCONN).
+  if (listener.pending.size() > static_cast<std::size_t>(listener.backlog)) {
+    if (file(FileRef{sk->file}).nonblocking()) return Outcome::failure(Errno::eagain);
+    return blocked();
+  }
+  if (sk->state == SockState::established) return Outcome::failure(Errno::eisconn);
+  if (sk->state == SockState::listening) return Outcome::failure(Errno::einval);
+  std::uint32_t self = file(FileRef{sk->file}).target;
+  // The embryo (newsk) is connected at once: the client can send before it is accepted.
+  std::uint32_t embryo = new_socket(sk->type, FileRef{no_file});
+  sockets_[embryo]->file = no_file;
+  sockets_[embryo]->peer = self;
+  UnixSocket& client = *sockets_[self];  // new_socket may have moved the vector
+  client.peer = embryo;
+  client.state = SockState::established;
+  sockets_[other]->pending.push_back(embryo);
+  return o;
+}
+
+Outcome SimKernel::accept(ProcId p, int sock, bool nonblock, bool cloexec) {
+  Outcome o;
+  UnixSocket* sk = socket_at(p, sock, o);
+  if (!sk) return o;
+  // do_accept takes the new fd number before it looks at the socket.
+  if (fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
+  if (sk->type == SockType::dgram) return Outcome::failure(Errno::eopnotsupp);
+  if (sk->state != SockState::listening) return Outcome::failure(Errno::einval);
+  if (sk->pending.empty()) {
+    // The listener's O_NONBLOCK decides; accept4's SOCK_NONBLOCK is for the new fd only.
+    if (file(FileRef{sk->file}).nonblocking()) return Outcome::failure(Errno::eagain);
+    return blocked();
+  }
+  std::uint32_t s = sk->pending.front();
+  sk->pending.pop_front();
+  FileRef r = new_file(FileKind::unix_socket, fl::rdwr | (nonblock ? fl::nonblock : 0), true);
+  file(r).target = s;
+  sockets_[s]->file = r.slot;
+  hold(r);
+  o.fds.push_back(install(p, r, cloexec));
+  o.ret = o.fds.back().fd;
+  return o;
+}
+
+Outcome SimKernel::unlink(ProcId p, const std::string& path) {
+  table(p);
+  // The socket keeps its address; it just cannot be found by name any more.
+  if (paths_.erase(path) == 0) return Outcome::failure(Errno::enoent);
+  return Outcome{};
+}
+
+// A released socket's file stays in the directory, refusing connections; an abstract name
+// is freed with its socket (unix_release_sock -> unix_remove_socket).
+void SimKernel::forget_name(std::uint32_t s) {
+  UnixSocket& sk = *sockets_[s];
+  if (!sk.bound) return;
+  auto& names = sk.abstract ? abstract_ : paths_;
+  auto it = names.find(sk.name);
+  if (it == names.end() || it->second != s) return;
+  if (sk.abstract)
+    names.erase(it);
+  else
+    it->second = no_socket;
+}
+
+// unix_release_sock on a listener: every connection not yet accepted is released as an
+// embryo, and its client gets ECONNRESET whether or not it sent anything.
+void SimKernel::release_pending(UnixSocket& listener) {
+  std::deque<std::uint32_t> pending;
+  pending.swap(listener.pending);
+  for (std::uint32_t e : pending) {
+    std::uint32_t client = sockets_[e]->peer;
+    release_socket(e);
+    if (client != no_socket && sockets_[client] && !sockets_[client]->dead)
+      sockets_[client]->sk_err = Errno::econnreset;
+  }
+}
+
+}  // namespace fdlab::sim

@@ -1,0 +1,77 @@
+// SimKernel's socket options and RLIMIT_NOFILE, after net/core/sock.c (sk_setsockopt,
+// sk_getsockopt) and fs/file.c (alloc_fd). Values measured on Linux 6.18 (docs/rules/limits.json).
+#include <algorithm>
+
+#include "sim/sim_kernel.h"
+
+namespace fdlab::sim {
+namespace {
+
+// SOCK_MIN_SNDBUF = 2 * (2048 + SKB_TRUESIZE(0)'s 256) and SOCK_MIN_RCVBUF = 2048 + 256
+// (include/net/sock.h), measured: SO_SNDBUF 1 reads back 4608, SO_RCVBUF 1 reads 2304.
+constexpr long kMinSndbuf = 4608;
+constexpr long kMinRcvbuf = 2304;
+// net.core.wmem_max / rmem_max on the machine the corpus was measured on (4194304; the
+// kernel's own default is 212992). A scenario that reaches the cap depends on this sysctl.
+constexpr unsigned long kWmemMax = 4194304;
+constexpr unsigned long kRmemMax = 4194304;
+
+// sk_setsockopt: "val = min_t(u32, val, sysctl_wmem_max)" — an unsigned compare, so a
+// negative value is clamped to the maximum — then doubled, and at least the minimum.
+long doubled_buffer(long value, unsigned long max, long min) {
+  const unsigned long v = std::min<unsigned long>(static_cast<std::uint32_t>(value), max);
+  return std::max(static_cast<long>(v * 2), min);
+}
+
+}  // namespace
+
+Outcome SimKernel::setsockopt(ProcId p, int sock, SockOpt opt, long value) {
+  Outcome o;
+  UnixSocket* sk = socket_at(p, sock, o);
+  if (!sk) return o;
+  switch (opt) {
+    case SockOpt::sndbuf:
+      sk->sndbuf = static_cast<std::size_t>(doubled_buffer(value, kWmemMax, kMinSndbuf));
+      break;
+    case SockOpt::rcvbuf:
+      // AF_UNIX stream accounting is on the sender's sndbuf; rcvbuf is only stored.
+      sk->rcvbuf = static_cast<std::size_t>(doubled_buffer(value, kRmemMax, kMinRcvbuf));
+      break;
+    case SockOpt::passcred: sk->passcred = value != 0; break;
+    case SockOpt::type: return Outcome::failure(Errno::enoprotoopt);  // read-only
+  }
+  return o;
+}
+
+Outcome SimKernel::getsockopt(ProcId p, int sock, SockOpt opt) {
+  Outcome o;
+  UnixSocket* sk = socket_at(p, sock, o);
+  if (!sk) return o;
+  switch (opt) {
+    case SockOpt::sndbuf: o.value = static_cast<long>(sk->sndbuf); break;
+    case SockOpt::rcvbuf: o.value = static_cast<long>(sk->rcvbuf); break;
+    case SockOpt::passcred: o.value = sk->passcred ? 1 : 0; break;
+    case SockOpt::type: o.value = static_cast<long>(sk->type); break;
+  }
+  return o;
+}
+
+Outcome SimKernel::setrlimit_nofile(ProcId p, long soft) {
+  table(p);
+  // Lowering the limit below open fds is allowed; those fds stay usable (measured).
+  nofile_[p] = soft;
+  return Outcome{};
+}
+
+std::size_t SimKernel::fd_room(ProcId p, std::size_t wanted) {
+  auto it = nofile_.find(p);
+  if (it == nofile_.end()) return wanted;
+  const auto limit = static_cast<std::size_t>(it->second);
+  const auto& entries = table(p).entries();
+  std::size_t room = 0;
+  for (std::size_t fd = 0; fd < limit && room < wanted; ++fd)
+    if (fd >= entries.size() || !entries[fd].used) ++room;
+  return room;
+}
+
+}  // namespace fdlab::sim
