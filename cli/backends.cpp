@@ -18,8 +18,10 @@ std::unique_ptr<Kernel> make_kernel(const std::string& backend) {
 
 std::vector<std::string> expand_backends(const std::string& choice) {
   if (choice == "both") return {"sim", "native"};
-  if (choice == "sim" || choice == "native") return {choice};
-  throw std::invalid_argument("unknown backend '" + choice + "' (sim, native or both)");
+  if (choice == "all") return {"sim", "native", "usocket"};
+  if (choice == "sim" || choice == "native" || choice == "usocket") return {choice};
+  throw std::invalid_argument("unknown backend '" + choice +
+                              "' (sim, native, both, usocket or all)");
 }
 
 std::string host_kernel_release() {
@@ -52,6 +54,8 @@ std::vector<int> version_parts(const std::string& v) {
 }  // namespace
 
 std::string skip_reason(const Scenario& sc, const std::string& backend) {
+  // The npm package has no kernel-level API: it plays only usocket-level scenarios.
+  if (backend == "usocket" && sc.level != Level::usocket) return "kernel level";
   if (backend != "native" || sc.min_kernel.empty()) return "";
   const auto host = host_kernel_release();
   if (version_parts(host) < version_parts(sc.min_kernel))

@@ -5,6 +5,7 @@
 #include "cli/fuzz_command.h"
 #include "cli/record_command.h"
 #include "cli/replay_command.h"
+#include "cli/report_command.h"
 #include "cli/rules_command.h"
 
 int main(int argc, char** argv) {
@@ -14,8 +15,9 @@ int main(int argc, char** argv) {
   fdlab::ReplayOptions replay;
   auto* cmd = app.add_subcommand("replay", "Replay scenario files or folders on the backends");
   cmd->add_option("paths", replay.paths, "scenario files or folders")->required();
-  cmd->add_option("--backend,-b", replay.backend, "sim, native or both")
-      ->check(CLI::IsMember({"sim", "native", "both"}));
+  cmd->add_option("--backend,-b", replay.backend,
+                  "sim, native, both, usocket (the npm package, usocket level only) or all")
+      ->check(CLI::IsMember({"sim", "native", "both", "usocket", "all"}));
   cmd->add_option("--json", replay.json_path, "write the machine-readable report here (- for stdout)");
   cmd->add_flag("--trace", replay.print_trace, "print every step's trace record");
   cmd->add_flag("--quiet,-q", replay.quiet, "print only failing scenarios and the summary");
@@ -44,11 +46,22 @@ int main(int argc, char** argv) {
   fuzz_cmd->add_option("--processes", fuzz.processes, "scenario processes")->check(CLI::Range(1, 8));
   fuzz_cmd->add_option("--save", fuzz.save_dir, "write diverging scenarios to this folder");
 
+  fdlab::ReportOptions report;
+  auto* report_cmd = app.add_subcommand(
+      "report", "Compare the real usocket package with the reference; write the conformance report");
+  report_cmd->add_option("paths", report.paths, "scenario files or folders (default scenarios/usocket)");
+  report_cmd->add_option("--output,-o", report.output, "the report (default docs/usocket-conformance.md)");
+  report_cmd->add_option("--expected", report.expected, "the expected divergences (JSON)");
+  report_cmd->add_flag("--write", report.write, "write the report document");
+  report_cmd->add_flag("--update-expected", report.update_expected,
+                       "record this run's divergences as the expected ones");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (cmd->parsed()) return fdlab::run_replay(replay);
     if (rules_cmd->parsed()) return fdlab::run_rules(rules);
     if (record_cmd->parsed()) return fdlab::run_record(record);
+    if (report_cmd->parsed()) return fdlab::run_report(report);
     if (fuzz_cmd->parsed()) return fdlab::run_fuzz(fuzz);
   } catch (const std::exception& e) {
     fmt::print(stderr, "fdlab: {}\n", e.what());

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/backends.h"
+#include "cli/usocket_adapter.h"
 #include "corpus/scenario_files.h"
 #include "core/harness_error.h"
 #include "core/replay.h"
@@ -70,9 +71,13 @@ FileResult replay_file(const std::string& file, const std::vector<std::string>& 
     run.skipped = skip_reason(sc, b);
     if (run.skipped.empty()) {
       const auto start = Clock::now();
-      auto kernel = make_kernel(b);
-      run.report = replay(sc, *kernel);
-      kernel.reset();
+      if (b == "usocket") {
+        run.report = replay_on_usocket(sc, file, default_usocket_adapter());
+      } else {
+        auto kernel = make_kernel(b);
+        run.report = replay(sc, *kernel);
+        kernel.reset();
+      }
       run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     }
     r.runs.emplace(b, std::move(run));

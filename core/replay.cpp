@@ -5,6 +5,8 @@
 #include "core/expectation.h"
 #include "core/harness_error.h"
 #include "core/trace.h"
+#include "core/usocket/kernel_named_sockets.h"
+#include "core/usocket/usocket_replay.h"
 
 namespace fdlab {
 
@@ -73,6 +75,15 @@ Outcome ReplaySession::execute(const Step& s) {
     case OpKind::close: return k_.close(p, resolve(s, s.fd));
     case OpKind::shutdown: return k_.shutdown(p, resolve(s, s.fd), s.how);
     case OpKind::give: return k_.give(p, resolve(s, s.fd), procs_[s.to]);
+    case OpKind::socket: return k_.socket(p, s.type, s.nonblock, s.cloexec);
+    case OpKind::bind: return k_.bind(p, resolve(s, s.fd), s.addr);
+    case OpKind::listen: return k_.listen(p, resolve(s, s.fd), s.backlog);
+    case OpKind::connect: return k_.connect(p, resolve(s, s.fd), s.addr);
+    case OpKind::accept: return k_.accept(p, resolve(s, s.fd), s.nonblock, s.cloexec);
+    case OpKind::unlink: return k_.unlink(p, s.addr.name);
+    case OpKind::setsockopt: return k_.setsockopt(p, resolve(s, s.fd), s.opt, s.value);
+    case OpKind::getsockopt: return k_.getsockopt(p, resolve(s, s.fd), s.opt);
+    case OpKind::setrlimit: return k_.setrlimit_nofile(p, s.value);
   }
   throw HarnessError(sc_.file, s.index, "op", "unhandled op");
 }
@@ -80,7 +91,8 @@ Outcome ReplaySession::execute(const Step& s) {
 // Binds the step's labels to what it created and names every reported fd by its object.
 std::vector<std::string> ReplaySession::bind_results(const Step& s, const Outcome& o) {
   const bool creates = s.op == OpKind::socketpair || s.op == OpKind::pipe ||
-                       s.op == OpKind::open_temp;
+                       s.op == OpKind::open_temp || s.op == OpKind::socket ||
+                       s.op == OpKind::accept;
   std::vector<std::string> names;
   for (std::size_t i = 0; i < o.fds.size(); ++i) {
     const NewFd& nf = o.fds[i];
@@ -105,6 +117,10 @@ std::vector<std::string> ReplaySession::bind_results(const Step& s, const Outcom
 }
 
 ReplayReport replay(const Scenario& sc, Kernel& kernel) {
+  if (sc.level == Level::usocket) {
+    usocket::KernelNamedSockets named(kernel);
+    return usocket::replay_script(sc, kernel, named.available() ? &named : nullptr);
+  }
   ReplayReport report;
   report.backend = kernel.name();
   try {

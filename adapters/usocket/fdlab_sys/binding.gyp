@@ -1,0 +1,3 @@
+{
+  "targets": [{"target_name": "fdlab_sys", "sources": ["fdlab_sys.c"], "cflags": ["-Wall"]}]
+}

@@ -1,0 +1,40 @@
+#include "core/usocket/kernel_named_sockets.h"
+
+namespace fdlab::usocket {
+namespace {
+// A failed call after socket() must not leave the new socket behind: the library closes it.
+Outcome close_and_fail(Kernel& k, ProcId p, int fd, const Outcome& failed) {
+  k.close(p, fd);
+  return Outcome::failure(failed.err);
+}
+}  // namespace
+
+Outcome KernelNamedSockets::listen(ProcId p, const std::string& path, int backlog) {
+  Outcome s = k_.socket(p, SockType::stream, true, false);
+  if (s.err != Errno::ok) return s;
+  const int fd = s.fds.at(0).fd;
+  SockAddr addr;
+  addr.name = path;
+  const Outcome b = k_.bind(p, fd, addr);
+  if (b.err != Errno::ok) return close_and_fail(k_, p, fd, b);
+  const Outcome l = k_.listen(p, fd, backlog);
+  if (l.err != Errno::ok) return close_and_fail(k_, p, fd, l);
+  return s;
+}
+
+Outcome KernelNamedSockets::connect(ProcId p, const std::string& path) {
+  Outcome s = k_.socket(p, SockType::stream, true, false);
+  if (s.err != Errno::ok) return s;
+  const int fd = s.fds.at(0).fd;
+  SockAddr addr;
+  addr.name = path;
+  // A nonblocking connect to a Unix stream listener completes at once or fails (EAGAIN when
+  // its backlog is full): there is no EINPROGRESS for AF_UNIX (unix_stream_connect).
+  const Outcome c = k_.connect(p, fd, addr);
+  if (c.err != Errno::ok) return close_and_fail(k_, p, fd, c);
+  return s;
+}
+
+Outcome KernelNamedSockets::accept(ProcId p, int fd) { return k_.accept(p, fd, true, false); }
+
+}  // namespace fdlab::usocket

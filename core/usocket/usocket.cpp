@@ -1,0 +1,217 @@
+#include "core/usocket/usocket.h"
+
+namespace fdlab::usocket {
+
+USocket::USocket(Kernel& kernel, ProcId proc, int id, EventLog& log)
+    : k_(kernel), proc_(proc), id_(id), log_(log) {}
+
+void USocket::emit(const char* name) {
+  UEvent e;
+  e.on = id_;
+  e.name = name;
+  log_.emit(std::move(e));
+}
+
+void USocket::emit_callback(int step) {
+  UEvent e;
+  e.on = id_;
+  e.name = "callback";
+  e.step = step;
+  log_.emit(std::move(e));
+}
+
+std::string USocket::connect_path(NamedSockets& named, const std::string& path, int callback) {
+  if (ever_connected_ || destroyed_) return error::already_connected;
+  ever_connected_ = true;
+  if (callback >= 0) connect_callbacks_.push_back(callback);
+  const Outcome o = named.connect(proc_, path);
+  // A failed connect is reported the way a successful one is: by the loop, as an event.
+  if (o.err != Errno::ok) {
+    error_due_ = o.err;
+    return "";
+  }
+  fd_ = o.fds.at(0).fd;
+  connected_due_ = true;
+  return "";
+}
+
+std::string USocket::adopt(int fd, int callback, bool announce) {
+  if (ever_connected_ || destroyed_) return error::already_connected;
+  ever_connected_ = true;
+  if (callback >= 0) connect_callbacks_.push_back(callback);
+  // The loop must never block, and the fd may come from anywhere: make it nonblocking. The
+  // flag is on the open file description, so a dup elsewhere becomes nonblocking too.
+  const Outcome fl = k_.fcntl(proc_, fd, FcntlCmd::getfl, 0);
+  if (fl.err == Errno::ok) {
+    const Outcome set = k_.fcntl(proc_, fd, FcntlCmd::setfl, fl.ret | fl::nonblock);
+    if (set.err != Errno::ok) error_due_ = set.err;
+  } else {
+    error_due_ = fl.err;
+  }
+  if (error_due_ != Errno::ok) return "";
+  fd_ = fd;
+  connected_due_ = announce;
+  return "";
+}
+
+std::string USocket::validate(const WriteRequest& w) const {
+  if (destroyed_) return error::destroyed;
+  if (end_requested_) return error::write_after_end;
+  if (!ever_connected_ || fd_ < 0) return error::not_connected;
+  // A zero-byte stream sendmsg returns 0 and the kernel drops its fds without a trace
+  // (unix_stream_sendmsg sends no skb): refuse rather than lose them.
+  if (!w.has_payload) return error::empty_write;
+  if (w.data.empty() && !w.fds.empty()) return error::fds_without_data;
+  if (w.fds.size() > kMaxFdsPerWrite) return std::string(errno_name(Errno::einval));
+  for (int fd : w.fds) {
+    const Outcome o = k_.fcntl(proc_, fd, FcntlCmd::getfd, 0);
+    if (o.err != Errno::ok) return std::string(errno_name(o.err));
+  }
+  return "";
+}
+
+std::string USocket::write(WriteRequest w) {
+  auto refused = validate(w);
+  if (!refused.empty()) return refused;
+  out_.push_back(PendingWrite{std::move(w), 0, false});
+  // Send what the kernel takes now, as libuv's uv_try_write does; the callback still waits
+  // for the loop, so it is never called from inside write().
+  if (out_.size() == 1) flush();
+  return "";
+}
+
+std::string USocket::end(std::optional<WriteRequest> w, int callback) {
+  if (destroyed_) return error::destroyed;
+  if (end_requested_) return error::write_after_end;
+  if (w) {
+    auto refused = write(std::move(*w));
+    if (!refused.empty()) return refused;
+  }
+  end_requested_ = true;
+  end_callback_ = callback;
+  if (fd_ >= 0) flush();
+  return "";
+}
+
+void USocket::destroy() {
+  if (destroyed_) return;
+  destroyed_ = true;
+  close_fd();
+  // Fds received but never read belong to the socket: release them with it.
+  for (const auto& nf : in_fds_) k_.close(proc_, nf.fd);
+  in_fds_.clear();
+  in_.clear();
+  in_start_ = 0;
+  out_.clear();
+  callbacks_due_.clear();
+}
+
+void USocket::close_fd() {
+  if (fd_ < 0) return;
+  k_.close(proc_, fd_);
+  fd_ = -1;
+}
+
+void USocket::fail(Errno e) {
+  // Reported by the loop ('error' then 'close'), even when found inside write().
+  close_fd();
+  out_.clear();
+  callbacks_due_.clear();
+  error_due_ = e;
+}
+
+void USocket::report_error() {
+  UEvent err;
+  err.on = id_;
+  err.name = "error";
+  err.code = std::string(errno_name(error_due_));
+  log_.emit(std::move(err));
+  emit("close");
+  error_due_ = Errno::ok;
+}
+
+bool USocket::flush() {
+  bool progress = false;
+  while (fd_ >= 0 && !out_.empty()) {
+    PendingWrite& w = out_.front();
+    if (w.req.data.empty()) {  // an empty write: nothing to send, only its callback
+      if (w.req.callback >= 0) callbacks_due_.push_back(w.req.callback);
+      out_.pop_front();
+      progress = true;
+      continue;
+    }
+    SendArgs a;
+    a.data = w.req.data.substr(w.sent);
+    if (!w.fds_sent) a.fds = w.req.fds;
+    // MSG_NOSIGNAL: a library must not kill its process when the peer goes away; EPIPE is
+    // reported as an 'error' event instead.
+    a.flags = msg::dontwait | msg::nosignal;
+    const Outcome o = k_.sendmsg(proc_, fd_, a);
+    if (o.err == Errno::eagain) break;
+    if (o.err != Errno::ok) {
+      fail(o.err);
+      return true;
+    }
+    progress = true;
+    // The fds ride with the first chunk the kernel accepted (one skb carries them).
+    w.fds_sent = true;
+    w.sent += static_cast<std::size_t>(o.ret);
+    if (w.sent < w.req.data.size()) continue;
+    if (w.req.callback >= 0) callbacks_due_.push_back(w.req.callback);
+    out_.pop_front();
+  }
+  if (fd_ >= 0 && out_.empty() && end_requested_ && !shut_) {
+    const Outcome o = k_.shutdown(proc_, fd_, ShutHow::wr);
+    if (o.err != Errno::ok && o.err != Errno::enotconn) {
+      fail(o.err);
+      return true;
+    }
+    shut_ = true;
+    if (end_callback_ >= 0) callbacks_due_.push_back(end_callback_);
+    progress = true;
+  }
+  return progress;
+}
+
+bool USocket::poll() {
+  if (destroyed_) return false;
+  bool progress = false;
+  if (error_due_ != Errno::ok) {  // a failed connect
+    report_error();
+    return true;
+  }
+  if (connected_due_) {
+    connected_due_ = false;
+    emit("connected");
+    // The callback is a listener of 'connected' (README), so it runs right after it.
+    for (int step : connect_callbacks_) emit_callback(step);
+    connect_callbacks_.clear();
+    progress = true;
+  }
+  if (fd_ >= 0) progress |= receive();
+  if (fd_ >= 0) progress |= flush();
+  if (error_due_ != Errno::ok) {
+    report_error();
+    return true;
+  }
+  for (int step : callbacks_due_) {
+    emit_callback(step);
+    progress = true;
+  }
+  callbacks_due_.clear();
+  if (end_due_ && !end_emitted_) {
+    end_emitted_ = true;
+    emit("end");
+    progress = true;
+  }
+  // Both directions are finished: the socket is completely closed (README, 'close'). What
+  // was received stays readable; it lives in the socket's buffers, not in the kernel.
+  if (fd_ >= 0 && eof_ && shut_) {
+    close_fd();
+    emit("close");
+    progress = true;
+  }
+  return progress;
+}
+
+}  // namespace fdlab::usocket

@@ -1,0 +1,323 @@
+#include "core/usocket/usocket_scenario.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/bytes.h"
+#include "core/json_fields.h"
+
+namespace fdlab::usocket {
+namespace {
+
+struct UOpEntry {
+  const char* name;
+  UOp op;
+};
+constexpr UOpEntry kOps[] = {
+    {"userver", UOp::userver},       {"listen", UOp::listen},
+    {"pause", UOp::pause},           {"resume", UOp::resume},
+    {"server_close", UOp::server_close}, {"usocket", UOp::usocket},
+    {"connect", UOp::connect},       {"write", UOp::write},
+    {"end", UOp::end},               {"read", UOp::read},
+    {"read_until", UOp::read_until}, {"unshift", UOp::unshift},
+    {"destroy", UOp::destroy},       {"run", UOp::run},
+    {"sys.socketpair", UOp::sys_socketpair}, {"sys.pipe", UOp::sys_pipe},
+    {"sys.open_temp", UOp::sys_open_temp},   {"sys.write", UOp::sys_write},
+    {"sys.read", UOp::sys_read},     {"sys.lseek", UOp::sys_lseek},
+    {"sys.close", UOp::sys_close},   {"sys.give", UOp::sys_give},
+};
+
+enum class Kind : std::uint8_t { server, socket };
+
+// Labels of usocket objects (scenario-wide, each living in one process) and of fds (per
+// process), followed through the steps so a wrong label fails before anything runs.
+struct Labels {
+  std::map<std::string, std::pair<Kind, ProcId>> objects;
+  std::vector<std::set<std::string>> fds;
+};
+
+class UStepParser {
+ public:
+  UStepParser(const Scenario& sc, const nlohmann::json& j, int index, Labels& labels)
+      : sc_(sc), f_(j, sc.file, index), labels_(labels) {
+    step_.index = index;
+  }
+
+  UStep parse() {
+    step_.proc = process("proc", f_.req_string("proc"));
+    const std::string op = f_.req_string("op");
+    const UOpEntry* entry = nullptr;
+    for (const auto& e : kOps)
+      if (op == e.name) entry = &e;
+    if (!entry) f_.fail("op", "unknown usocket-level op '" + op + "'");
+    step_.op = entry->op;
+    arguments();
+    if (f_.has("expect")) expectation(f_.raw("expect"));
+    f_.allow({"comment"});
+    f_.reject_unknown();
+    return step_;
+  }
+
+ private:
+  ProcId process(const char* field, const std::string& name) {
+    auto it = std::find(sc_.processes.begin(), sc_.processes.end(), name);
+    if (it == sc_.processes.end()) f_.fail(field, "unknown process '" + name + "'");
+    return static_cast<ProcId>(it - sc_.processes.begin());
+  }
+
+  void arguments() {
+    switch (step_.op) {
+      case UOp::userver: create(Kind::server); break;
+      case UOp::listen: listen(); break;
+      case UOp::pause:
+      case UOp::resume:
+      case UOp::server_close: object("server", Kind::server); break;
+      case UOp::usocket: usocket(); break;
+      case UOp::connect:
+        object("socket", Kind::socket);
+        connect_target(false);
+        step_.callback = f_.opt_bool("callback");
+        break;
+      case UOp::write: object("socket", Kind::socket); write_args(true); break;
+      case UOp::end:
+        object("socket", Kind::socket);
+        write_args(false);
+        break;
+      case UOp::read: read_args(); break;
+      case UOp::read_until:
+        object("socket", Kind::socket);
+        step_.len = static_cast<std::size_t>(f_.req_int("size", 1, kMaxStepBytes));
+        break;
+      case UOp::unshift:
+        object("socket", Kind::socket);
+        step_.has_data = data();
+        step_.has_fds = fd_list();
+        break;
+      case UOp::destroy: object("socket", Kind::socket); break;
+      case UOp::run: step_.as = f_.opt_strings("as"); bind_objects(); break;
+      case UOp::sys_socketpair:
+      case UOp::sys_pipe: bind_fds(2); break;
+      case UOp::sys_open_temp: bind_fds(1); break;
+      case UOp::sys_write:
+        step_.fd = fd_label("fd");
+        if (!data()) f_.fail("data", "is required (or data_hex, data_size)");
+        break;
+      case UOp::sys_read:
+        step_.fd = fd_label("fd");
+        step_.len = static_cast<std::size_t>(f_.req_int("len", 0, kMaxStepBytes));
+        break;
+      case UOp::sys_lseek: lseek(); break;
+      case UOp::sys_close: step_.fd = fd_label("fd"); break;
+      case UOp::sys_give:
+        step_.fd = fd_label("fd");
+        step_.to = f_.req_string("to");
+        step_.to_proc = process("to", step_.to);
+        if (step_.to_proc == step_.proc) f_.fail("to", "a process cannot give an fd to itself");
+        labels_.fds[step_.proc].erase(step_.fd);
+        labels_.fds[step_.to_proc].insert(step_.fd);
+        break;
+    }
+  }
+
+  void create(Kind kind) {
+    const auto as = f_.req_string("as");
+    if (as.empty()) f_.fail("as", "a label must not be empty");
+    if (labels_.objects.count(as)) f_.fail("as", "label '" + as + "' is already an object");
+    labels_.objects[as] = {kind, step_.proc};
+    step_.as = {as};
+  }
+
+  void object(const char* field, Kind kind) {
+    step_.object = f_.req_string(field);
+    auto it = labels_.objects.find(step_.object);
+    if (it == labels_.objects.end()) f_.fail(field, "undefined object '" + step_.object + "'");
+    if (it->second.first != kind)
+      f_.fail(field, "'" + step_.object + "' is not a " +
+                         (kind == Kind::server ? "UServer" : "USocket"));
+    if (it->second.second != step_.proc)
+      f_.fail(field, "'" + step_.object + "' lives in process '" +
+                         sc_.processes[it->second.second] + "'");
+  }
+
+  std::string fd_label(const char* field) {
+    const auto l = f_.req_string(field);
+    if (!labels_.fds[step_.proc].count(l))
+      f_.fail(field, "undefined fd label '" + l + "' in process '" + sc_.processes[step_.proc] +
+                         "' (fds are labels at this level, never numbers)");
+    return l;
+  }
+
+  void bind_fds(std::size_t count) {
+    step_.as = f_.opt_strings("as");
+    if (step_.as.size() != count)
+      f_.fail("as", "expected " + std::to_string(count) + " label(s)");
+    for (const auto& l : step_.as) bind_fd(l);
+  }
+
+  void bind_fd(const std::string& l) {
+    if (l.empty()) f_.fail("as", "a label must not be empty");
+    for (const auto& set : labels_.fds)
+      if (set.count(l)) f_.fail("as", "fd label '" + l + "' is already bound");
+    labels_.fds[step_.proc].insert(l);
+  }
+
+  void bind_objects() {
+    for (const auto& l : step_.as) {
+      if (l.empty() || labels_.objects.count(l)) f_.fail("as", "label '" + l + "' is taken");
+      labels_.objects[l] = {Kind::socket, step_.proc};
+    }
+  }
+
+  void listen() {
+    object("server", Kind::server);
+    step_.path = f_.req_string("path");
+    if (f_.has("backlog")) step_.backlog = static_cast<int>(f_.req_int("backlog", 0, 4096));
+    const auto form = f_.opt_string("form", "args");
+    if (form == "args") step_.listen_form = ListenForm::args;
+    else if (form == "options") step_.listen_form = ListenForm::options;
+    else f_.fail("form", "expected args or options, got '" + form + "'");
+    step_.callback = f_.opt_bool("callback");
+  }
+
+  void usocket() {
+    create(Kind::socket);
+    connect_target(true);
+    step_.callback = f_.opt_bool("callback");
+  }
+
+  void connect_target(bool optional) {
+    if (f_.has("path") && f_.has("fd")) f_.fail("fd", "give path or fd, not both");
+    const auto form = f_.opt_string("form", "");
+    if (f_.has("path")) {
+      step_.path = f_.req_string("path");
+      step_.connect_form = form == "options" ? ConnectForm::path_options : ConnectForm::path;
+      if (!form.empty() && form != "options" && form != "string")
+        f_.fail("form", "expected string or options, got '" + form + "'");
+    } else if (f_.has("fd")) {
+      step_.fd = fd_label("fd");
+      labels_.fds[step_.proc].erase(step_.fd);  // the socket owns it now
+      step_.connect_form = ConnectForm::fd_options;
+      if (!form.empty() && form != "options") f_.fail("form", "an fd is given as {fd}");
+    } else if (!optional) {
+      f_.fail("path", "connect needs a path or an fd");
+    }
+  }
+
+  bool data() {
+    const int given = f_.has("data") + f_.has("data_hex") + f_.has("data_size");
+    f_.allow({"data", "data_hex", "data_size"});
+    if (given > 1) f_.fail("data", "give only one of data, data_hex, data_size");
+    if (given == 0) return false;
+    if (f_.has("data")) {
+      step_.data = f_.req_string("data");
+    } else if (f_.has("data_hex")) {
+      if (!decode_hex(f_.req_string("data_hex"), step_.data))
+        f_.fail("data_hex", "expected an even number of hex digits");
+    } else {
+      step_.data =
+          pattern_bytes(static_cast<std::size_t>(f_.req_int("data_size", 0, kMaxStepBytes)));
+    }
+    if (step_.data.size() > kMaxStepBytes) f_.fail("data", "longer than 16 MiB");
+    return true;
+  }
+
+  bool fd_list() {
+    if (!f_.has("fds")) return false;
+    const auto& v = f_.raw("fds");
+    if (!v.is_array()) f_.fail("fds", "expected an array of fd labels");
+    if (v.size() > 1024) f_.fail("fds", "at most 1024 fds per step");
+    for (const auto& item : v) {
+      if (!item.is_string()) f_.fail("fds", "fds are labels at this level, never numbers");
+      const auto l = item.get<std::string>();
+      if (!labels_.fds[step_.proc].count(l)) f_.fail("fds", "undefined fd label '" + l + "'");
+      step_.fds.push_back(l);
+    }
+    return true;
+  }
+
+  void write_args(bool required) {
+    step_.has_data = data();
+    step_.has_fds = fd_list();
+    step_.callback = f_.opt_bool("callback");
+    const auto form = f_.opt_string("form", "");
+    if (form.empty()) {
+      if (step_.has_data && step_.has_fds) step_.write_form = WriteForm::object;
+      else if (step_.has_fds) step_.write_form = WriteForm::fds;
+      else if (step_.has_data) step_.write_form = WriteForm::buffer;
+      else if (required) step_.write_form = WriteForm::object;  // write({})
+    } else if (form == "buffer" || form == "string") {
+      if (step_.has_fds) f_.fail("form", "a " + form + " carries no fds: use form object");
+      if (!step_.has_data) f_.fail("data", "form " + form + " needs data");
+      step_.write_form = form == "buffer" ? WriteForm::buffer : WriteForm::string;
+    } else if (form == "fds") {
+      if (step_.has_data) f_.fail("form", "an fd array carries no data: use form object");
+      step_.has_fds = true;
+      step_.write_form = WriteForm::fds;
+    } else if (form == "object") {
+      step_.write_form = WriteForm::object;
+    } else {
+      f_.fail("form", "expected buffer, string, fds or object, got '" + form + "'");
+    }
+  }
+
+  void read_args() {
+    object("socket", Kind::socket);
+    step_.has_size = f_.has("size");
+    if (step_.has_size && !f_.raw("size").is_null())
+      step_.size = static_cast<std::size_t>(f_.req_int("size", 0, kMaxStepBytes));
+    step_.two_arg = f_.has("count");
+    if (step_.two_arg && !f_.raw("count").is_null())
+      step_.count = static_cast<std::size_t>(f_.req_int("count", 0, 4096));
+    if (step_.two_arg) step_.has_size = true;  // read(undefined, n) is read(null, n)
+    step_.as = f_.opt_strings("as");
+    if (!step_.as.empty() && !step_.two_arg)
+      f_.fail("as", "only the two-argument read returns fds");
+    for (const auto& l : step_.as) bind_fd(l);
+  }
+
+  void lseek() {
+    step_.fd = fd_label("fd");
+    step_.offset = static_cast<long>(f_.req_int("offset", -(1LL << 40), 1LL << 40));
+    const auto w = f_.opt_string("whence", "SEEK_SET");
+    if (w == "SEEK_SET") step_.whence = Whence::set;
+    else if (w == "SEEK_CUR") step_.whence = Whence::cur;
+    else if (w == "SEEK_END") step_.whence = Whence::end;
+    else f_.fail("whence", "expected SEEK_SET, SEEK_CUR or SEEK_END, got '" + w + "'");
+  }
+
+  void expectation(const nlohmann::json& e) {
+    if (!e.is_object()) f_.fail("expect", "expected an object");
+    for (const auto& item : e.items()) {
+      if (item.key() == "result") continue;
+      if (item.key() == "events" && item.value().is_array()) continue;
+      f_.fail("expect", "keys are result (any JSON) and events (an array), not '" +
+                            item.key() + "'");
+    }
+    step_.expect = e;
+  }
+
+  const Scenario& sc_;
+  JsonFields f_;
+  Labels& labels_;
+  UStep step_;
+};
+
+}  // namespace
+
+const char* uop_name(UOp op) {
+  for (const auto& e : kOps)
+    if (e.op == op) return e.name;
+  return "?";
+}
+
+void parse_script(Scenario& sc, const nlohmann::json& steps) {
+  auto script = std::make_shared<Script>();
+  Labels labels;
+  labels.fds.resize(sc.processes.size());
+  int index = 0;
+  for (const auto& s : steps) script->steps.push_back(UStepParser(sc, s, index++, labels).parse());
+  sc.usocket = std::move(script);
+}
+
+}  // namespace fdlab::usocket

@@ -1,0 +1,72 @@
+#pragma once
+// Scenarios at the usocket level (docs/scenario-format.md, "Level usocket"): the steps drive
+// UServer and USocket objects and the event loop, plus a few plain fd calls (sys.*) to make
+// files to pass and to check what was received.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/scenario.h"
+
+namespace fdlab::usocket {
+
+enum class UOp : std::uint8_t {
+  userver, listen, pause, resume, server_close,
+  usocket, connect, write, end, read, read_until, unshift, destroy,
+  run,
+  sys_socketpair, sys_pipe, sys_open_temp, sys_write, sys_read, sys_lseek, sys_close, sys_give
+};
+
+const char* uop_name(UOp op);
+
+// How the JavaScript call is written, where the README offers several.
+enum class WriteForm : std::uint8_t { none, buffer, string, fds, object };
+enum class ListenForm : std::uint8_t { args, options };
+enum class ConnectForm : std::uint8_t { none, path, path_options, fd_options };
+
+struct UStep {
+  int index = 0;
+  ProcId proc = 0;
+  UOp op = UOp::run;
+
+  std::string object;              // the server or socket the step acts on
+  std::vector<std::string> as;     // labels this step binds
+  std::string path;                // listen, connect
+  std::string fd;                  // connect {fd}, sys.* (an fd label)
+  std::optional<int> backlog;      // listen
+  ListenForm listen_form = ListenForm::args;
+  ConnectForm connect_form = ConnectForm::none;
+  bool callback = false;           // register a callback (listen, connect, write, end, usocket)
+
+  WriteForm write_form = WriteForm::none;  // write, end (none: end() without a chunk)
+  bool has_data = false;
+  std::string data;
+  bool has_fds = false;
+  std::vector<std::string> fds;    // fd labels (write, unshift)
+
+  bool two_arg = false;            // read(size, count) rather than read([size])
+  bool has_size = false;           // read: an argument given at all (one-argument form)
+  std::optional<std::size_t> size; // nullopt: null
+  std::optional<std::size_t> count;
+
+  std::size_t len = 0;             // sys.read, read_until
+  long offset = 0;                 // sys.lseek
+  Whence whence = Whence::set;
+  std::string to;                  // sys.give: the process name
+  ProcId to_proc = 0;
+
+  std::optional<nlohmann::json> expect;  // {"result": ..., "events": [...]}
+};
+
+struct Script {
+  std::vector<UStep> steps;
+};
+
+// Parses the steps of a usocket-level scenario into sc.usocket. Throws HarnessError naming the
+// file, the step and the field.
+void parse_script(Scenario& sc, const nlohmann::json& steps);
+
+}  // namespace fdlab::usocket
