@@ -1,0 +1,77 @@
+// What changed between two states of the simulator (the step before and the step shown): a set
+// of keys for highlighting and a few sentences for people (and screen readers).
+'use strict';
+(function (ns) {
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+  function index(state) {
+    const m = new Map();
+    if (!state) return m;
+    state.processes.forEach((p) => {
+      for (const f of p.fds) m.set(`fd/${p.proc}/${f.fd}`, f);
+    });
+    for (const o of state.objects) if (o.object !== 0) m.set(`obj/${o.object}`, o);
+    for (const s of state.sockets) {
+      const { queue, ...head } = s;
+      m.set(`sock/${s.object}`, head);
+      m.set(`queue/${s.object}`, queue);
+    }
+    for (const p of state.pipes) m.set(`pipe/${p.read_end}`, p);
+    return m;
+  }
+
+  // Segments unchanged if found at the same place counted from the head or from the tail
+  // (a receive consumes the head, a send appends at the tail).
+  function changedSegments(before, after) {
+    const out = new Set();
+    const shift = before.length - after.length;
+    after.forEach((seg, i) => {
+      if (!(same(before[i], seg) || same(before[i + shift], seg))) out.add(i);
+    });
+    return out;
+  }
+
+  ns.computeChanges = function computeChanges(before, after) {
+    const keys = new Set();
+    const notes = [];
+    const segments = new Map(); // socket object -> Set of changed segment indexes
+    if (!before) return { keys, notes, segments };
+    const b = index(before);
+    const a = index(after);
+    const name = (id) => ns.objectName(after, id);
+    const procName = (p) => after.names[p] || `process ${p}`;
+    for (const [k, v] of a) {
+      const old = b.get(k);
+      if (old !== undefined && same(old, v)) continue;
+      keys.add(k);
+      const [kind, x, y] = k.split('/');
+      if (kind === 'fd') {
+        const what = `${procName(Number(x))}: fd ${y} → ${ns.objectName(after, v.object)}${v.cloexec ? ' (FD_CLOEXEC)' : ''}`;
+        notes.push(old === undefined ? `${what} (new)` : `${what} (changed)`);
+      } else if (kind === 'queue') {
+        const set = changedSegments(old || [], v);
+        segments.set(Number(x), set);
+        const delta = v.length - (old || []).length;
+        notes.push(`queue of ${name(Number(x))}: ${v.length} segment${v.length === 1 ? '' : 's'}` +
+          (delta > 0 ? ` (+${delta})` : delta < 0 ? ` (${delta})` : ' (changed)'));
+      } else if (kind === 'obj' && old === undefined) {
+        notes.push(`new ${v.kind.replace('_', ' ')} ${name(v.object)}`);
+      } else if (kind === 'obj') {
+        if (old.refs !== v.refs) notes.push(`${name(v.object)}: refs ${old.refs} → ${v.refs}`);
+        if (old.inflight !== v.inflight) notes.push(`${name(v.object)}: in flight ${old.inflight} → ${v.inflight}`);
+      } else if (kind === 'sock' && old !== undefined) {
+        notes.push(`socket ${name(v.object)} changed (${['shutdown', 'sk_err', 'peer']
+          .filter((f) => !same(old[f], v[f])).join(', ') || 'state'})`);
+      } else if (kind === 'pipe') {
+        notes.push(`pipe ${name(v.read_end)}: ${v.bytes} bytes${v.writer_open ? '' : ', writer closed'}`);
+      }
+    }
+    for (const [k, v] of b) {
+      if (a.has(k)) continue;
+      const [kind, x, y] = k.split('/');
+      if (kind === 'fd') notes.push(`${procName(Number(x))}: fd ${y} closed (was ${ns.objectName(before, v.object)})`);
+      if (kind === 'obj') notes.push(`${ns.objectName(before, v.object)} released`);
+    }
+    return { keys, notes, segments };
+  };
+})(window.Fdlab = window.Fdlab || {});

@@ -1,0 +1,100 @@
+// The trace beside the state: one row per step with its result and whether its expectation
+// held. Only the rows in sight exist in the DOM, so 10,000 steps cost no more than 40.
+'use strict';
+(function (ns) {
+  const ROW = 22;
+
+  ns.TraceView = class TraceView {
+    constructor(container, onPick) {
+      this.box = container;
+      this.onPick = onPick;
+      this.rows = [];
+      this.current = -1;
+      this.diverged = -1;
+      this.spacer = ns.el('div', { 'aria-hidden': 'true', style: 'height:0' });
+      this.box.append(this.spacer);
+      // Height and scroll position are tracked, never read while drawing: a read would force
+      // a layout of the whole page in the middle of a step.
+      this.height = 400;
+      this.top = 0;
+      new ResizeObserver((entries) => {
+        this.height = entries[0].contentRect.height || 400;
+        this.drawn = null;
+        this.draw();
+      }).observe(this.box);
+      this.box.addEventListener('scroll', () => { this.top = this.box.scrollTop; this.draw(); });
+      this.box.addEventListener('click', (e) => {
+        const row = e.target.closest('[data-step]');
+        if (row) this.onPick(Number(row.dataset.step));
+      });
+    }
+
+    // rows: [{text, status: 'pass' | 'fail' | '', title}]
+    setRows(rows) {
+      this.rows = rows;
+      this.diverged = -1;
+      this.spacer.style.height = `${rows.length * ROW}px`;
+      this.box.scrollTop = 0;
+      this.top = 0;
+      this.drawn = null;
+      this.draw();
+    }
+
+    setDiverged(index) { this.diverged = index; this.drawn = null; this.draw(); }
+
+    // The step just run (index), or -1 before the first.
+    setCurrent(index) {
+      this.current = index;
+      const top = index * ROW;
+      const h = this.height;
+      if (top < this.top || top + ROW > this.top + h) {
+        this.top = Math.max(0, Math.min(top - h / 2, this.rows.length * ROW - h));
+        this.box.scrollTop = this.top;
+      }
+      if (!this.draw()) this.restyle();
+    }
+
+    rowClass(i) {
+      const r = this.rows[i];
+      return ['row', r.status, i === this.current ? 'current' : '', i > this.current ? 'future' : '',
+              i === this.diverged ? 'diverged' : ''].filter(Boolean).join(' ');
+    }
+
+    // The rows in sight stay; only their classes follow the current step.
+    restyle() {
+      for (const node of this.box.children) {
+        if (!node.dataset.step) continue;
+        const i = Number(node.dataset.step) - 1;
+        const cls = this.rowClass(i);
+        if (node.className !== cls) node.className = cls;
+        if (i === this.current) node.setAttribute('aria-current', 'step');
+        else node.removeAttribute('aria-current');
+      }
+    }
+
+    // Redraws the rows in sight when the window moved; returns whether it did.
+    draw() {
+      const first = Math.max(0, Math.floor(this.top / ROW) - 5);
+      const last = Math.min(this.rows.length, Math.ceil((this.top + this.height) / ROW) + 5);
+      const key = `${first}:${last}`;
+      if (this.drawn === key) return false;
+      this.drawn = key;
+      const nodes = [];
+      for (let i = first; i < last; i++) {
+        const r = this.rows[i];
+        const cls = this.rowClass(i);
+        const mark = r.status === 'pass' ? '✓' : r.status === 'fail' ? '✗' : '';
+        const state = r.status === 'pass' ? 'expectation holds' : r.status === 'fail' ? 'expectation fails' : '';
+        nodes.push(ns.el('div', { class: cls, role: 'listitem', 'data-step': i + 1, style: `top:${i * ROW}px`,
+                                  'aria-posinset': i + 1, 'aria-setsize': this.rows.length,
+                                  'aria-current': i === this.current ? 'step' : null, title: r.title },
+          ns.el('span', { class: 'mark', 'aria-hidden': 'true' }, mark),
+          state ? ns.el('span', { class: 'vh' }, `${state}: `) : null,
+          i === this.diverged ? ns.el('span', { class: 'vh' }, 'first divergence: ') : null,
+          r.text));
+      }
+      this.box.replaceChildren(this.spacer, ...nodes);
+      return true;
+    }
+  };
+})(window.Fdlab = window.Fdlab || {});

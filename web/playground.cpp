@@ -1,0 +1,304 @@
+#include "web/playground.h"
+
+#include <algorithm>
+#include <iterator>
+
+#include "core/harness_error.h"
+#include "core/trace.h"
+
+namespace fdlab::web {
+namespace {
+
+nlohmann::json located(const HarnessError& e) {
+  return {{"file", e.file()}, {"step", e.step()}, {"field", e.field()},
+          {"reason", e.reason()}, {"message", e.what()}};
+}
+
+nlohmann::json unlocated(const std::string& file, const std::string& message) {
+  return {{"file", file}, {"step", -1}, {"field", ""}, {"reason", message},
+          {"message", message}};
+}
+
+nlohmann::json failed(nlohmann::json error) { return {{"ok", false}, {"error", std::move(error)}}; }
+
+const char* level_name(Level l) { return l == Level::usocket ? "usocket" : "kernel"; }
+
+nlohmann::json summary(const Scenario& sc) {
+  return {{"ok", true}, {"id", sc.id}, {"level", level_name(sc.level)}, {"title", sc.title},
+          {"steps", sc.steps.size()}};
+}
+
+}  // namespace
+
+std::string parse_result(const std::string& text, const std::string& file) {
+  try {
+    return summary(parse_scenario(text, file)).dump();
+  } catch (const HarnessError& e) {
+    return failed(located(e)).dump();
+  } catch (const std::exception& e) {
+    return failed(unlocated(file, e.what())).dump();
+  }
+}
+
+Playground::Playground() = default;
+Playground::~Playground() = default;
+
+std::string Playground::load(const std::string& text, const std::string& file) {
+  session_.reset();
+  kernel_.reset();
+  scenario_.reset();
+  records_.clear();
+  failures_.clear();
+  run_error_ = nullptr;
+  position_ = 0;
+  viewed_ = 0;
+  recent_.clear();
+  recent_bytes_ = 0;
+  try {
+    scenario_ = std::make_unique<Scenario>(parse_scenario(text, file));
+  } catch (const HarnessError& e) {
+    return failed(located(e)).dump();
+  } catch (const std::exception& e) {
+    return failed(unlocated(file, e.what())).dump();
+  }
+  // usocket-level scenarios replay in one run through core's usocket model (replay()); the
+  // page gets their trace and events, but no state between steps.
+  if (scenario_->level == Level::usocket) {
+    try {
+      SimKernel kernel;
+      ReplayReport report = replay(*scenario_, kernel);
+      records_ = std::move(report.trace);
+      failures_ = std::move(report.failures);
+      if (!report.error.empty()) run_error_ = unlocated(file, report.error);
+    } catch (const std::exception& e) {
+      run_error_ = unlocated(file, e.what());
+    }
+    nlohmann::json out = summary(*scenario_);
+    out["ran"] = records_.size();
+    out["stepwise"] = false;
+    return out.dump();
+  }
+  // The recording run, step by step so that a harness error keeps its step and field.
+  try {
+    SimKernel kernel;
+    ReplayReport report;
+    ReplaySession session(*scenario_, kernel);
+    try {
+      while (session.step(report)) {
+      }
+    } catch (const HarnessError& e) {
+      run_error_ = located(e);
+    }
+    report.leftovers = kernel.finish();
+    if (report.leftovers.leaked)
+      report.failures.push_back({-1, "leaked after the scenario: " + report.leftovers.detail});
+    records_ = std::move(report.trace);
+    failures_ = std::move(report.failures);
+  } catch (const std::exception& e) {
+    run_error_ = unlocated(file, e.what());
+  }
+  restart();
+  nlohmann::json out = summary(*scenario_);
+  out["ran"] = records_.size();
+  out["stepwise"] = true;
+  return out.dump();
+}
+
+void Playground::restart() {
+  session_.reset();
+  kernel_ = std::make_unique<SimKernel>();
+  session_ = std::make_unique<ReplaySession>(*scenario_, *kernel_);
+  position_ = 0;
+}
+
+void Playground::advance() {
+  // The recording run already reported this step's errors; here only the state matters.
+  try {
+    session_->step(scratch_);
+  } catch (const HarnessError&) {
+  }
+  scratch_.trace.clear();
+  scratch_.failures.clear();
+  ++position_;
+}
+
+std::string Playground::step_to(int k) {
+  if (!scenario_) return failed(unlocated("", "no scenario loaded")).dump();
+  try {
+    const int target = std::clamp(k, 0, static_cast<int>(records_.size()));
+    if (!session_) {  // a whole-run scenario: nothing to step
+      position_ = target;
+      return nlohmann::json{{"ok", true}, {"step", position_}}.dump();
+    }
+    if (target < position_) restart();
+    while (position_ < target) advance();
+    return nlohmann::json{{"ok", true}, {"step", position_}}.dump();
+  } catch (const std::exception& e) {
+    return failed(unlocated(scenario_->file, e.what())).dump();
+  }
+}
+
+namespace {
+
+// Bytes queued in a segment are shown up to this many characters; the rest only counted.
+constexpr std::size_t kShownBytes = 256;
+
+void shorten(nlohmann::json& segment, const char* key, std::size_t chars_per_byte) {
+  if (!segment.contains(key)) return;
+  auto& s = segment[key].get_ref<std::string&>();
+  const std::size_t bytes = s.size() / chars_per_byte;
+  if (s.size() <= kShownBytes) return;
+  segment["bytes"] = bytes;
+  s.resize(kShownBytes);
+}
+
+}  // namespace
+
+nlohmann::json Playground::state() const {
+  if (!session_) {
+    return {{"step", position_}, {"names", scenario_->processes}, {"stepwise", false},
+            {"processes", nlohmann::json::array()}, {"objects", nlohmann::json::array()},
+            {"sockets", nlohmann::json::array()}, {"pipes", nlohmann::json::array()},
+            {"labels", {{"objects", nlohmann::json::object()}, {"fds", nlohmann::json::array()}}}};
+  }
+  nlohmann::json j = kernel_->snapshot();
+  j["step"] = position_;
+  j["names"] = scenario_->processes;
+  for (auto& sock : j["sockets"])
+    for (auto& seg : sock["queue"]) {
+      shorten(seg, "data", 1);
+      shorten(seg, "data_hex", 2);
+    }
+  // Labels of live objects and of open fds only: the labels of the past are history.
+  auto& objects = j["labels"]["objects"] = nlohmann::json::object();
+  const auto& names = session_->object_labels();
+  for (const auto& o : j["objects"]) {
+    auto it = names.find(o["object"].get<ObjectId>());
+    if (it != names.end()) objects[std::to_string(it->first)] = it->second;
+  }
+  auto& fds = j["labels"]["fds"] = nlohmann::json::array();
+  const auto& bound = session_->fd_labels();
+  for (std::size_t p = 0; p < bound.size(); ++p) {
+    std::map<int, bool> open;
+    for (const auto& fd : j["processes"][p]["fds"]) open[fd["fd"].get<int>()] = true;
+    nlohmann::json labels = nlohmann::json::object();
+    for (const auto& [label, fd] : bound[p])
+      if (open.count(fd)) labels[label] = fd;
+    fds.push_back(std::move(labels));
+  }
+  return j;
+}
+
+std::string Playground::snapshot() const {
+  if (!scenario_) return failed(unlocated("", "no scenario loaded")).dump();
+  try {
+    return state().dump();
+  } catch (const std::exception& e) {
+    return failed(unlocated(scenario_->file, e.what())).dump();
+  }
+}
+
+// Enough for a few hundred states of a small scenario, and a bound for a big one.
+constexpr std::size_t kRecentBytes = 4u << 20;
+constexpr int kRecentBehind = 128;
+
+void Playground::remember(int k, std::string state) {
+  if (recent_.count(k)) return;
+  recent_bytes_ += state.size();
+  recent_.emplace(k, std::move(state));
+  // Forget the states farthest from the viewed step first.
+  while (recent_bytes_ > kRecentBytes && recent_.size() > 2) {
+    auto first = recent_.begin();
+    auto last = std::prev(recent_.end());
+    auto far = (viewed_ - first->first) > (last->first - viewed_) ? first : last;
+    recent_bytes_ -= far->second.size();
+    recent_.erase(far);
+  }
+}
+
+std::string Playground::state_at(int k) {
+  auto it = recent_.find(k);
+  if (it != recent_.end()) return it->second;
+  step_to(k);
+  std::string s = state().dump();
+  remember(k, s);
+  return s;
+}
+
+std::string Playground::view(int k) {
+  if (!scenario_) return failed(unlocated("", "no scenario loaded")).dump();
+  try {
+    const int target = std::clamp(k, 0, static_cast<int>(records_.size()));
+    viewed_ = target;
+    std::string out = "{\"ok\":true,\"step\":" + std::to_string(target) + ",\"before\":";
+    out += target > 0 ? state_at(target - 1) : std::string("null");
+    out += ",\"after\":" + state_at(target) + "}";
+    return out;
+  } catch (const std::exception& e) {
+    return failed(unlocated(scenario_->file, e.what())).dump();
+  }
+}
+
+int Playground::prefetch() {
+  if (!session_) return 0;
+  try {
+    const int from = std::max(0, viewed_ - kRecentBehind);
+    int missing = from;
+    while (missing < viewed_ && recent_.count(missing)) ++missing;
+    if (missing >= viewed_) return 0;
+    // One replay from the start (or from where the simulator stands) records them all.
+    if (position_ > missing) restart();
+    int added = 0;
+    for (int k = missing; k < viewed_; ++k) {
+      step_to(k);
+      if (!recent_.count(k)) {
+        remember(k, state().dump());
+        ++added;
+      }
+    }
+    return added;
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+std::string Playground::trace() const {
+  nlohmann::json failures = nlohmann::json::array();
+  for (const auto& f : failures_) failures.push_back({{"step", f.step}, {"message", f.message}});
+  nlohmann::json expects = nlohmann::json::array();
+  if (scenario_)
+    for (const auto& s : scenario_->steps) expects.push_back(s.expect ? *s.expect : nullptr);
+  return nlohmann::json{{"records", records_}, {"failures", std::move(failures)},
+                        {"expects", std::move(expects)}, {"error", run_error_},
+                        {"ran", records_.size()}}
+      .dump();
+}
+
+std::string Playground::divergence(const std::string& trace_file) const {
+  try {
+    const auto file = nlohmann::json::parse(trace_file);
+    if (!file.is_object() || file.value("fdlab_trace", 0) != 1 || !file.contains("trace") ||
+        !file["trace"].is_array())
+      return failed(unlocated("", "not an fdlab trace file (expected {\"fdlab_trace\": 1, "
+                                  "\"trace\": [...]}, as written by fdlab record)"))
+          .dump();
+    const std::vector<nlohmann::json> other = file["trace"].get<std::vector<nlohmann::json>>();
+    const Divergence d = first_divergence(records_, other);
+    return nlohmann::json{{"ok", true},
+                          {"found", d.found},
+                          {"index", d.index},
+                          {"sim", d.left},
+                          {"other", d.right},
+                          {"records", other.size()},
+                          {"scenario", file.value("scenario", "")},
+                          {"backend", file.value("backend", "")},
+                          {"kernel", file.value("kernel", "")},
+                          {"passed", file.value("passed", false)}}
+        .dump();
+  } catch (const std::exception& e) {
+    return failed(unlocated("", std::string("the trace file is not valid JSON: ") + e.what()))
+        .dump();
+  }
+}
+
+}  // namespace fdlab::web

@@ -1,0 +1,71 @@
+#pragma once
+// Playground: one scenario on the simulator, positioned at any step, for the visualizer.
+// The whole trace (with every expectation's result) is computed once when a scenario is
+// loaded; the state at a step is not stored but recomputed by the simulator on demand, so
+// memory follows the live state, not the history. Every result is a JSON string, and no C++
+// exception leaves this class: errors come back as {"ok": false, "error": {...}}.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/replay.h"
+#include "core/scenario.h"
+#include "sim/sim_kernel.h"
+
+namespace fdlab::web {
+
+// {"ok": true, "id", "level", "title", "steps"} or {"ok": false, "error": {file, step, field,
+// reason, message}}; message is HarnessError::what(), the CLI's own wording.
+std::string parse_result(const std::string& text, const std::string& file);
+
+class Playground {
+ public:
+  Playground();
+  ~Playground();
+
+  // Parses `text` and replays it to the end once to record the trace; then stands at step 0
+  // (nothing run). Returns parse_result's JSON, plus "ran": the number of steps that ran.
+  std::string load(const std::string& text, const std::string& file);
+  // Stands after the first k steps (clamped to what ran). Forward runs the missing steps;
+  // backward replays from the start. Returns {"ok", "step"}.
+  std::string step_to(int k);
+  // The simulator's state where the playground stands, with the scenario's names for it.
+  std::string snapshot() const;
+  // {"step": k, "before": state after k-1 steps (null at 0), "after": state after k steps}.
+  // Stepping forward costs one simulator step; stepping back is served from a small cache of
+  // recent states (bounded in bytes) that prefetch() fills, or else replays from the start.
+  std::string view(int k);
+  // Fills the cache with the states just behind the last viewed step, so that stepping back
+  // is as cheap as stepping forward. The page calls it when idle. Returns how many it added.
+  int prefetch();
+  // {"records": [...], "failures": [{step, message}], "error": located error or null, "ran"}.
+  std::string trace() const;
+  // Compares a trace file written by `fdlab record` with the simulator's trace:
+  // {"ok", "found", "index", "sim", "other", "scenario", "backend", "kernel", "passed"}.
+  std::string divergence(const std::string& trace_file) const;
+
+ private:
+  nlohmann::json state() const;
+  void restart();
+  void advance();
+  // The state after k steps as JSON text, from the cache or the simulator.
+  std::string state_at(int k);
+  void remember(int k, std::string state);
+
+  std::unique_ptr<Scenario> scenario_;
+  std::unique_ptr<SimKernel> kernel_;
+  std::unique_ptr<ReplaySession> session_;
+  ReplayReport scratch_;  // records of steps replayed while moving; discarded
+  std::vector<nlohmann::json> records_;
+  std::vector<StepFailure> failures_;
+  nlohmann::json run_error_;  // a harness error that stopped the recording run, or null
+  int position_ = 0;
+  int viewed_ = 0;
+  std::map<int, std::string> recent_;  // step -> state, near the viewed step
+  std::size_t recent_bytes_ = 0;
+};
+
+}  // namespace fdlab::web

@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// The wasm module the page uses, under node: located parse errors with the CLI's wording, every
+// bundled scenario loads, states reached by stepping back equal states reached forward, and
+// recorded traces are compared record by record. Usage: api_test.js SITE_DIR REPO_ROOT
+'use strict';
+const assert = require('assert/strict');
+const fs = require('fs');
+const path = require('path');
+const { harness, loadModule } = require('./browser-free.js');
+
+const [siteDir, root] = process.argv.slice(2);
+const read = (rel) => fs.readFileSync(path.join(root, rel), 'utf8');
+const { check, finish } = harness();
+
+(async () => {
+  const m = await loadModule(siteDir);
+  const scenarios = JSON.parse(fs.readFileSync(path.join(siteDir, 'scenarios.js'), 'utf8')
+    .replace(/^[^]*?window\.FDLAB_SCENARIOS = /, '').replace(/;\s*$/, ''));
+
+  await check('malformed scenarios give the CLI message, located at step and field', () => {
+    const r = JSON.parse(m.parse(read('scenarios/bad/unknown-op.json'), 'scenarios/bad/unknown-op.json'));
+    assert.equal(r.ok, false);
+    assert.equal(r.error.step, 1);
+    assert.equal(r.error.field, 'op');
+    assert.match(r.error.message, /^scenarios\/bad\/unknown-op\.json: step 1: field 'op': unknown op 'sendfile'/);
+    const bad = JSON.parse(m.parse(read('scenarios/bad/invalid-json.json'), 'x.json'));
+    assert.equal(bad.ok, false);
+    assert.match(bad.error.message, /^x\.json: invalid JSON: .*line 11, column 1/);
+  });
+
+  await check('a usocket-level scenario loads (trace and events, no stepwise state) or is refused, never a crash', () => {
+    const s = new m.Session();
+    for (const e of scenarios.filter((x) => x.level === 'usocket')) {
+      const r = JSON.parse(s.load(e.text, e.path));
+      if (!r.ok) { assert.ok(r.error.message.startsWith(e.path), r.error.message); continue; }
+      assert.equal(r.stepwise, false);
+      const v = JSON.parse(s.view(r.ran));
+      assert.equal(v.ok, true);
+      assert.equal(v.after.stepwise, false);
+      assert.equal(JSON.parse(s.trace()).records.length, r.ran);
+    }
+    s.delete();
+  });
+
+  await check('no C++ exception escapes: calls before any load return error values', () => {
+    const s = new m.Session();
+    assert.equal(JSON.parse(s.stepTo(3)).ok, false);
+    assert.equal(JSON.parse(s.snapshot()).ok, false);
+    assert.equal(JSON.parse(s.divergence('not json')).ok, false);
+    s.delete();
+  });
+
+  // Whether each scenario passes on the sim is the corpus tests' business; here: every one
+  // loads, its trace covers what ran, and the must-fail ones do fail in the page too.
+  await check('every bundled kernel scenario outside bad/ loads; expected-fail ones fail', () => {
+    const s = new m.Session();
+    let n = 0;
+    const failing = [];
+    for (const e of scenarios.filter((x) => x.folder !== 'bad' && x.level === 'kernel')) {
+      const r = JSON.parse(s.load(e.text, e.path));
+      assert.equal(r.ok, true, `${e.path}: ${r.error && r.error.message}`);
+      const t = JSON.parse(s.trace());
+      assert.equal(t.records.length, r.ran);
+      if (e.folder === 'expected-fail') assert.ok(t.failures.length > 0, e.path);
+      else if (t.failures.length) failing.push(e.path);
+      n++;
+    }
+    assert.ok(n >= 30, `only ${n} scenarios`);
+    if (failing.length) console.log(`  note: failing on the sim (the corpus tests report these): ${failing.join(', ')}`);
+    s.delete();
+  });
+
+  await check('a state reached backward (cache or replay) equals the same state reached forward', () => {
+    const s = new m.Session();
+    const e = scenarios.find((x) => x.path === 'scenarios/stream/many-fds-in-order.json');
+    const r = JSON.parse(s.load(e.text, e.path));
+    const forward = [];
+    for (let k = 0; k <= r.ran; k++) forward.push(JSON.stringify(JSON.parse(s.view(k)).after));
+    s.prefetch();
+    for (let k = r.ran; k >= 0; k--) {
+      const v = JSON.parse(s.view(k));
+      assert.equal(JSON.stringify(v.after), forward[k], `after ${k}`);
+      if (k > 0) assert.equal(JSON.stringify(v.before), forward[k - 1], `before ${k}`);
+    }
+    // The scenario's own labels name the objects: f1..f10 travel to q as received fds.
+    const end = JSON.parse(s.view(r.ran)).after;
+    const q = end.processes[end.names.indexOf('q')];
+    assert.deepEqual(q.fds.filter((f) => f.fd >= 4).map((f) => end.labels.objects[f.object]),
+      ['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8', 'f9', 'f10']);
+    s.delete();
+  });
+
+  await check('a recorded trace is compared record by record: identical, then one record changed', () => {
+    const s = new m.Session();
+    const e = scenarios.find((x) => x.path === 'scenarios/stream/fds-stop-the-read.json');
+    s.load(e.text, e.path);
+    const records = JSON.parse(s.trace()).records;
+    const file = { fdlab_trace: 1, scenario: 'stream/fds-stop-the-read', backend: 'native', kernel: 'test', passed: true, trace: records };
+    assert.equal(JSON.parse(s.divergence(JSON.stringify(file))).found, false);
+    file.trace = JSON.parse(JSON.stringify(records));
+    file.trace[5].data = 'abcdefgh';
+    const d = JSON.parse(s.divergence(JSON.stringify(file)));
+    assert.equal(d.found, true);
+    assert.equal(d.index, 5);
+    assert.equal(d.sim.data, 'abcd');
+    assert.equal(d.other.data, 'abcdefgh');
+    assert.equal(JSON.parse(s.divergence('{"trace": []}')).ok, false);
+    s.delete();
+  });
+
+  finish();
+})();

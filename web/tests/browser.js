@@ -1,0 +1,37 @@
+// What the browser tests share: the site served on 127.0.0.1, headless Chromium (Debian's
+// package, driven by playwright-core, launched as ../shared/TOOLCHAIN.md says), a page with
+// its errors collected, and a tiny check/report harness.
+'use strict';
+const { serve } = require('../tools/serve.js');
+const { harness, loadModule } = require('./browser-free.js');
+
+let chromium;
+try {
+  ({ chromium } = require('playwright-core'));
+} catch (e) {
+  console.error('playwright-core is missing: run `npm ci` in web/ (scripts/setup does)');
+  process.exit(1);
+}
+
+const CHROMIUM = process.env.FDLAB_CHROMIUM || '/usr/bin/chromium';
+
+async function openSite(siteDir, { width = 1280, height = 800 } = {}) {
+  const { server, url } = await serve(siteDir, 0);
+  const browser = await chromium.launch({ executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+           '--disable-component-update', '--no-first-run'] });
+  const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
+  const errors = [];
+  const newPage = async (hash = '') => {
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await page.goto(url + hash);
+    await page.evaluate(() => window.fdlabApp.ready.then(() => true));
+    return page;
+  };
+  const close = async () => { await browser.close(); server.close(); };
+  return { url, browser, context, newPage, errors, close };
+}
+
+module.exports = { openSite, harness, loadModule };

@@ -1,0 +1,20 @@
+// The JavaScript face of the playground (embind): parse(text, file) and class Session.
+// Strings in and out; every C++ exception is caught in web/playground.cpp and comes back as
+// {"ok": false, "error": {...}}, since one escaping into JavaScript would be an opaque number.
+#include <emscripten/bind.h>
+
+#include "web/playground.h"
+
+EMSCRIPTEN_BINDINGS(fdlab) {
+  using fdlab::web::Playground;
+  emscripten::function("parse", &fdlab::web::parse_result);
+  emscripten::class_<Playground>("Session")
+      .constructor<>()
+      .function("load", &Playground::load)
+      .function("stepTo", &Playground::step_to)
+      .function("snapshot", &Playground::snapshot)
+      .function("view", &Playground::view)
+      .function("prefetch", &Playground::prefetch)
+      .function("trace", &Playground::trace)
+      .function("divergence", &Playground::divergence);
+}
