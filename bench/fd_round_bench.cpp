@@ -11,6 +11,7 @@
 
 #include <cstring>
 
+#include "bench/kernel_round.h"
 #include "native/posix_kernel.h"
 #include "native/worker.h"
 
@@ -114,26 +115,7 @@ BENCHMARK(BM_RawRoundWithIdentity);
 // the received fd is identified (fstat, F_GETFD, kcmp against the sender's live fd).
 void BM_NativeRound(benchmark::State& state) {
   fdlab::PosixKernel k;
-  fdlab::ProcId p = k.add_process(), q = k.add_process();
-  fdlab::Outcome pair = k.socketpair(p, fdlab::SockType::stream, false, false);
-  fdlab::Outcome given = k.give(p, pair.fds[1].fd, q);
-  fdlab::Outcome file = k.open_temp(p);
-  fdlab::SendArgs send;
-  send.data = "x";
-  send.fds = {file.fds[0].fd};
-  fdlab::RecvArgs recv;
-  recv.len = 1;
-  recv.has_control = true;
-  recv.control_len = CMSG_SPACE(sizeof(int));
-  for (auto _ : state) {
-    if (k.sendmsg(p, pair.fds[0].fd, send).ret != 1) state.SkipWithError("sendmsg");
-    fdlab::Outcome r = k.recvmsg(q, given.ret, recv);
-    if (r.fds.size() != 1 || r.fds[0].object != file.fds[0].object)
-      state.SkipWithError("recvmsg did not bring the file");
-    if (k.close(q, r.fds[0].fd).ret != 0) state.SkipWithError("close");
-  }
-  fdlab::Leftovers left = k.finish();
-  if (left.leaked != 0) state.SkipWithError(left.detail.c_str());
+  fdlab::bench::kernel_round(state, k);
 }
 BENCHMARK(BM_NativeRound);
 
@@ -144,24 +126,7 @@ namespace {
 // threads (driver, one worker) take part and both can spin on the two cores.
 void BM_NativeRoundOneProcess(benchmark::State& state) {
   fdlab::PosixKernel k;
-  fdlab::ProcId p = k.add_process();
-  fdlab::Outcome pair = k.socketpair(p, fdlab::SockType::stream, false, false);
-  fdlab::Outcome file = k.open_temp(p);
-  fdlab::SendArgs send;
-  send.data = "x";
-  send.fds = {file.fds[0].fd};
-  fdlab::RecvArgs recv;
-  recv.len = 1;
-  recv.has_control = true;
-  recv.control_len = CMSG_SPACE(sizeof(int));
-  for (auto _ : state) {
-    if (k.sendmsg(p, pair.fds[0].fd, send).ret != 1) state.SkipWithError("sendmsg");
-    fdlab::Outcome r = k.recvmsg(p, pair.fds[1].fd, recv);
-    if (r.fds.size() != 1 || r.fds[0].object != file.fds[0].object)
-      state.SkipWithError("recvmsg did not bring the file");
-    if (k.close(p, r.fds[0].fd).ret != 0) state.SkipWithError("close");
-  }
-  k.finish();
+  fdlab::bench::kernel_round(state, k, /*two_processes=*/false);
 }
 BENCHMARK(BM_NativeRoundOneProcess);
 }  // namespace

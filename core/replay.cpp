@@ -130,10 +130,14 @@ ReplayReport replay(const Scenario& sc, Kernel& kernel) {
   } catch (const HarnessError& e) {
     report.error = e.what();
   }
+  finish_replay(report, kernel);
+  return report;
+}
+
+void finish_replay(ReplayReport& report, Kernel& kernel) {
   report.leftovers = kernel.finish();
   if (report.leftovers.leaked)
     report.failures.push_back({-1, "leaked after the scenario: " + report.leftovers.detail});
-  return report;
 }
 
 }  // namespace fdlab

@@ -60,4 +60,8 @@ class ReplaySession {
 // Runs every step on `kernel` (a fresh one per scenario) and calls kernel.finish().
 ReplayReport replay(const Scenario& sc, Kernel& kernel);
 
+// The end of every replay, whatever the level: releases what the scenario left and reports a
+// leak as a failure.
+void finish_replay(ReplayReport& report, Kernel& kernel);
+
 }  // namespace fdlab

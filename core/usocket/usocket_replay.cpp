@@ -315,9 +315,7 @@ ReplayReport replay_script(const Scenario& sc, Kernel& kernel, NamedSockets* nam
   } catch (const HarnessError& e) {
     report.error = e.what();
   }
-  report.leftovers = kernel.finish();
-  if (report.leftovers.leaked)
-    report.failures.push_back({-1, "leaked after the scenario: " + report.leftovers.detail});
+  finish_replay(report, kernel);
   return report;
 }
 
