@@ -11,8 +11,8 @@ namespace fdlab::bench {
 inline void kernel_round(benchmark::State& state, Kernel& k, bool two_processes = true) {
   ProcId p = k.add_process(), q = two_processes ? k.add_process() : p;
   Outcome pair = k.socketpair(p, SockType::stream, false, false);
-  const int receiver = two_processes ? static_cast<int>(k.give(p, pair.fds[1].fd, q).ret)
-                                     : pair.fds[1].fd;
+  const int receiver =
+      two_processes ? static_cast<int>(k.give(p, pair.fds[1].fd, q).ret) : pair.fds[1].fd;
   Outcome file = k.open_temp(p);
   SendArgs send;
   send.data = "x";

@@ -1,10 +1,10 @@
 #include "cli/fuzz_command.h"
 
+#include <fmt/core.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-
-#include <fmt/core.h>
 
 #include "core/replay.h"
 #include "core/scenario_generator.h"
@@ -41,9 +41,10 @@ int run_fuzz(const FuzzOptions& opt) {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  fmt::print("{} generated scenarios of {} steps on sim and native: {} diverged, {} stopped by a "
-             "harness error on both; {:.0f} scenarios/s\n",
-             opt.count, opt.steps, diverged, stopped, opt.count / seconds);
+  fmt::print(
+      "{} generated scenarios of {} steps on sim and native: {} diverged, {} stopped by a "
+      "harness error on both; {:.0f} scenarios/s\n",
+      opt.count, opt.steps, diverged, stopped, opt.count / seconds);
   return diverged == 0 ? 0 : 1;
 }
 

@@ -1,6 +1,7 @@
 // fdlab: replay, compare and report fd-passing scenarios on the simulator and the real kernel.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/fuzz_command.h"
 #include "cli/record_command.h"
@@ -18,7 +19,8 @@ int main(int argc, char** argv) {
   cmd->add_option("--backend,-b", replay.backend,
                   "sim, native, both, usocket (the npm package, usocket level only) or all")
       ->check(CLI::IsMember({"sim", "native", "both", "usocket", "all"}));
-  cmd->add_option("--json", replay.json_path, "write the machine-readable report here (- for stdout)");
+  cmd->add_option("--json", replay.json_path,
+                  "write the machine-readable report here (- for stdout)");
   cmd->add_flag("--trace", replay.print_trace, "print every step's trace record");
   cmd->add_flag("--quiet,-q", replay.quiet, "print only failing scenarios and the summary");
 
@@ -41,16 +43,21 @@ int main(int argc, char** argv) {
   auto* fuzz_cmd = app.add_subcommand(
       "fuzz", "Run generated scenarios on the sim and the real kernel and report any difference");
   fuzz_cmd->add_option("--seed", fuzz.seed, "first seed (each scenario uses the next)");
-  fuzz_cmd->add_option("--count,-n", fuzz.count, "how many scenarios")->check(CLI::Range(1, 100000000));
+  fuzz_cmd->add_option("--count,-n", fuzz.count, "how many scenarios")
+      ->check(CLI::Range(1, 100000000));
   fuzz_cmd->add_option("--steps", fuzz.steps, "steps per scenario")->check(CLI::Range(1, 100000));
-  fuzz_cmd->add_option("--processes", fuzz.processes, "scenario processes")->check(CLI::Range(1, 8));
+  fuzz_cmd->add_option("--processes", fuzz.processes, "scenario processes")
+      ->check(CLI::Range(1, 8));
   fuzz_cmd->add_option("--save", fuzz.save_dir, "write diverging scenarios to this folder");
 
   fdlab::ReportOptions report;
   auto* report_cmd = app.add_subcommand(
-      "report", "Compare the real usocket package with the reference; write the conformance report");
-  report_cmd->add_option("paths", report.paths, "scenario files or folders (default scenarios/usocket)");
-  report_cmd->add_option("--output,-o", report.output, "the report (default docs/usocket-conformance.md)");
+      "report",
+      "Compare the real usocket package with the reference; write the conformance report");
+  report_cmd->add_option("paths", report.paths,
+                         "scenario files or folders (default scenarios/usocket)");
+  report_cmd->add_option("--output,-o", report.output,
+                         "the report (default docs/usocket-conformance.md)");
   report_cmd->add_option("--expected", report.expected, "the expected divergences (JSON)");
   report_cmd->add_flag("--write", report.write, "write the report document");
   report_cmd->add_flag("--update-expected", report.update_expected,

@@ -1,9 +1,9 @@
 #include "cli/record_command.h"
 
+#include <fmt/core.h>
+
 #include <fstream>
 #include <iostream>
-
-#include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/backends.h"
@@ -23,12 +23,9 @@ int run_record(const RecordOptions& opt) {
   auto kernel = make_kernel(opt.backend);
   const ReplayReport report = replay(sc, *kernel);
   kernel.reset();
-  nlohmann::json out{{"fdlab_trace", 1},
-                     {"scenario", sc.id},
-                     {"backend", opt.backend},
-                     {"kernel", host_kernel_release()},
-                     {"passed", report.passed()},
-                     {"trace", report.trace}};
+  nlohmann::json out{{"fdlab_trace", 1},          {"scenario", sc.id},
+                     {"backend", opt.backend},    {"kernel", host_kernel_release()},
+                     {"passed", report.passed()}, {"trace", report.trace}};
   if (!report.error.empty()) out["error"] = report.error;
   for (const auto& f : report.failures)
     out["failures"].push_back({{"step", f.step}, {"message", f.message}});

@@ -1,19 +1,19 @@
 #include "cli/replay_command.h"
 
+#include <fmt/core.h>
+
 #include <chrono>
 #include <fstream>
 #include <iostream>
 #include <map>
-
-#include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/backends.h"
 #include "cli/usocket_adapter.h"
-#include "corpus/scenario_files.h"
 #include "core/harness_error.h"
 #include "core/replay.h"
 #include "core/trace.h"
+#include "corpus/scenario_files.h"
 
 namespace fdlab {
 namespace {
@@ -168,7 +168,8 @@ int run_replay(const ReplayOptions& opt) {
   std::string summary = fmt::format("{} scenarios", results.size());
   for (const auto& b : backends)
     summary += fmt::format("; {}: {} passed ({:.2f} s)", b, passed[b], seconds[b]);
-  if (backends.size() >= 2) summary += fmt::format("; traces identical in {} of {}", agreed, compared);
+  if (backends.size() >= 2)
+    summary += fmt::format("; traces identical in {} of {}", agreed, compared);
   fmt::print("{}\nkernel: Linux {}\n", summary, host_kernel_release());
 
   if (!opt.json_path.empty()) {

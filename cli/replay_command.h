@@ -11,7 +11,7 @@ struct ReplayOptions {
   std::string backend = "both";
   std::string json_path;  // "" = no JSON report; "-" = standard output
   bool print_trace = false;
-  bool quiet = false;     // summary only
+  bool quiet = false;  // summary only
 };
 
 // Exit status: 0 when every scenario passed on every backend with identical traces; 1 when some

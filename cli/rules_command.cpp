@@ -1,8 +1,8 @@
 #include "cli/rules_command.h"
 
-#include <fstream>
-
 #include <fmt/core.h>
+
+#include <fstream>
 
 #include "core/harness_error.h"
 #include "core/rules_catalogue.h"
@@ -31,7 +31,8 @@ int run_rules(const RulesOptions& opt) {
   auto problems = check_rules(rules, scenarios);
   for (std::size_t i = 0; i < rules.size(); ++i)
     for (std::size_t k = 0; k < i; ++k)
-      if (rules[i].id == rules[k].id) problems.push_back("rule " + rules[i].id + " is listed twice");
+      if (rules[i].id == rules[k].id)
+        problems.push_back("rule " + rules[i].id + " is listed twice");
   const std::string md = render_rules_markdown(rules, scenarios);
   if (opt.write) {
     std::ofstream(opt.markdown) << md;
@@ -45,7 +46,8 @@ int run_rules(const RulesOptions& opt) {
       problems.push_back(opt.markdown + " is out of date: run `fdlab rules --write`");
   }
   for (const auto& p : problems) fmt::print("{}\n", p);
-  fmt::print("{} rules, {} scenarios, {} problems\n", rules.size(), scenarios.size(), problems.size());
+  fmt::print("{} rules, {} scenarios, {} problems\n", rules.size(), scenarios.size(),
+             problems.size());
   return problems.empty() ? 0 : 1;
 }
 

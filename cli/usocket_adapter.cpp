@@ -47,7 +47,8 @@ ChildRun run_node(const UsocketAdapter& a, const std::string& file) {
     dup2(fds[1], 1);
     // Its own process group, so a timeout kills node and anything it started.
     setpgid(0, 0);
-    execlp(a.node.c_str(), a.node.c_str(), a.script.c_str(), file.c_str(), static_cast<char*>(nullptr));
+    execlp(a.node.c_str(), a.node.c_str(), a.script.c_str(), file.c_str(),
+           static_cast<char*>(nullptr));
     _exit(127);
   }
   close(fds[1]);
@@ -56,7 +57,8 @@ ChildRun run_node(const UsocketAdapter& a, const std::string& file) {
   char buf[65536];
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now()).count();
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
     if (left <= 0) {
       timed_out = true;
       break;

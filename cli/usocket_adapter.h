@@ -10,7 +10,7 @@
 namespace fdlab {
 
 struct UsocketAdapter {
-  std::string script;        // adapters/usocket/replay.js
+  std::string script;  // adapters/usocket/replay.js
   std::string node = "node";
   int timeout_seconds = 10;
 };

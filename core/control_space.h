@@ -12,8 +12,8 @@ constexpr std::size_t fd_size = 4;       // sizeof(int)
 constexpr std::size_t scm_max_fd = 253;  // SCM_MAX_FD (include/net/scm.h)
 
 constexpr std::size_t align(std::size_t n) { return (n + 7) & ~std::size_t{7}; }  // CMSG_ALIGN
-constexpr std::size_t len(std::size_t n) { return header_size + n; }               // CMSG_LEN
-constexpr std::size_t space(std::size_t n) { return header_size + align(n); }      // CMSG_SPACE
+constexpr std::size_t len(std::size_t n) { return header_size + n; }              // CMSG_LEN
+constexpr std::size_t space(std::size_t n) { return header_size + align(n); }     // CMSG_SPACE
 
 // How many fds a control buffer of `control_len` bytes receives: scm_max_fds()
 // (include/net/scm.h). CMSG_SPACE rounding makes room for more than asked: space(4) = 24

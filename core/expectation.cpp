@@ -24,8 +24,9 @@ void check_fd_entry(const nlohmann::json& e, const JsonFields& step) {
     if (k == "obj" && v.is_string()) continue;
     if (k == "fd" && v.is_number_integer()) continue;
     if (k == "cloexec" && v.is_boolean()) continue;
-    step.fail("expect.fds", "entry key '" + k + "' must be obj (a label), fd (an integer) or "
-                            "cloexec (a boolean)");
+    step.fail("expect.fds", "entry key '" + k +
+                                "' must be obj (a label), fd (an integer) or "
+                                "cloexec (a boolean)");
   }
 }
 
@@ -56,12 +57,15 @@ void match_data(const nlohmann::json& expect, const nlohmann::json& r,
     out.push_back("data_size: expected " + expect["data_size"].dump() + ", got " +
                   std::to_string(got_size));
   std::string want;
-  if (expect.contains("data")) want = expect["data"].get<std::string>();
-  else if (expect.contains("data_hex")) decode_hex(expect["data_hex"].get<std::string>(), want);
-  else return;
-  const bool same = exact ? want == got
-                          : want.size() == got_size &&
-                                trace_hash(want) == r["data_fnv1a"].get<std::string>();
+  if (expect.contains("data"))
+    want = expect["data"].get<std::string>();
+  else if (expect.contains("data_hex"))
+    decode_hex(expect["data_hex"].get<std::string>(), want);
+  else
+    return;
+  const bool same =
+      exact ? want == got
+            : want.size() == got_size && trace_hash(want) == r["data_fnv1a"].get<std::string>();
   if (!same) {
     nlohmann::json shown = r.contains("data") ? r["data"] : nlohmann::json(nullptr);
     if (!shown.is_null() || !r.contains("data_hex"))
@@ -73,8 +77,7 @@ void match_data(const nlohmann::json& expect, const nlohmann::json& r,
   }
 }
 
-void match_fds(const nlohmann::json& want, const nlohmann::json& r,
-               std::vector<std::string>& out) {
+void match_fds(const nlohmann::json& want, const nlohmann::json& r, std::vector<std::string>& out) {
   const nlohmann::json got = r.contains("fds") ? r["fds"] : nlohmann::json::array();
   auto describe = [&] {
     std::string s;
@@ -88,8 +91,7 @@ void match_fds(const nlohmann::json& want, const nlohmann::json& r,
     return;
   }
   for (std::size_t i = 0; i < want.size(); ++i) {
-    const nlohmann::json w =
-        want[i].is_string() ? nlohmann::json{{"obj", want[i]}} : want[i];
+    const nlohmann::json w = want[i].is_string() ? nlohmann::json{{"obj", want[i]}} : want[i];
     for (const auto& item : w.items()) {
       if (got[i][item.key()] != item.value())
         out.push_back("fds[" + std::to_string(i) + "]." + item.key() + ": expected " +
@@ -102,8 +104,8 @@ void match_fds(const nlohmann::json& want, const nlohmann::json& r,
 void match_names(const char* key, const nlohmann::json& want, const nlohmann::json& r,
                  std::vector<std::string>& out) {
   auto sorted = [](nlohmann::json v) {
-    std::vector<std::string> s = v.is_null() ? std::vector<std::string>{}
-                                             : v.get<std::vector<std::string>>();
+    std::vector<std::string> s =
+        v.is_null() ? std::vector<std::string>{} : v.get<std::vector<std::string>>();
     std::sort(s.begin(), s.end());
     return s;
   };
@@ -160,8 +162,9 @@ nlohmann::json parse_expectation(const nlohmann::json& e, const JsonFields& step
           if ((c.key() != "pid" && c.key() != "uid" && c.key() != "gid") || !c.value().is_string())
             step.fail(field, "keys are pid, uid, gid, each a symbolic string");
     } else {
-      step.fail(field, "unknown expectation (known: ret, errno, data, data_hex, data_size, fds, "
-                       "msg_flags, flags, sigpipe, blocked, value, creds)");
+      step.fail(field,
+                "unknown expectation (known: ret, errno, data, data_hex, data_size, fds, "
+                "msg_flags, flags, sigpipe, blocked, value, creds)");
     }
   }
   if (e.contains("data") && e.contains("data_hex"))

@@ -1,10 +1,9 @@
 #pragma once
 // A step's `expect`: validated when the scenario is parsed, matched against the step's trace
 // record when it runs.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/json_fields.h"
 #include "core/scenario.h"

@@ -10,7 +10,10 @@ class HarnessError : public std::runtime_error {
  public:
   HarnessError(std::string file, int step, std::string field, std::string what)
       : std::runtime_error(format(file, step, field, what)),
-        file_(std::move(file)), step_(step), field_(std::move(field)), what_(std::move(what)) {}
+        file_(std::move(file)),
+        step_(step),
+        field_(std::move(field)),
+        what_(std::move(what)) {}
 
   const std::string& file() const { return file_; }
   int step() const { return step_; }  // -1 when not about a step

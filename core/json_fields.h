@@ -2,11 +2,10 @@
 // Typed access to the fields of one JSON object, with errors that name the file, the step and
 // the field, and a check that no unknown field slipped in (a typo must not be silently ignored).
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/harness_error.h"
 

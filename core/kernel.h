@@ -25,14 +25,14 @@ enum class SockType : std::uint8_t { stream, seqpacket, dgram };
 
 // msg_flags and send/recv flags, as the core's own bits (not the host's MSG_* values).
 namespace msg {
-constexpr std::uint32_t peek = 1u << 0;         // MSG_PEEK
-constexpr std::uint32_t dontwait = 1u << 1;     // MSG_DONTWAIT
-constexpr std::uint32_t cmsg_cloexec = 1u << 2; // MSG_CMSG_CLOEXEC
-constexpr std::uint32_t nosignal = 1u << 3;     // MSG_NOSIGNAL
-constexpr std::uint32_t waitall = 1u << 4;      // MSG_WAITALL
-constexpr std::uint32_t trunc = 1u << 5;        // MSG_TRUNC (in and out)
-constexpr std::uint32_t ctrunc = 1u << 6;       // MSG_CTRUNC (out)
-constexpr std::uint32_t eor = 1u << 7;          // MSG_EOR
+constexpr std::uint32_t peek = 1u << 0;          // MSG_PEEK
+constexpr std::uint32_t dontwait = 1u << 1;      // MSG_DONTWAIT
+constexpr std::uint32_t cmsg_cloexec = 1u << 2;  // MSG_CMSG_CLOEXEC
+constexpr std::uint32_t nosignal = 1u << 3;      // MSG_NOSIGNAL
+constexpr std::uint32_t waitall = 1u << 4;       // MSG_WAITALL
+constexpr std::uint32_t trunc = 1u << 5;         // MSG_TRUNC (in and out)
+constexpr std::uint32_t ctrunc = 1u << 6;        // MSG_CTRUNC (out)
+constexpr std::uint32_t eor = 1u << 7;           // MSG_EOR
 }  // namespace msg
 
 // A socket address as a scenario names it: a name inside the scenario's private directory (the
@@ -73,7 +73,7 @@ struct NewFd {
 
 // The normalized result of one operation.
 struct Outcome {
-  long ret = 0;                 // the syscall's return value when err == ok
+  long ret = 0;  // the syscall's return value when err == ok
   Errno err = Errno::ok;
   std::string data;             // bytes read (read, recvmsg)
   std::vector<NewFd> fds;       // fds created (socketpair, pipe, open_temp, dup, give) or received
@@ -93,15 +93,15 @@ struct Outcome {
 
 struct SendArgs {
   std::string data;
-  std::vector<int> fds;      // fd numbers in the sender, as SCM_RIGHTS; empty: no control message
-  std::uint32_t flags = 0;   // msg:: bits
+  std::vector<int> fds;     // fd numbers in the sender, as SCM_RIGHTS; empty: no control message
+  std::uint32_t flags = 0;  // msg:: bits
 };
 
 struct RecvArgs {
   std::size_t len = 0;
-  bool has_control = false;      // false: msg_control is NULL
-  std::size_t control_len = 0;   // msg_controllen in bytes, when has_control
-  std::uint32_t flags = 0;       // msg:: bits
+  bool has_control = false;     // false: msg_control is NULL
+  std::size_t control_len = 0;  // msg_controllen in bytes, when has_control
+  std::uint32_t flags = 0;      // msg:: bits
 };
 
 enum class Whence : std::uint8_t { set, cur, end };
@@ -119,8 +119,8 @@ constexpr long rdwr = 1L << 3;
 
 // Things left behind after a scenario, for the "nothing leaks" check.
 struct Leftovers {
-  int open_fds = 0;       // fds still open beyond 0, 1, 2 before cleanup (informational)
-  int leaked = 0;         // fds, workers or files that cleanup could not release
+  int open_fds = 0;  // fds still open beyond 0, 1, 2 before cleanup (informational)
+  int leaked = 0;    // fds, workers or files that cleanup could not release
   std::string detail;
 };
 

@@ -48,8 +48,10 @@ QueueRead RecvQueue::read_stream(std::size_t len, bool peek, std::string& out,
     Segment& s = slots_[i];
     // unix_stream_read_generic: the first segment sets the read's credentials; with
     // SO_PASSCRED a segment whose credentials differ ends the read (unix_skb_scm_eq).
-    if (first) r.creds = s.creds;
-    else if (check_creds && s.creds != r.creds) break;
+    if (first)
+      r.creds = s.creds;
+    else if (check_creds && s.creds != r.creds)
+      break;
     first = false;
     std::size_t chunk = std::min(s.unread(), len);
     out.append(s.bytes, s.consumed, chunk);

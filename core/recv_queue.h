@@ -33,12 +33,12 @@ struct Segment {
 
 // What a read took from the queue.
 struct QueueRead {
-  std::size_t copied = 0;           // bytes appended to the output
-  std::size_t message_len = 0;      // message reads: the whole message's length
-  std::uint32_t freed_truesize = 0; // truesize of the segments it used up (back to the sender)
-  bool ran_out = false;             // stream: stopped because the queue had no more segments
-  bool got_message = false;         // message reads: a message was there
-  int creds = -1;                   // the creds of the first segment read (-1: none or no segment)
+  std::size_t copied = 0;            // bytes appended to the output
+  std::size_t message_len = 0;       // message reads: the whole message's length
+  std::uint32_t freed_truesize = 0;  // truesize of the segments it used up (back to the sender)
+  bool ran_out = false;              // stream: stopped because the queue had no more segments
+  bool got_message = false;          // message reads: a message was there
+  int creds = -1;                    // the creds of the first segment read (-1: none or no segment)
 };
 
 class RecvQueue {
@@ -65,8 +65,7 @@ class RecvQueue {
 
   // __unix_dgram_recvmsg: one whole message (possibly empty), truncated to `len`; its fds
   // are appended to `fds` (copied when peeking). The rest of a truncated message is dropped.
-  QueueRead read_message(std::size_t len, bool peek, std::string& out,
-                         std::vector<FileRef>& fds);
+  QueueRead read_message(std::size_t len, bool peek, std::string& out, std::vector<FileRef>& fds);
 
   // Empties the queue (the socket is released); every queued reference is appended to `fds`.
   void clear(std::vector<FileRef>& fds);

@@ -40,7 +40,8 @@ int ReplaySession::resolve(const Step& step, const FdArg& a) const {
   if (it == bound.end())
     throw HarnessError(sc_.file, step.index, "fd",
                        "label '" + a.label + "' was never bound to an fd in process '" +
-                           sc_.processes[step.proc] + "' (did an earlier step receive fewer "
+                           sc_.processes[step.proc] +
+                           "' (did an earlier step receive fewer "
                            "fds than it named?)");
   return it->second;
 }
@@ -48,9 +49,12 @@ int ReplaySession::resolve(const Step& step, const FdArg& a) const {
 Outcome ReplaySession::execute(const Step& s) {
   const ProcId p = procs_[s.proc];
   switch (s.op) {
-    case OpKind::socketpair: return k_.socketpair(p, s.type, s.nonblock, s.cloexec);
-    case OpKind::pipe: return k_.pipe(p);
-    case OpKind::open_temp: return k_.open_temp(p);
+    case OpKind::socketpair:
+      return k_.socketpair(p, s.type, s.nonblock, s.cloexec);
+    case OpKind::pipe:
+      return k_.pipe(p);
+    case OpKind::open_temp:
+      return k_.open_temp(p);
     case OpKind::sendmsg: {
       SendArgs a;
       a.data = s.data;
@@ -67,23 +71,40 @@ Outcome ReplaySession::execute(const Step& s) {
       a.flags = s.flags;
       return k_.recvmsg(p, resolve(s, s.fd), a);
     }
-    case OpKind::read: return k_.read(p, resolve(s, s.fd), s.len);
-    case OpKind::write: return k_.write(p, resolve(s, s.fd), s.data);
-    case OpKind::lseek: return k_.lseek(p, resolve(s, s.fd), s.offset, s.whence);
-    case OpKind::fcntl: return k_.fcntl(p, resolve(s, s.fd), s.cmd, s.arg);
-    case OpKind::dup: return k_.dup(p, resolve(s, s.fd));
-    case OpKind::close: return k_.close(p, resolve(s, s.fd));
-    case OpKind::shutdown: return k_.shutdown(p, resolve(s, s.fd), s.how);
-    case OpKind::give: return k_.give(p, resolve(s, s.fd), procs_[s.to]);
-    case OpKind::socket: return k_.socket(p, s.type, s.nonblock, s.cloexec);
-    case OpKind::bind: return k_.bind(p, resolve(s, s.fd), s.addr);
-    case OpKind::listen: return k_.listen(p, resolve(s, s.fd), s.backlog);
-    case OpKind::connect: return k_.connect(p, resolve(s, s.fd), s.addr);
-    case OpKind::accept: return k_.accept(p, resolve(s, s.fd), s.nonblock, s.cloexec);
-    case OpKind::unlink: return k_.unlink(p, s.addr.name);
-    case OpKind::setsockopt: return k_.setsockopt(p, resolve(s, s.fd), s.opt, s.value);
-    case OpKind::getsockopt: return k_.getsockopt(p, resolve(s, s.fd), s.opt);
-    case OpKind::setrlimit: return k_.setrlimit_nofile(p, s.value);
+    case OpKind::read:
+      return k_.read(p, resolve(s, s.fd), s.len);
+    case OpKind::write:
+      return k_.write(p, resolve(s, s.fd), s.data);
+    case OpKind::lseek:
+      return k_.lseek(p, resolve(s, s.fd), s.offset, s.whence);
+    case OpKind::fcntl:
+      return k_.fcntl(p, resolve(s, s.fd), s.cmd, s.arg);
+    case OpKind::dup:
+      return k_.dup(p, resolve(s, s.fd));
+    case OpKind::close:
+      return k_.close(p, resolve(s, s.fd));
+    case OpKind::shutdown:
+      return k_.shutdown(p, resolve(s, s.fd), s.how);
+    case OpKind::give:
+      return k_.give(p, resolve(s, s.fd), procs_[s.to]);
+    case OpKind::socket:
+      return k_.socket(p, s.type, s.nonblock, s.cloexec);
+    case OpKind::bind:
+      return k_.bind(p, resolve(s, s.fd), s.addr);
+    case OpKind::listen:
+      return k_.listen(p, resolve(s, s.fd), s.backlog);
+    case OpKind::connect:
+      return k_.connect(p, resolve(s, s.fd), s.addr);
+    case OpKind::accept:
+      return k_.accept(p, resolve(s, s.fd), s.nonblock, s.cloexec);
+    case OpKind::unlink:
+      return k_.unlink(p, s.addr.name);
+    case OpKind::setsockopt:
+      return k_.setsockopt(p, resolve(s, s.fd), s.opt, s.value);
+    case OpKind::getsockopt:
+      return k_.getsockopt(p, resolve(s, s.fd), s.opt);
+    case OpKind::setrlimit:
+      return k_.setrlimit_nofile(p, s.value);
   }
   throw HarnessError(sc_.file, s.index, "op", "unhandled op");
 }
@@ -99,8 +120,8 @@ std::vector<std::string> ReplaySession::bind_results(const Step& s, const Outcom
     if (creates) {
       const std::string label = i < s.as.size()
                                     ? s.as[i]
-                                    : std::string(op_name(s.op)) + "@" +
-                                          std::to_string(s.index) + "." + std::to_string(i);
+                                    : std::string(op_name(s.op)) + "@" + std::to_string(s.index) +
+                                          "." + std::to_string(i);
       object_labels_[nf.object] = label;
     }
     if (s.op == OpKind::give) {

@@ -2,10 +2,9 @@
 // The replay engine: runs a scenario's steps on one Kernel, keeps the labels, records the trace
 // and checks each step's expectation.
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/kernel.h"
 #include "core/scenario.h"

@@ -1,8 +1,7 @@
 #include "core/rules_catalogue.h"
 
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/harness_error.h"
 #include "core/json_fields.h"
@@ -43,7 +42,8 @@ std::vector<std::string> check_rules(const std::vector<Rule>& rules,
     for (const auto& id : s.rules) {
       auto it = uses.find(id);
       if (it == uses.end())
-        problems.push_back("scenario " + s.id + " names rule '" + id + "', which is not in the catalogue");
+        problems.push_back("scenario " + s.id + " names rule '" + id +
+                           "', which is not in the catalogue");
       else
         ++it->second;
     }
@@ -59,7 +59,8 @@ std::string render_rules_markdown(const std::vector<Rule>& rules,
       "# Rules\n\n"
       "Every rule fdlab models, numbered, with its source and the scenarios that check it on the\n"
       "simulator and the real kernel. Generated from docs/rules/*.json and the scenarios' `rules`\n"
-      "by `fdlab rules --write`; `fdlab rules --check` (run by the tests) fails when a rule has no\n"
+      "by `fdlab rules --write`; `fdlab rules --check` (run by the tests) fails when a rule has "
+      "no\n"
       "scenario, a scenario names no rule or an unknown one, or this file is out of date.\n";
   int n = 0;
   for (const auto& r : rules) {

@@ -19,14 +19,28 @@ struct OpEntry {
   OpKind op;
 };
 constexpr OpEntry kOps[] = {
-    {"socketpair", OpKind::socketpair}, {"pipe", OpKind::pipe},     {"open_temp", OpKind::open_temp},
-    {"sendmsg", OpKind::sendmsg},       {"recvmsg", OpKind::recvmsg}, {"read", OpKind::read},
-    {"write", OpKind::write},           {"lseek", OpKind::lseek},   {"fcntl", OpKind::fcntl},
-    {"dup", OpKind::dup},               {"close", OpKind::close},   {"shutdown", OpKind::shutdown},
-    {"give", OpKind::give},             {"socket", OpKind::socket}, {"bind", OpKind::bind},
-    {"listen", OpKind::listen},         {"connect", OpKind::connect}, {"accept", OpKind::accept},
-    {"accept4", OpKind::accept},        {"unlink", OpKind::unlink},
-    {"setsockopt", OpKind::setsockopt}, {"getsockopt", OpKind::getsockopt},
+    {"socketpair", OpKind::socketpair},
+    {"pipe", OpKind::pipe},
+    {"open_temp", OpKind::open_temp},
+    {"sendmsg", OpKind::sendmsg},
+    {"recvmsg", OpKind::recvmsg},
+    {"read", OpKind::read},
+    {"write", OpKind::write},
+    {"lseek", OpKind::lseek},
+    {"fcntl", OpKind::fcntl},
+    {"dup", OpKind::dup},
+    {"close", OpKind::close},
+    {"shutdown", OpKind::shutdown},
+    {"give", OpKind::give},
+    {"socket", OpKind::socket},
+    {"bind", OpKind::bind},
+    {"listen", OpKind::listen},
+    {"connect", OpKind::connect},
+    {"accept", OpKind::accept},
+    {"accept4", OpKind::accept},
+    {"unlink", OpKind::unlink},
+    {"setsockopt", OpKind::setsockopt},
+    {"getsockopt", OpKind::getsockopt},
     {"setrlimit", OpKind::setrlimit},
 };
 
@@ -58,8 +72,8 @@ class LabelScope {
     if (bound_[p].count(label)) return;
     for (std::size_t q = 0; q < bound_.size(); ++q)
       if (bound_[q].count(label))
-        f.fail(field, "label '" + label + "' is bound in process '" + names[q] +
-                          "', not in '" + names[p] + "'");
+        f.fail(field, "label '" + label + "' is bound in process '" + names[q] + "', not in '" +
+                          names[p] + "'");
     f.fail(field, "undefined label '" + label + "'");
   }
 
@@ -104,8 +118,12 @@ class StepParser {
         bind_new("as", 2);
         break;
       }
-      case OpKind::pipe: bind_new("as", 2); break;
-      case OpKind::open_temp: bind_new("as", 1); break;
+      case OpKind::pipe:
+        bind_new("as", 2);
+        break;
+      case OpKind::open_temp:
+        bind_new("as", 1);
+        break;
       case OpKind::sendmsg:
         step_.fd = fd_arg("sock");
         step_.data = data_arg(true);
@@ -127,15 +145,25 @@ class StepParser {
         step_.fd = fd_arg("fd");
         step_.data = data_arg(false);
         break;
-      case OpKind::lseek: lseek_args(); break;
-      case OpKind::fcntl: fcntl_args(); break;
+      case OpKind::lseek:
+        lseek_args();
+        break;
+      case OpKind::fcntl:
+        fcntl_args();
+        break;
       case OpKind::dup:
         step_.fd = fd_arg("fd");
         bind_optional("as");
         break;
-      case OpKind::close: step_.fd = fd_arg("fd"); break;
-      case OpKind::shutdown: shutdown_args(); break;
-      case OpKind::give: give_args(); break;
+      case OpKind::close:
+        step_.fd = fd_arg("fd");
+        break;
+      case OpKind::shutdown:
+        shutdown_args();
+        break;
+      case OpKind::give:
+        give_args();
+        break;
       case OpKind::socket:
         step_.type = sock_type();
         step_.nonblock = f_.opt_bool("nonblock");
@@ -157,9 +185,13 @@ class StepParser {
         step_.cloexec = f_.opt_bool("cloexec");
         bind_new("as", 1);
         break;
-      case OpKind::unlink: step_.addr = address(false); break;
+      case OpKind::unlink:
+        step_.addr = address(false);
+        break;
       case OpKind::setsockopt:
-      case OpKind::getsockopt: sockopt_args(); break;
+      case OpKind::getsockopt:
+        sockopt_args();
+        break;
       case OpKind::setrlimit:
         if (f_.req_string("resource") != "RLIMIT_NOFILE")
           f_.fail("resource", "only RLIMIT_NOFILE is modelled");
@@ -183,7 +215,6 @@ class StepParser {
     step_.opt = parse_sock_opt(f_);
     if (step_.op == OpKind::setsockopt) step_.value = parse_sock_opt_value(f_);
   }
-
 
   FdArg fd_value(const nlohmann::json& v, const char* field) {
     FdArg a;
@@ -278,26 +309,36 @@ class StepParser {
     step_.fd = fd_arg("fd");
     step_.offset = static_cast<long>(f_.req_int("offset", -(1LL << 40), 1LL << 40));
     const auto w = f_.opt_string("whence", "SEEK_SET");
-    if (w == "SEEK_SET") step_.whence = Whence::set;
-    else if (w == "SEEK_CUR") step_.whence = Whence::cur;
-    else if (w == "SEEK_END") step_.whence = Whence::end;
-    else f_.fail("whence", "expected SEEK_SET, SEEK_CUR or SEEK_END, got '" + w + "'");
+    if (w == "SEEK_SET")
+      step_.whence = Whence::set;
+    else if (w == "SEEK_CUR")
+      step_.whence = Whence::cur;
+    else if (w == "SEEK_END")
+      step_.whence = Whence::end;
+    else
+      f_.fail("whence", "expected SEEK_SET, SEEK_CUR or SEEK_END, got '" + w + "'");
   }
 
   void fcntl_args() {
     step_.fd = fd_arg("fd");
     const auto cmd = f_.req_string("cmd");
-    if (cmd == "F_GETFD") step_.cmd = FcntlCmd::getfd;
-    else if (cmd == "F_SETFD") step_.cmd = FcntlCmd::setfd;
-    else if (cmd == "F_GETFL") step_.cmd = FcntlCmd::getfl;
-    else if (cmd == "F_SETFL") step_.cmd = FcntlCmd::setfl;
-    else f_.fail("cmd", "expected F_GETFD, F_SETFD, F_GETFL or F_SETFL, got '" + cmd + "'");
+    if (cmd == "F_GETFD")
+      step_.cmd = FcntlCmd::getfd;
+    else if (cmd == "F_SETFD")
+      step_.cmd = FcntlCmd::setfd;
+    else if (cmd == "F_GETFL")
+      step_.cmd = FcntlCmd::getfl;
+    else if (cmd == "F_SETFL")
+      step_.cmd = FcntlCmd::setfl;
+    else
+      f_.fail("cmd", "expected F_GETFD, F_SETFD, F_GETFL or F_SETFL, got '" + cmd + "'");
     const bool setter = step_.cmd == FcntlCmd::setfd || step_.cmd == FcntlCmd::setfl;
     if (!setter) return;
     for (const auto& name : f_.opt_strings("arg")) {
       long bit = 0;
       if (step_.cmd == FcntlCmd::setfd) {
-        if (name != "FD_CLOEXEC") f_.fail("arg", "F_SETFD takes only FD_CLOEXEC, got '" + name + "'");
+        if (name != "FD_CLOEXEC")
+          f_.fail("arg", "F_SETFD takes only FD_CLOEXEC, got '" + name + "'");
         bit = 1;
       } else if (!status_flag_from_name(name, bit)) {
         f_.fail("arg", "unknown status flag '" + name + "'");
@@ -309,10 +350,14 @@ class StepParser {
   void shutdown_args() {
     step_.fd = fd_arg("sock");
     const auto how = f_.req_string("how");
-    if (how == "SHUT_RD") step_.how = ShutHow::rd;
-    else if (how == "SHUT_WR") step_.how = ShutHow::wr;
-    else if (how == "SHUT_RDWR") step_.how = ShutHow::rdwr;
-    else f_.fail("how", "expected SHUT_RD, SHUT_WR or SHUT_RDWR, got '" + how + "'");
+    if (how == "SHUT_RD")
+      step_.how = ShutHow::rd;
+    else if (how == "SHUT_WR")
+      step_.how = ShutHow::wr;
+    else if (how == "SHUT_RDWR")
+      step_.how = ShutHow::rdwr;
+    else
+      f_.fail("how", "expected SHUT_RD, SHUT_WR or SHUT_RDWR, got '" + how + "'");
   }
 
   void give_args() {
@@ -376,9 +421,12 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
   sc.title = top.opt_string("title");
   sc.description = top.opt_string("description");
   const auto level = top.req_string("level");
-  if (level == "kernel") sc.level = Level::kernel;
-  else if (level == "usocket") sc.level = Level::usocket;
-  else top.fail("level", "expected 'kernel' or 'usocket', got '" + level + "'");
+  if (level == "kernel")
+    sc.level = Level::kernel;
+  else if (level == "usocket")
+    sc.level = Level::usocket;
+  else
+    top.fail("level", "expected 'kernel' or 'usocket', got '" + level + "'");
   sc.tags = top.opt_strings("tags");
   sc.provenance = top.req_strings("provenance");
   sc.rules = top.opt_strings("rules");

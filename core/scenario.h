@@ -5,11 +5,10 @@
 // file, the step and the field.
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/kernel.h"
 
@@ -22,8 +21,27 @@ struct Script;  // core/usocket/usocket_scenario.h
 enum class Level : std::uint8_t { kernel, usocket };
 
 enum class OpKind : std::uint8_t {
-  socketpair, pipe, open_temp, sendmsg, recvmsg, read, write, lseek, fcntl, dup, close,
-  shutdown, give, socket, bind, listen, connect, accept, unlink, setsockopt, getsockopt,
+  socketpair,
+  pipe,
+  open_temp,
+  sendmsg,
+  recvmsg,
+  read,
+  write,
+  lseek,
+  fcntl,
+  dup,
+  close,
+  shutdown,
+  give,
+  socket,
+  bind,
+  listen,
+  connect,
+  accept,
+  unlink,
+  setsockopt,
+  getsockopt,
   setrlimit
 };
 
@@ -41,28 +59,28 @@ struct Step {
   ProcId proc = 0;
   OpKind op = OpKind::close;
 
-  FdArg fd;                      // sock / fd
-  std::vector<FdArg> fds;        // sendmsg's SCM_RIGHTS
-  std::vector<std::string> as;   // labels this step binds
-  std::string data;              // sendmsg / write bytes
-  std::uint32_t flags = 0;       // msg:: bits for sendmsg / recvmsg
+  FdArg fd;                     // sock / fd
+  std::vector<FdArg> fds;       // sendmsg's SCM_RIGHTS
+  std::vector<std::string> as;  // labels this step binds
+  std::string data;             // sendmsg / write bytes
+  std::uint32_t flags = 0;      // msg:: bits for sendmsg / recvmsg
   SockType type = SockType::stream;
   bool nonblock = false;
   bool cloexec = false;
-  std::size_t len = 0;           // recvmsg / read
-  bool has_control = false;      // recvmsg: fd_space or control_len given
+  std::size_t len = 0;       // recvmsg / read
+  bool has_control = false;  // recvmsg: fd_space or control_len given
   std::size_t control_len = 0;
   long offset = 0;
   Whence whence = Whence::set;
   FcntlCmd cmd = FcntlCmd::getfd;
-  long arg = 0;                  // fcntl setter argument, in core bits
+  long arg = 0;  // fcntl setter argument, in core bits
   ShutHow how = ShutHow::rdwr;
-  ProcId to = 0;                 // give
-  SockAddr addr;                 // bind / connect / unlink (unlink: a path, never abstract)
-  int backlog = 0;               // listen
-  SockOpt opt = SockOpt::sndbuf; // setsockopt / getsockopt
-  long value = 0;                // setsockopt's value; setrlimit's soft limit
-  bool creds_space = false;      // recvmsg: room for SCM_CREDENTIALS in front of the fds
+  ProcId to = 0;                  // give
+  SockAddr addr;                  // bind / connect / unlink (unlink: a path, never abstract)
+  int backlog = 0;                // listen
+  SockOpt opt = SockOpt::sndbuf;  // setsockopt / getsockopt
+  long value = 0;                 // setsockopt's value; setrlimit's soft limit
+  bool creds_space = false;       // recvmsg: room for SCM_CREDENTIALS in front of the fds
 
   std::optional<nlohmann::json> expect;  // validated object
 };
@@ -78,7 +96,7 @@ struct Scenario {
   std::vector<std::string> rules;
   std::string min_kernel;  // "" when any kernel will do
   std::vector<std::string> processes;
-  std::vector<Step> steps;                        // level kernel
+  std::vector<Step> steps;                         // level kernel
   std::shared_ptr<const usocket::Script> usocket;  // level usocket
 };
 

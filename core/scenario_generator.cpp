@@ -36,7 +36,8 @@ class Generator {
   Generator(std::uint64_t seed, const GeneratorOptions& opt) : rng_(seed), opt_(opt) {}
 
   nlohmann::json run(std::uint64_t seed) {
-    for (int p = 0; p < opt_.processes; ++p) procs_.push_back(std::string(1, static_cast<char>('p' + p)));
+    for (int p = 0; p < opt_.processes; ++p)
+      procs_.push_back(std::string(1, static_cast<char>('p' + p)));
     // Every scenario starts with a connected pair across the first two processes.
     socketpair(0);
     if (opt_.processes > 1) give(labels_[1], 1);
@@ -56,7 +57,10 @@ class Generator {
 
   void socketpair(int p) {
     const auto a = fresh("s"), b = fresh("s");
-    add({{"proc", procs_[p]}, {"op", "socketpair"}, {"type", "stream"}, {"nonblock", true},
+    add({{"proc", procs_[p]},
+         {"op", "socketpair"},
+         {"type", "stream"},
+         {"nonblock", true},
          {"as", {a, b}}});
     labels_.push_back({a, p, Kind::socket});
     labels_.push_back({b, p, Kind::socket});
@@ -74,7 +78,8 @@ class Generator {
       if (l.proc == p && (l.open || !open_only))
         for (Kind k : kinds)
           if (l.kind == k) c.push_back(&l);
-    return c.empty() ? nullptr : c[static_cast<std::size_t>(rng_.below(static_cast<int>(c.size())))];
+    return c.empty() ? nullptr
+                     : c[static_cast<std::size_t>(rng_.below(static_cast<int>(c.size())))];
   }
 
   std::string data() {
@@ -99,13 +104,17 @@ class Generator {
       for (int i = 0; i < n; ++i)
         if (Label* f = pick(p, {Kind::file, Kind::pipe_read, Kind::pipe_write}))
           fds.push_back(f->name);
-      add({{"proc", proc}, {"op", "sendmsg"}, {"sock", s->name}, {"data", data()}, {"fds", fds},
+      add({{"proc", proc},
+           {"op", "sendmsg"},
+           {"sock", s->name},
+           {"data", data()},
+           {"fds", fds},
            {"flags", {"MSG_DONTWAIT", "MSG_NOSIGNAL"}}});
     } else if (what < 60) {
       Label* s = pick(p, {Kind::socket});
       if (!s) return socketpair(p);
-      nlohmann::json step = {{"proc", proc}, {"op", "recvmsg"}, {"sock", s->name},
-                             {"len", rng_.below(12)}};
+      nlohmann::json step = {
+          {"proc", proc}, {"op", "recvmsg"}, {"sock", s->name}, {"len", rng_.below(12)}};
       nlohmann::json flags = {"MSG_DONTWAIT"};
       if (rng_.chance(15)) flags.push_back("MSG_PEEK");
       if (rng_.chance(15)) flags.push_back("MSG_CMSG_CLOEXEC");
@@ -131,7 +140,8 @@ class Generator {
     } else if (what < 82) {
       Label* s = pick(p, {Kind::socket});
       static const char* how[] = {"SHUT_RD", "SHUT_WR", "SHUT_RDWR"};
-      if (s) add({{"proc", proc}, {"op", "shutdown"}, {"sock", s->name}, {"how", how[rng_.below(3)]}});
+      if (s)
+        add({{"proc", proc}, {"op", "shutdown"}, {"sock", s->name}, {"how", how[rng_.below(3)]}});
     } else if (what < 88) {
       Label* f = pick(p, {Kind::file, Kind::pipe_write});
       if (f) add({{"proc", proc}, {"op", "write"}, {"fd", f->name}, {"data", data()}});

@@ -7,9 +7,7 @@ namespace skb {
 namespace {
 
 constexpr std::size_t cache_align(std::size_t n) { return (n + 63) & ~std::size_t{63}; }
-constexpr std::size_t page_align(std::size_t n) {
-  return (n + page_size - 1) & ~(page_size - 1);
-}
+constexpr std::size_t page_align(std::size_t n) { return (n + page_size - 1) & ~(page_size - 1); }
 
 // __alloc_skb: the head is kmalloc'ed and truesize counts the whole slab object.
 std::size_t head_truesize(std::size_t head_len) {

@@ -20,7 +20,7 @@ constexpr std::size_t page_size = 4096;
 constexpr std::size_t shinfo_size = 320;   // SKB_DATA_ALIGN(sizeof(struct skb_shared_info))
 constexpr std::size_t sk_buff_size = 256;  // SKB_DATA_ALIGN(sizeof(struct sk_buff))
 constexpr std::size_t max_head = page_size - shinfo_size;  // SKB_MAX_HEAD(0) = 3776
-constexpr std::size_t frags_size = 32768;  // UNIX_SKB_FRAGS_SZ (net/unix/af_unix.c)
+constexpr std::size_t frags_size = 32768;                  // UNIX_SKB_FRAGS_SZ (net/unix/af_unix.c)
 
 // net.core.wmem_default: the sk_sndbuf of a new AF_UNIX socket (SO_SNDBUF reads 212992).
 constexpr std::size_t default_sndbuf = 212992;

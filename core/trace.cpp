@@ -9,17 +9,19 @@ namespace fdlab {
 
 const char* sock_type_name(SockType t) {
   switch (t) {
-    case SockType::stream: return "SOCK_STREAM";
-    case SockType::seqpacket: return "SOCK_SEQPACKET";
-    case SockType::dgram: return "SOCK_DGRAM";
+    case SockType::stream:
+      return "SOCK_STREAM";
+    case SockType::seqpacket:
+      return "SOCK_SEQPACKET";
+    case SockType::dgram:
+      return "SOCK_DGRAM";
   }
   return "?";
 }
 
 std::string trace_hash(const std::string& bytes) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "fnv1a:%016llx",
-                static_cast<unsigned long long>(fnv1a64(bytes)));
+  std::snprintf(buf, sizeof buf, "fnv1a:%016llx", static_cast<unsigned long long>(fnv1a64(bytes)));
   return buf;
 }
 
@@ -51,15 +53,19 @@ nlohmann::json trace_record(const Scenario& sc, const Step& step, const Outcome&
     for (std::size_t i = 0; i < o.fds.size(); ++i)
       fds.push_back({{"fd", o.fds[i].fd}, {"obj", objects[i]}, {"cloexec", o.fds[i].cloexec}});
   }
-  if (step.op == OpKind::recvmsg && o.err == Errno::ok) r["msg_flags"] = msg_flag_names(o.msg_flags);
+  if (step.op == OpKind::recvmsg && o.err == Errno::ok)
+    r["msg_flags"] = msg_flag_names(o.msg_flags);
   if (step.op == OpKind::fcntl && o.err == Errno::ok) {
     if (step.cmd == FcntlCmd::getfd) r["flags"] = fd_flag_names(o.ret);
     if (step.cmd == FcntlCmd::getfl) r["flags"] = status_flag_names(o.ret);
   }
   if (step.op == OpKind::getsockopt && o.err == Errno::ok) {
-    if (step.opt == SockOpt::type) r["value"] = sock_type_name(static_cast<SockType>(o.value));
-    else if (step.opt == SockOpt::passcred) r["value"] = o.value != 0;
-    else r["value"] = o.value;
+    if (step.opt == SockOpt::type)
+      r["value"] = sock_type_name(static_cast<SockType>(o.value));
+    else if (step.opt == SockOpt::passcred)
+      r["value"] = o.value != 0;
+    else
+      r["value"] = o.value;
   }
   if (o.creds.present) {
     // A segment sent without credentials reads as pid 0 and the overflow uid/gid (65534).

@@ -1,10 +1,9 @@
 #pragma once
 // Trace records: one JSON object per step, the normalized result every backend must agree on
 // (docs/scenario-format.md, "Trace records").
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/kernel.h"
 #include "core/scenario.h"
@@ -26,8 +25,8 @@ nlohmann::json trace_record(const Scenario& sc, const Step& step, const Outcome&
 
 struct Divergence {
   bool found = false;
-  std::size_t index = 0;      // position in the traces
-  nlohmann::json left;        // null when that trace ended first
+  std::size_t index = 0;  // position in the traces
+  nlohmann::json left;    // null when that trace ended first
   nlohmann::json right;
 };
 

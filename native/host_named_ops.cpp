@@ -57,10 +57,14 @@ int host_type(SockType type) {
 
 int host_opt(SockOpt opt) {
   switch (opt) {
-    case SockOpt::sndbuf: return SO_SNDBUF;
-    case SockOpt::rcvbuf: return SO_RCVBUF;
-    case SockOpt::passcred: return SO_PASSCRED;
-    case SockOpt::type: return SO_TYPE;
+    case SockOpt::sndbuf:
+      return SO_SNDBUF;
+    case SockOpt::rcvbuf:
+      return SO_RCVBUF;
+    case SockOpt::passcred:
+      return SO_PASSCRED;
+    case SockOpt::type:
+      return SO_TYPE;
   }
   return -1;
 }
@@ -106,10 +110,14 @@ void host_getsockopt(HostResult& r, int sock, SockOpt opt) {
     r.value = v;
     return;
   }
-  if (v == SOCK_STREAM) r.value = static_cast<long>(SockType::stream);
-  else if (v == SOCK_SEQPACKET) r.value = static_cast<long>(SockType::seqpacket);
-  else if (v == SOCK_DGRAM) r.value = static_cast<long>(SockType::dgram);
-  else r.failure = "SO_TYPE: unexpected type " + std::to_string(v);
+  if (v == SOCK_STREAM)
+    r.value = static_cast<long>(SockType::stream);
+  else if (v == SOCK_SEQPACKET)
+    r.value = static_cast<long>(SockType::seqpacket);
+  else if (v == SOCK_DGRAM)
+    r.value = static_cast<long>(SockType::dgram);
+  else
+    r.failure = "SO_TYPE: unexpected type " + std::to_string(v);
 }
 
 void host_chdir(HostResult& r, const std::string& dir) {

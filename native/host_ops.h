@@ -26,8 +26,8 @@ struct HostResult {
   std::vector<HostFd> fds;
   int msg_flags = 0;  // host MSG_* bits
   bool sigpipe = false;
-  long value = 0;  // getsockopt
-  int creds = -1;  // recvmsg: -1 no SCM_CREDENTIALS, 0 pid 0 (sent without), 1 our own tgid
+  long value = 0;       // getsockopt
+  int creds = -1;       // recvmsg: -1 no SCM_CREDENTIALS, 0 pid 0 (sent without), 1 our own tgid
   std::string failure;  // non-empty: the harness itself failed (e.g. fstat of a new fd)
 };
 

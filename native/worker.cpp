@@ -121,8 +121,7 @@ bool Worker::setup(const std::vector<int>& keep) {
   sigemptyset(&s);
   sigaddset(&s, interrupt_signal());
   const char* failed = nullptr;
-  if (::pthread_sigmask(SIG_UNBLOCK, &s, nullptr) != 0)
-    failed = "pthread_sigmask";
+  if (::pthread_sigmask(SIG_UNBLOCK, &s, nullptr) != 0) failed = "pthread_sigmask";
   // CLONE_FS: a cwd of its own, the scenario's private directory once it uses named sockets.
   else if (::unshare(CLONE_FILES | CLONE_FS) != 0)
     failed = "unshare(CLONE_FILES | CLONE_FS)";

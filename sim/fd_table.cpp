@@ -18,9 +18,7 @@ FdEntry* FdTable::find(int fd) {
   return e.used ? &e : nullptr;
 }
 
-const FdEntry* FdTable::find(int fd) const {
-  return const_cast<FdTable*>(this)->find(fd);
-}
+const FdEntry* FdTable::find(int fd) const { return const_cast<FdTable*>(this)->find(fd); }
 
 bool FdTable::remove(int fd, FileRef& file) {
   FdEntry* e = find(fd);

@@ -4,11 +4,16 @@ namespace fdlab::sim {
 
 const char* file_kind_name(FileKind k) {
   switch (k) {
-    case FileKind::tty: return "tty";
-    case FileKind::regular: return "regular";
-    case FileKind::pipe_read: return "pipe_read";
-    case FileKind::pipe_write: return "pipe_write";
-    case FileKind::unix_socket: return "unix_socket";
+    case FileKind::tty:
+      return "tty";
+    case FileKind::regular:
+      return "regular";
+    case FileKind::pipe_read:
+      return "pipe_read";
+    case FileKind::pipe_write:
+      return "pipe_write";
+    case FileKind::unix_socket:
+      return "unix_socket";
   }
   return "?";
 }

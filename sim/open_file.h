@@ -10,8 +10,8 @@
 namespace fdlab::sim {
 
 enum class FileKind : std::uint8_t {
-  tty,          // the placeholder behind fds 0, 1, 2 of every process (behaves like /dev/null)
-  regular,      // open_temp: an unlinked regular file
+  tty,      // the placeholder behind fds 0, 1, 2 of every process (behaves like /dev/null)
+  regular,  // open_temp: an unlinked regular file
   pipe_read,
   pipe_write,
   unix_socket,
@@ -20,11 +20,11 @@ enum class FileKind : std::uint8_t {
 const char* file_kind_name(FileKind k);
 
 struct OpenFile {
-  ObjectId id = 0;         // 0 for the placeholders, which the scenario did not create
+  ObjectId id = 0;  // 0 for the placeholders, which the scenario did not create
   FileKind kind = FileKind::tty;
-  int refs = 0;            // fds plus in-flight references
-  int inflight = 0;        // references queued in socket receive queues
-  long status = 0;         // fl:: bits: access mode, O_NONBLOCK, O_APPEND
+  int refs = 0;              // fds plus in-flight references
+  int inflight = 0;          // references queued in socket receive queues
+  long status = 0;           // fl:: bits: access mode, O_NONBLOCK, O_APPEND
   std::uint32_t target = 0;  // the Pipe or UnixSocket index, by kind
 
   // Regular files: one description per inode here (open_temp never reopens), so the content

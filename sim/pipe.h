@@ -35,7 +35,7 @@ class Pipe {
 
  private:
   struct Buf {
-    std::string bytes;  // the page's contents up to its end of data
+    std::string bytes;       // the page's contents up to its end of data
     std::size_t offset = 0;  // read position within the page
   };
   std::vector<Buf> bufs_;

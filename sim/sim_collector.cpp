@@ -22,8 +22,8 @@ void SimKernel::collect_cycles() {
   std::vector<char> candidate(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
     const OpenFile* f = files_[i].get();
-    candidate[i] = f && f->kind == FileKind::unix_socket && f->inflight > 0 &&
-                   f->refs == f->inflight;
+    candidate[i] =
+        f && f->kind == FileKind::unix_socket && f->inflight > 0 && f->refs == f->inflight;
   }
   auto for_each_queued = [&](std::size_t slot, auto&& fn) {
     const RecvQueue& q = sockets_[files_[slot]->target]->queue;

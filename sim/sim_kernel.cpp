@@ -78,11 +78,18 @@ void SimKernel::put(FileRef r) {
 void SimKernel::release(FileRef r) {
   OpenFile& f = file(r);
   switch (f.kind) {
-    case FileKind::unix_socket: release_socket(f.target); break;
-    case FileKind::pipe_read: pipes_[f.target]->reader_open = false; break;
-    case FileKind::pipe_write: pipes_[f.target]->writer_open = false; break;
+    case FileKind::unix_socket:
+      release_socket(f.target);
+      break;
+    case FileKind::pipe_read:
+      pipes_[f.target]->reader_open = false;
+      break;
+    case FileKind::pipe_write:
+      pipes_[f.target]->writer_open = false;
+      break;
     case FileKind::tty:
-    case FileKind::regular: break;
+    case FileKind::regular:
+      break;
   }
   files_[r.slot].reset();
   free_files_.push_back(r.slot);
@@ -119,7 +126,8 @@ Outcome SimKernel::read(ProcId p, int fd, std::size_t len) {
   if (!f || !f->readable()) return Outcome::failure(Errno::ebadf);
   Outcome o;
   switch (f->kind) {
-    case FileKind::tty: break;  // /dev/null: EOF
+    case FileKind::tty:
+      break;  // /dev/null: EOF
     case FileKind::regular: {
       auto off = static_cast<std::size_t>(f->offset);
       if (off < f->content.size()) o.data = f->content.substr(off, len);
@@ -136,7 +144,8 @@ Outcome SimKernel::read(ProcId p, int fd, std::size_t len) {
       if (r.err != Errno::ok) return Outcome::failure(r.err);
       break;
     }
-    case FileKind::pipe_write: return Outcome::failure(Errno::ebadf);
+    case FileKind::pipe_write:
+      return Outcome::failure(Errno::ebadf);
     case FileKind::unix_socket: {
       // sock_read_iter: a zero-length read returns 0 before the socket sees it (so a pending
       // sk_err stays); otherwise it is a recvmsg without control buffer: fds are dropped.
@@ -155,7 +164,8 @@ Outcome SimKernel::write(ProcId p, int fd, const std::string& data) {
   if (!f || !f->writable()) return Outcome::failure(Errno::ebadf);
   Outcome o;
   switch (f->kind) {
-    case FileKind::tty: break;
+    case FileKind::tty:
+      break;
     case FileKind::regular: {
       if (f->status & fl::append) f->offset = static_cast<long>(f->content.size());
       auto off = static_cast<std::size_t>(f->offset);
@@ -179,7 +189,8 @@ Outcome SimKernel::write(ProcId p, int fd, const std::string& data) {
       o.ret = static_cast<long>(r.done);
       return o;
     }
-    case FileKind::pipe_read: return Outcome::failure(Errno::ebadf);
+    case FileKind::pipe_read:
+      return Outcome::failure(Errno::ebadf);
     case FileKind::unix_socket: {
       // sock_write_iter: a sendmsg without control data, even for zero bytes (so writing
       // nothing to a closed peer is still EPIPE with SIGPIPE).
@@ -197,7 +208,7 @@ Outcome SimKernel::lseek(ProcId p, int fd, long offset, Whence whence) {
   if (!f) return Outcome::failure(Errno::ebadf);
   if (f->kind == FileKind::tty) return Outcome{};  // /dev/null: always 0
   if (f->kind != FileKind::regular) return Outcome::failure(Errno::espipe);
-  long base = whence == Whence::set ? 0
+  long base = whence == Whence::set   ? 0
               : whence == Whence::cur ? f->offset
                                       : static_cast<long>(f->content.size());
   if (base + offset < 0) return Outcome::failure(Errno::einval);
@@ -213,10 +224,18 @@ Outcome SimKernel::fcntl(ProcId p, int fd, FcntlCmd cmd, long arg) {
   OpenFile& f = file(e->file);
   Outcome o;
   switch (cmd) {
-    case FcntlCmd::getfd: o.ret = e->cloexec ? 1 : 0; break;
-    case FcntlCmd::setfd: e->cloexec = (arg & 1) != 0; break;
-    case FcntlCmd::getfl: o.ret = f.status; break;
-    case FcntlCmd::setfl: f.status = (f.status & ~setfl_mask) | (arg & setfl_mask); break;
+    case FcntlCmd::getfd:
+      o.ret = e->cloexec ? 1 : 0;
+      break;
+    case FcntlCmd::setfd:
+      e->cloexec = (arg & 1) != 0;
+      break;
+    case FcntlCmd::getfl:
+      o.ret = f.status;
+      break;
+    case FcntlCmd::setfl:
+      f.status = (f.status & ~setfl_mask) | (arg & setfl_mask);
+      break;
   }
   return o;
 }
@@ -271,8 +290,8 @@ Leftovers SimKernel::finish() {
   for (const auto& f : files_) {
     if (!f) continue;
     ++l.leaked;
-    l.detail += std::string(l.detail.empty() ? "" : ", ") + file_kind_name(f->kind) +
-                " object " + std::to_string(f->id);
+    l.detail += std::string(l.detail.empty() ? "" : ", ") + file_kind_name(f->kind) + " object " +
+                std::to_string(f->id);
   }
   return l;
 }

@@ -5,10 +5,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/kernel.h"
 #include "sim/fd_table.h"
@@ -59,6 +58,7 @@ class SimKernel final : public Kernel {
   FdTable& table(ProcId p);
   OpenFile& file(FileRef r) { return *files_[r.slot]; }
   const OpenFile& file(FileRef r) const { return *files_[r.slot]; }
+  nlohmann::json queue_json(const UnixSocket& sk) const;  // sim/sim_snapshot.cpp
   // The open file behind fd in p, or nullptr (EBADF).
   OpenFile* lookup(ProcId p, int fd, FileRef* ref = nullptr);
   UnixSocket& socket_of(const OpenFile& f) { return *sockets_[f.target]; }
@@ -67,13 +67,13 @@ class SimKernel final : public Kernel {
   std::uint32_t new_socket(SockType type, FileRef file);
   NewFd install(ProcId p, FileRef r, bool cloexec);
   void hold(FileRef r) { ++file(r).refs; }
-  void put(FileRef r);             // drops a reference; the last one releases the file
+  void put(FileRef r);  // drops a reference; the last one releases the file
   void queue_fds(UnixSocket& to, const std::vector<int>& fds, ProcId p, std::string_view bytes,
                  std::uint32_t truesize);
-  void unqueue(FileRef r);         // an in-flight reference leaves a queue (still held)
-  void release(FileRef r);         // no references left
+  void unqueue(FileRef r);  // an in-flight reference leaves a queue (still held)
+  void release(FileRef r);  // no references left
   void release_socket(std::uint32_t s);
-  void collect_cycles();           // unix_gc: free sockets reachable only from their own queues
+  void collect_cycles();  // unix_gc: free sockets reachable only from their own queues
   bool has_inflight_sockets() const;
 
   Outcome stream_send(UnixSocket& sk, ProcId p, const SendArgs& a, bool nonblock);
@@ -112,10 +112,10 @@ class SimKernel final : public Kernel {
   // with their socket. Ordered maps: nothing here depends on hash order.
   std::map<std::string, std::uint32_t> paths_;
   std::map<std::string, std::uint32_t> abstract_;
-  std::map<ProcId, long> nofile_;  // RLIMIT_NOFILE soft limits that a scenario set
-  int send_creds_ = -1;            // the current send attaches these credentials (-1: none)
-  int read_creds_ = -2;            // the current receive read a segment with these (-2: none)
-  std::size_t creds_consumed_ = 0; // control bytes the current receive gave to SCM_CREDENTIALS
+  std::map<ProcId, long> nofile_;   // RLIMIT_NOFILE soft limits that a scenario set
+  int send_creds_ = -1;             // the current send attaches these credentials (-1: none)
+  int read_creds_ = -2;             // the current receive read a segment with these (-2: none)
+  std::size_t creds_consumed_ = 0;  // control bytes the current receive gave to SCM_CREDENTIALS
 };
 
 }  // namespace fdlab::sim

@@ -37,8 +37,11 @@ Outcome SimKernel::setsockopt(ProcId p, int sock, SockOpt opt, long value) {
       // AF_UNIX stream accounting is on the sender's sndbuf; rcvbuf is only stored.
       sk->rcvbuf = static_cast<std::size_t>(doubled_buffer(value, kRmemMax, kMinRcvbuf));
       break;
-    case SockOpt::passcred: sk->passcred = value != 0; break;
-    case SockOpt::type: return Outcome::failure(Errno::enoprotoopt);  // read-only
+    case SockOpt::passcred:
+      sk->passcred = value != 0;
+      break;
+    case SockOpt::type:
+      return Outcome::failure(Errno::enoprotoopt);  // read-only
   }
   return o;
 }
@@ -48,10 +51,18 @@ Outcome SimKernel::getsockopt(ProcId p, int sock, SockOpt opt) {
   UnixSocket* sk = socket_at(p, sock, o);
   if (!sk) return o;
   switch (opt) {
-    case SockOpt::sndbuf: o.value = static_cast<long>(sk->sndbuf); break;
-    case SockOpt::rcvbuf: o.value = static_cast<long>(sk->rcvbuf); break;
-    case SockOpt::passcred: o.value = sk->passcred ? 1 : 0; break;
-    case SockOpt::type: o.value = static_cast<long>(sk->type); break;
+    case SockOpt::sndbuf:
+      o.value = static_cast<long>(sk->sndbuf);
+      break;
+    case SockOpt::rcvbuf:
+      o.value = static_cast<long>(sk->rcvbuf);
+      break;
+    case SockOpt::passcred:
+      o.value = sk->passcred ? 1 : 0;
+      break;
+    case SockOpt::type:
+      o.value = static_cast<long>(sk->type);
+      break;
   }
   return o;
 }

@@ -4,9 +4,12 @@ namespace fdlab::sim {
 
 std::uint8_t shutdown_bits(ShutHow how) {
   switch (how) {
-    case ShutHow::rd: return rcv_shutdown;
-    case ShutHow::wr: return send_shutdown;
-    case ShutHow::rdwr: return shutdown_mask;
+    case ShutHow::rd:
+      return rcv_shutdown;
+    case ShutHow::wr:
+      return send_shutdown;
+    case ShutHow::rdwr:
+      return shutdown_mask;
   }
   return 0;
 }

@@ -40,13 +40,13 @@ struct UnixSocket {
   std::size_t sndbuf = skb::default_sndbuf;
   std::size_t rcvbuf = skb::default_sndbuf;  // net.core.rmem_default, same value here
   SockState state = SockState::established;
-  bool passcred = false;           // SO_PASSCRED
+  bool passcred = false;  // SO_PASSCRED
   // Named sockets (sim/sim_named_ops.cpp): the address bound, and for a listener its backlog
   // and the embryo sockets of connections not yet accepted (unix_stream_connect).
   bool bound = false;
   bool abstract = false;
   std::string name;
-  int backlog = 0;                 // sk_max_ack_backlog
+  int backlog = 0;  // sk_max_ack_backlog
   std::deque<std::uint32_t> pending;
   RecvQueue queue;
 

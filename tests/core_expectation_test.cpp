@@ -36,9 +36,11 @@ TEST(Expectation, ErrnoNullMeansSuccess) {
 }
 
 TEST(Expectation, FdEntriesMayPinNumberAndCloexec) {
-  const json record = json::parse(R"({"ret": 1, "fds": [{"fd": 5, "obj": "f1", "cloexec": true}]})");
-  EXPECT_TRUE(match_expectation(json::parse(R"({"fds": [{"obj": "f1", "fd": 5, "cloexec": true}]})"),
-                                record).empty());
+  const json record =
+      json::parse(R"({"ret": 1, "fds": [{"fd": 5, "obj": "f1", "cloexec": true}]})");
+  EXPECT_TRUE(match_expectation(
+                  json::parse(R"({"fds": [{"obj": "f1", "fd": 5, "cloexec": true}]})"), record)
+                  .empty());
   EXPECT_EQ(match_expectation(json::parse(R"({"fds": [{"fd": 4}]})"), record).size(), 1u);
 }
 

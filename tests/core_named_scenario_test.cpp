@@ -9,7 +9,8 @@ namespace {
 
 std::string error_of(const std::string& steps) {
   const std::string text = R"({"fdlab": 1, "id": "t", "level": "kernel", "provenance": "x",
-    "processes": ["p"], "steps": )" + steps + "}";
+    "processes": ["p"], "steps": )" +
+                           steps + "}";
   try {
     parse_scenario(text, "t.json");
   } catch (const HarnessError& e) {
@@ -20,16 +21,18 @@ std::string error_of(const std::string& steps) {
 
 Scenario parse_steps(const std::string& steps) {
   return parse_scenario(R"({"fdlab": 1, "id": "t", "level": "kernel", "provenance": "x",
-    "processes": ["p"], "steps": )" + steps + "}", "t.json");
+    "processes": ["p"], "steps": )" +
+                            steps + "}",
+                        "t.json");
 }
 
 const char* kSocket = R"({"proc": "p", "op": "socket", "as": "s"})";
 
 TEST(NamedScenarioParser, APathThatLeavesTheScenarioDirectoryIsAnErrorAtItsStepAndField) {
   for (const char* path : {"/tmp/x", "../x", "a/b", "..", "."}) {
-    const std::string err = error_of(std::string("[") + kSocket +
-                                     R"(, {"proc": "p", "op": "bind", "sock": "s", "path": ")" +
-                                     path + R"("}])");
+    const std::string err =
+        error_of(std::string("[") + kSocket +
+                 R"(, {"proc": "p", "op": "bind", "sock": "s", "path": ")" + path + R"("}])");
     EXPECT_NE(err.find("t.json"), std::string::npos) << path;
     EXPECT_NE(err.find("step 1"), std::string::npos) << err;
     EXPECT_NE(err.find("path"), std::string::npos) << err;

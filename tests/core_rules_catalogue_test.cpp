@@ -28,7 +28,8 @@ TEST(RulesCatalogue, ReportsUnknownAndMissingRulesOfScenarios) {
 TEST(RulesCatalogue, MarkdownNumbersRulesAndListsTheirScenarios) {
   const auto md = render_rules_markdown(kRules, {{"s1", {"a.two"}}, {"s2", {"a.two"}}});
   EXPECT_NE(md.find("## 2. `a.two`\n\nTwo.\n\n- Source: src2\n- Scenarios: `s1` `s2`"),
-            std::string::npos) << md;
+            std::string::npos)
+      << md;
 }
 
 TEST(RulesCatalogue, DuplicateIdsAreRefused) {

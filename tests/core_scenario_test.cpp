@@ -19,7 +19,8 @@ const char* kExample = R"J({"fdlab": 1, "id": "stream/example", "level": "kernel
 // Parses `steps` (a JSON array text) inside an otherwise valid scenario and returns the error.
 std::string error_of(const std::string& steps, const std::string& processes = R"(["p", "q"])") {
   const std::string text = R"({"fdlab": 1, "id": "t", "level": "kernel", "provenance": "x",
-    "processes": )" + processes + R"(, "steps": )" + steps + "}";
+    "processes": )" + processes +
+                           R"(, "steps": )" + steps + "}";
   try {
     parse_scenario(text, "t.json");
   } catch (const HarnessError& e) {
@@ -52,7 +53,8 @@ TEST(ScenarioParser, ReadsEveryFieldOfTheExample) {
 TEST(ScenarioParser, FdSpaceOneRoundsUpToTwentyFourBytes) {
   const auto sc = parse_scenario(R"({"fdlab": 1, "id": "t", "level": "kernel", "provenance": "x",
     "processes": ["p"], "steps": [{"proc": "p", "op": "socketpair", "as": ["a", "b"]},
-    {"proc": "p", "op": "recvmsg", "sock": "a", "len": 1, "fd_space": 1}]})", "t.json");
+    {"proc": "p", "op": "recvmsg", "sock": "a", "len": 1, "fd_space": 1}]})",
+                                 "t.json");
   EXPECT_EQ(sc.steps[1].control_len, 24u);
 }
 
@@ -136,7 +138,8 @@ TEST(ScenarioParser, UnknownErrnoNameIsAnError) {
 TEST(ScenarioParser, DataSizeMakesThePatternBytes) {
   const auto sc = parse_scenario(R"({"fdlab": 1, "id": "t", "level": "kernel", "provenance": "x",
     "processes": ["p"], "steps": [{"proc": "p", "op": "socketpair", "as": ["a", "b"]},
-    {"proc": "p", "op": "sendmsg", "sock": "a", "data_size": 28}]})", "t.json");
+    {"proc": "p", "op": "sendmsg", "sock": "a", "data_size": 28}]})",
+                                 "t.json");
   EXPECT_EQ(sc.steps[1].data, "abcdefghijklmnopqrstuvwxyzab");
 }
 

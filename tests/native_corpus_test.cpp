@@ -1,7 +1,6 @@
 // The bundled corpus on the real kernel and the simulator: both pass, their traces are identical,
 // and nothing (fd, thread) is left behind by the native backend.
 #include <dirent.h>
-
 #include <gtest/gtest.h>
 
 #include "core/replay.h"
@@ -38,8 +37,9 @@ TEST(NativeCorpus, EveryScenarioPassesOnBothBackendsWithIdenticalTraces) {
       n = replay(sc, native);
     }
     EXPECT_TRUE(n.passed()) << file << ": " << n.error
-                            << (n.failures.empty() ? "" : " step " + std::to_string(n.failures[0].step) +
-                                                              ": " + n.failures[0].message);
+                            << (n.failures.empty() ? ""
+                                                   : " step " + std::to_string(n.failures[0].step) +
+                                                         ": " + n.failures[0].message);
     EXPECT_TRUE(s.passed()) << file;
     const auto d = first_divergence(s.trace, n.trace);
     EXPECT_FALSE(d.found) << file << ": record " << d.index << "\n  sim:    " << d.left.dump()

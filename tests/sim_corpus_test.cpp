@@ -19,7 +19,8 @@ TEST(SimCorpus, EveryBundledScenarioPasses) {
     SimKernel kernel;
     const ReplayReport report = replay(sc, kernel);
     EXPECT_EQ(report.error, "") << file;
-    for (const auto& f : report.failures) ADD_FAILURE() << file << ": step " << f.step << ": " << f.message;
+    for (const auto& f : report.failures)
+      ADD_FAILURE() << file << ": step " << f.step << ": " << f.message;
   }
 }
 

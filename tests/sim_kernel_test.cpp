@@ -1,9 +1,10 @@
 // SimKernel against what the real kernel did in C probes on Linux 6.18 (/tmp/probes p1-p5):
 // every expectation below was first observed there, not read off the simulator.
+#include "sim/sim_kernel.h"
+
 #include <gtest/gtest.h>
 
 #include "core/control_space.h"
-#include "sim/sim_kernel.h"
 
 namespace fdlab::sim {
 namespace {

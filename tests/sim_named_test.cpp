@@ -93,7 +93,7 @@ TEST(SimLimits, ReceiverAtItsFdLimitGetsTheDataButNotTheFds) {
   SimKernel k;
   ProcId p = k.add_process();
   Outcome pair = k.socketpair(p, SockType::stream, false, false);  // 3, 4
-  int f = k.open_temp(p).fds[0].fd;                                   // 5
+  int f = k.open_temp(p).fds[0].fd;                                // 5
   k.setrlimit_nofile(p, 6);
   EXPECT_EQ(k.dup(p, f).err, Errno::emfile);
   SendArgs a;

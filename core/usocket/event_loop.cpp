@@ -40,8 +40,10 @@ bool EventLoop::run() {
     bool progress = false;
     // Sockets accepted during this pass join it; the count is read each time round.
     for (int id = 0; id < objects(); ++id) {
-      if (kinds_[id] == Kind::server) progress |= servers_[id]->poll(named_, accept);
-      else progress |= sockets_[id]->poll();
+      if (kinds_[id] == Kind::server)
+        progress |= servers_[id]->poll(named_, accept);
+      else
+        progress |= sockets_[id]->poll();
     }
     if (!progress) return true;
   }

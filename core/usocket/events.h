@@ -10,13 +10,13 @@ namespace fdlab::usocket {
 
 // An event of one UServer or USocket. Only the fields its kind uses are set.
 struct UEvent {
-  int on = 0;                   // creation index of the emitting object
-  std::string name;             // connected, connection, listening, readable, fds, end, close,
-                                // error, callback
-  std::vector<ObjectId> fds;    // fds: the objects behind the received fds
-  std::string code;             // error: symbolic code ("ECONNREFUSED")
-  int step = -1;                // callback: the step that registered it
-  int socket = -1;              // connection: creation index of the accepted USocket
+  int on = 0;                 // creation index of the emitting object
+  std::string name;           // connected, connection, listening, readable, fds, end, close,
+                              // error, callback
+  std::vector<ObjectId> fds;  // fds: the objects behind the received fds
+  std::string code;           // error: symbolic code ("ECONNREFUSED")
+  int step = -1;              // callback: the step that registered it
+  int socket = -1;            // connection: creation index of the accepted USocket
 };
 
 class EventLog {

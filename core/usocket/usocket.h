@@ -33,8 +33,8 @@ constexpr const char* destroyed = "EDESTROYED";
 
 struct WriteRequest {
   std::string data;
-  std::vector<int> fds;  // fd numbers in the socket's process
-  int callback = -1;     // the step whose callback fires once all was sent; -1: none
+  std::vector<int> fds;     // fd numbers in the socket's process
+  int callback = -1;        // the step whose callback fires once all was sent; -1: none
   bool has_payload = true;  // false for write({}): neither data nor fds given
 };
 

@@ -67,10 +67,14 @@ ReadResult USocket::read(std::optional<std::size_t> size) {
   if (destroyed_) return r;
   const std::size_t have = in_.size() - in_start_;
   std::size_t n = 0;
-  if (size && *size == 0) n = 0;  // read(0) only asks for a refill: null
-  else if (!size) n = have;
-  else if (have >= *size) n = *size;
-  else if (eof_) n = have;  // the end of the stream: what is left, though shorter
+  if (size && *size == 0)
+    n = 0;  // read(0) only asks for a refill: null
+  else if (!size)
+    n = have;
+  else if (have >= *size)
+    n = *size;
+  else if (eof_)
+    n = have;  // the end of the stream: what is left, though shorter
   if (n > 0) {
     r.null = false;
     r.data = take_bytes(n);
@@ -87,10 +91,14 @@ ReadResult USocket::read(std::optional<std::size_t> size, std::optional<std::siz
   const std::size_t fds = count ? *count : in_fds_.size();
   const std::size_t have = in_.size() - in_start_;
   std::size_t n = 0;
-  if (!size) n = have;
-  else if (have >= *size) n = *size;
-  else if (eof_) n = have;
-  else return r;
+  if (!size)
+    n = have;
+  else if (have >= *size)
+    n = *size;
+  else if (eof_)
+    n = have;
+  else
+    return r;
   // Nothing at all to hand over is null, as the one-argument read says for an empty buffer.
   if (n == 0 && fds == 0) {
     note_consumed();

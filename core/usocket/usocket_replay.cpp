@@ -57,8 +57,9 @@ class Session {
   const NewFd& fd(const UStep& s, const std::string& label) const {
     auto it = fds_[s.proc].find(label);
     if (it == fds_[s.proc].end())
-      fail("fd", "fd label '" + label + "' was never bound (did a read return fewer fds than "
-                 "its 'as' named?)");
+      fail("fd", "fd label '" + label +
+                     "' was never bound (did a read return fewer fds than "
+                     "its 'as' named?)");
     return it->second;
   }
 
@@ -68,7 +69,8 @@ class Session {
   NamedSockets& named() {
     if (!loop_.named())
       fail("op", std::string("this backend has no named sockets (socket, bind, listen, connect, "
-                             "accept) yet: ") + k_.name());
+                             "accept) yet: ") +
+                     k_.name());
     return *loop_.named();
   }
 
@@ -105,8 +107,10 @@ class Session {
   nlohmann::json read_result(const UStep& s, const ReadResult& rr) {
     if (rr.null) return nullptr;
     nlohmann::json j = nlohmann::json::object();
-    if (rr.data) put_bytes(j, *rr.data);
-    else if (s.two_arg) j["data"] = nullptr;
+    if (rr.data)
+      put_bytes(j, *rr.data);
+    else if (s.two_arg)
+      j["data"] = nullptr;
     if (!s.two_arg) return j;
     auto& fds = j["fds"] = nlohmann::json::array();
     for (std::size_t i = 0; i < rr.fds.size(); ++i) {
@@ -140,14 +144,22 @@ class Session {
   nlohmann::json execute(const UStep& s, bool& stop) {
     const ProcId p = proc(s);
     switch (s.op) {
-      case UOp::userver: objects_[s.as[0]] = loop_.new_server(p).id(); return nullptr;
+      case UOp::userver:
+        objects_[s.as[0]] = loop_.new_server(p).id();
+        return nullptr;
       case UOp::listen: {
         const int backlog = s.backlog ? *s.backlog : kDefaultBacklog;
         return accepted(server(s).listen(named(), s.path, backlog, s.callback ? s.index : -1));
       }
-      case UOp::pause: server(s).pause(); return nullptr;
-      case UOp::resume: server(s).resume(); return nullptr;
-      case UOp::server_close: server(s).close(); return nullptr;
+      case UOp::pause:
+        server(s).pause();
+        return nullptr;
+      case UOp::resume:
+        server(s).resume();
+        return nullptr;
+      case UOp::server_close:
+        server(s).close();
+        return nullptr;
       case UOp::usocket: {
         USocket& u = loop_.new_socket(p);
         objects_[s.as[0]] = u.id();
@@ -157,8 +169,10 @@ class Session {
         }
         return connect(s, u);
       }
-      case UOp::connect: return connect(s, sock(s));
-      case UOp::write: return accepted(sock(s).write(request(s)));
+      case UOp::connect:
+        return connect(s, sock(s));
+      case UOp::write:
+        return accepted(sock(s).write(request(s)));
       case UOp::end: {
         std::optional<WriteRequest> w;
         if (s.write_form != WriteForm::none) w = request(s);
@@ -183,7 +197,9 @@ class Session {
         sock(s).unshift(s.data, back);
         return nullptr;
       }
-      case UOp::destroy: sock(s).destroy(); return nullptr;
+      case UOp::destroy:
+        sock(s).destroy();
+        return nullptr;
       case UOp::run:
         if (!loop_.run()) fail("op", "the usocket event loop did not settle (a model bug)");
         return nullptr;
@@ -202,14 +218,17 @@ class Session {
         bind_created(s, o);
         return created(o);
       }
-      case UOp::sys_write: return sys_result(k_.write(p, fd(s, s.fd).fd, s.data), false);
+      case UOp::sys_write:
+        return sys_result(k_.write(p, fd(s, s.fd).fd, s.data), false);
       case UOp::sys_read: {
         const Outcome o = k_.read(p, fd(s, s.fd).fd, s.len);
         stop = o.blocked;
         return sys_result(o, true);
       }
-      case UOp::sys_lseek: return sys_result(k_.lseek(p, fd(s, s.fd).fd, s.offset, s.whence), false);
-      case UOp::sys_close: return sys_result(k_.close(p, fd(s, s.fd).fd), false);
+      case UOp::sys_lseek:
+        return sys_result(k_.lseek(p, fd(s, s.fd).fd, s.offset, s.whence), false);
+      case UOp::sys_close:
+        return sys_result(k_.close(p, fd(s, s.fd).fd), false);
       case UOp::sys_give: {
         const NewFd from = fd(s, s.fd);
         const Outcome o = k_.give(p, from.fd, procs_[s.to_proc]);
@@ -225,7 +244,8 @@ class Session {
 
   nlohmann::json connect(const UStep& s, USocket& u) {
     const int cb = s.callback ? s.index : -1;
-    if (s.connect_form == ConnectForm::fd_options) return accepted(u.adopt(fd(s, s.fd).fd, cb, true));
+    if (s.connect_form == ConnectForm::fd_options)
+      return accepted(u.adopt(fd(s, s.fd).fd, cb, true));
     return accepted(u.connect_path(named(), s.path, cb));
   }
 

@@ -2,9 +2,8 @@
 // Replays a usocket-level scenario on one Kernel through the reference model (UServer,
 // USocket, EventLoop) and records one trace record per step: {"step", "proc", "op", "result",
 // "events"}. Received fds appear only by their object's label (docs/scenario-format.md).
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "core/replay.h"
 #include "core/scenario.h"

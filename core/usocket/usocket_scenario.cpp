@@ -15,17 +15,28 @@ struct UOpEntry {
   UOp op;
 };
 constexpr UOpEntry kOps[] = {
-    {"userver", UOp::userver},       {"listen", UOp::listen},
-    {"pause", UOp::pause},           {"resume", UOp::resume},
-    {"server_close", UOp::server_close}, {"usocket", UOp::usocket},
-    {"connect", UOp::connect},       {"write", UOp::write},
-    {"end", UOp::end},               {"read", UOp::read},
-    {"read_until", UOp::read_until}, {"unshift", UOp::unshift},
-    {"destroy", UOp::destroy},       {"run", UOp::run},
-    {"sys.socketpair", UOp::sys_socketpair}, {"sys.pipe", UOp::sys_pipe},
-    {"sys.open_temp", UOp::sys_open_temp},   {"sys.write", UOp::sys_write},
-    {"sys.read", UOp::sys_read},     {"sys.lseek", UOp::sys_lseek},
-    {"sys.close", UOp::sys_close},   {"sys.give", UOp::sys_give},
+    {"userver", UOp::userver},
+    {"listen", UOp::listen},
+    {"pause", UOp::pause},
+    {"resume", UOp::resume},
+    {"server_close", UOp::server_close},
+    {"usocket", UOp::usocket},
+    {"connect", UOp::connect},
+    {"write", UOp::write},
+    {"end", UOp::end},
+    {"read", UOp::read},
+    {"read_until", UOp::read_until},
+    {"unshift", UOp::unshift},
+    {"destroy", UOp::destroy},
+    {"run", UOp::run},
+    {"sys.socketpair", UOp::sys_socketpair},
+    {"sys.pipe", UOp::sys_pipe},
+    {"sys.open_temp", UOp::sys_open_temp},
+    {"sys.write", UOp::sys_write},
+    {"sys.read", UOp::sys_read},
+    {"sys.lseek", UOp::sys_lseek},
+    {"sys.close", UOp::sys_close},
+    {"sys.give", UOp::sys_give},
 };
 
 enum class Kind : std::uint8_t { server, socket };
@@ -68,23 +79,36 @@ class UStepParser {
 
   void arguments() {
     switch (step_.op) {
-      case UOp::userver: create(Kind::server); break;
-      case UOp::listen: listen(); break;
+      case UOp::userver:
+        create(Kind::server);
+        break;
+      case UOp::listen:
+        listen();
+        break;
       case UOp::pause:
       case UOp::resume:
-      case UOp::server_close: object("server", Kind::server); break;
-      case UOp::usocket: usocket(); break;
+      case UOp::server_close:
+        object("server", Kind::server);
+        break;
+      case UOp::usocket:
+        usocket();
+        break;
       case UOp::connect:
         object("socket", Kind::socket);
         connect_target(false);
         step_.callback = f_.opt_bool("callback");
         break;
-      case UOp::write: object("socket", Kind::socket); write_args(true); break;
+      case UOp::write:
+        object("socket", Kind::socket);
+        write_args(true);
+        break;
       case UOp::end:
         object("socket", Kind::socket);
         write_args(false);
         break;
-      case UOp::read: read_args(); break;
+      case UOp::read:
+        read_args();
+        break;
       case UOp::read_until:
         object("socket", Kind::socket);
         step_.len = static_cast<std::size_t>(f_.req_int("size", 1, kMaxStepBytes));
@@ -94,11 +118,20 @@ class UStepParser {
         step_.has_data = data();
         step_.has_fds = fd_list();
         break;
-      case UOp::destroy: object("socket", Kind::socket); break;
-      case UOp::run: step_.as = f_.opt_strings("as"); bind_objects(); break;
+      case UOp::destroy:
+        object("socket", Kind::socket);
+        break;
+      case UOp::run:
+        step_.as = f_.opt_strings("as");
+        bind_objects();
+        break;
       case UOp::sys_socketpair:
-      case UOp::sys_pipe: bind_fds(2); break;
-      case UOp::sys_open_temp: bind_fds(1); break;
+      case UOp::sys_pipe:
+        bind_fds(2);
+        break;
+      case UOp::sys_open_temp:
+        bind_fds(1);
+        break;
       case UOp::sys_write:
         step_.fd = fd_label("fd");
         if (!data()) f_.fail("data", "is required (or data_hex, data_size)");
@@ -107,8 +140,12 @@ class UStepParser {
         step_.fd = fd_label("fd");
         step_.len = static_cast<std::size_t>(f_.req_int("len", 0, kMaxStepBytes));
         break;
-      case UOp::sys_lseek: lseek(); break;
-      case UOp::sys_close: step_.fd = fd_label("fd"); break;
+      case UOp::sys_lseek:
+        lseek();
+        break;
+      case UOp::sys_close:
+        step_.fd = fd_label("fd");
+        break;
       case UOp::sys_give:
         step_.fd = fd_label("fd");
         step_.to = f_.req_string("to");
@@ -133,11 +170,11 @@ class UStepParser {
     auto it = labels_.objects.find(step_.object);
     if (it == labels_.objects.end()) f_.fail(field, "undefined object '" + step_.object + "'");
     if (it->second.first != kind)
-      f_.fail(field, "'" + step_.object + "' is not a " +
-                         (kind == Kind::server ? "UServer" : "USocket"));
+      f_.fail(field,
+              "'" + step_.object + "' is not a " + (kind == Kind::server ? "UServer" : "USocket"));
     if (it->second.second != step_.proc)
-      f_.fail(field, "'" + step_.object + "' lives in process '" +
-                         sc_.processes[it->second.second] + "'");
+      f_.fail(field,
+              "'" + step_.object + "' lives in process '" + sc_.processes[it->second.second] + "'");
   }
 
   std::string fd_label(const char* field) {
@@ -150,8 +187,7 @@ class UStepParser {
 
   void bind_fds(std::size_t count) {
     step_.as = f_.opt_strings("as");
-    if (step_.as.size() != count)
-      f_.fail("as", "expected " + std::to_string(count) + " label(s)");
+    if (step_.as.size() != count) f_.fail("as", "expected " + std::to_string(count) + " label(s)");
     for (const auto& l : step_.as) bind_fd(l);
   }
 
@@ -174,9 +210,12 @@ class UStepParser {
     step_.path = f_.req_string("path");
     if (f_.has("backlog")) step_.backlog = static_cast<int>(f_.req_int("backlog", 0, 4096));
     const auto form = f_.opt_string("form", "args");
-    if (form == "args") step_.listen_form = ListenForm::args;
-    else if (form == "options") step_.listen_form = ListenForm::options;
-    else f_.fail("form", "expected args or options, got '" + form + "'");
+    if (form == "args")
+      step_.listen_form = ListenForm::args;
+    else if (form == "options")
+      step_.listen_form = ListenForm::options;
+    else
+      f_.fail("form", "expected args or options, got '" + form + "'");
     step_.callback = f_.opt_bool("callback");
   }
 
@@ -242,10 +281,14 @@ class UStepParser {
     step_.callback = f_.opt_bool("callback");
     const auto form = f_.opt_string("form", "");
     if (form.empty()) {
-      if (step_.has_data && step_.has_fds) step_.write_form = WriteForm::object;
-      else if (step_.has_fds) step_.write_form = WriteForm::fds;
-      else if (step_.has_data) step_.write_form = WriteForm::buffer;
-      else if (required) step_.write_form = WriteForm::object;  // write({})
+      if (step_.has_data && step_.has_fds)
+        step_.write_form = WriteForm::object;
+      else if (step_.has_fds)
+        step_.write_form = WriteForm::fds;
+      else if (step_.has_data)
+        step_.write_form = WriteForm::buffer;
+      else if (required)
+        step_.write_form = WriteForm::object;  // write({})
     } else if (form == "buffer" || form == "string") {
       if (step_.has_fds) f_.fail("form", "a " + form + " carries no fds: use form object");
       if (!step_.has_data) f_.fail("data", "form " + form + " needs data");
@@ -280,10 +323,14 @@ class UStepParser {
     step_.fd = fd_label("fd");
     step_.offset = static_cast<long>(f_.req_int("offset", -(1LL << 40), 1LL << 40));
     const auto w = f_.opt_string("whence", "SEEK_SET");
-    if (w == "SEEK_SET") step_.whence = Whence::set;
-    else if (w == "SEEK_CUR") step_.whence = Whence::cur;
-    else if (w == "SEEK_END") step_.whence = Whence::end;
-    else f_.fail("whence", "expected SEEK_SET, SEEK_CUR or SEEK_END, got '" + w + "'");
+    if (w == "SEEK_SET")
+      step_.whence = Whence::set;
+    else if (w == "SEEK_CUR")
+      step_.whence = Whence::cur;
+    else if (w == "SEEK_END")
+      step_.whence = Whence::end;
+    else
+      f_.fail("whence", "expected SEEK_SET, SEEK_CUR or SEEK_END, got '" + w + "'");
   }
 
   void expectation(const nlohmann::json& e) {
@@ -291,8 +338,8 @@ class UStepParser {
     for (const auto& item : e.items()) {
       if (item.key() == "result") continue;
       if (item.key() == "events" && item.value().is_array()) continue;
-      f_.fail("expect", "keys are result (any JSON) and events (an array), not '" +
-                            item.key() + "'");
+      f_.fail("expect",
+              "keys are result (any JSON) and events (an array), not '" + item.key() + "'");
     }
     step_.expect = e;
   }

@@ -3,21 +3,38 @@
 // UServer and USocket objects and the event loop, plus a few plain fd calls (sys.*) to make
 // files to pass and to check what was received.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/scenario.h"
 
 namespace fdlab::usocket {
 
 enum class UOp : std::uint8_t {
-  userver, listen, pause, resume, server_close,
-  usocket, connect, write, end, read, read_until, unshift, destroy,
+  userver,
+  listen,
+  pause,
+  resume,
+  server_close,
+  usocket,
+  connect,
+  write,
+  end,
+  read,
+  read_until,
+  unshift,
+  destroy,
   run,
-  sys_socketpair, sys_pipe, sys_open_temp, sys_write, sys_read, sys_lseek, sys_close, sys_give
+  sys_socketpair,
+  sys_pipe,
+  sys_open_temp,
+  sys_write,
+  sys_read,
+  sys_lseek,
+  sys_close,
+  sys_give
 };
 
 const char* uop_name(UOp op);
@@ -32,30 +49,30 @@ struct UStep {
   ProcId proc = 0;
   UOp op = UOp::run;
 
-  std::string object;              // the server or socket the step acts on
-  std::vector<std::string> as;     // labels this step binds
-  std::string path;                // listen, connect
-  std::string fd;                  // connect {fd}, sys.* (an fd label)
-  std::optional<int> backlog;      // listen
+  std::string object;           // the server or socket the step acts on
+  std::vector<std::string> as;  // labels this step binds
+  std::string path;             // listen, connect
+  std::string fd;               // connect {fd}, sys.* (an fd label)
+  std::optional<int> backlog;   // listen
   ListenForm listen_form = ListenForm::args;
   ConnectForm connect_form = ConnectForm::none;
-  bool callback = false;           // register a callback (listen, connect, write, end, usocket)
+  bool callback = false;  // register a callback (listen, connect, write, end, usocket)
 
   WriteForm write_form = WriteForm::none;  // write, end (none: end() without a chunk)
   bool has_data = false;
   std::string data;
   bool has_fds = false;
-  std::vector<std::string> fds;    // fd labels (write, unshift)
+  std::vector<std::string> fds;  // fd labels (write, unshift)
 
-  bool two_arg = false;            // read(size, count) rather than read([size])
-  bool has_size = false;           // read: an argument given at all (one-argument form)
-  std::optional<std::size_t> size; // nullopt: null
+  bool two_arg = false;             // read(size, count) rather than read([size])
+  bool has_size = false;            // read: an argument given at all (one-argument form)
+  std::optional<std::size_t> size;  // nullopt: null
   std::optional<std::size_t> count;
 
-  std::size_t len = 0;             // sys.read, read_until
-  long offset = 0;                 // sys.lseek
+  std::size_t len = 0;  // sys.read, read_until
+  long offset = 0;      // sys.lseek
   Whence whence = Whence::set;
-  std::string to;                  // sys.give: the process name
+  std::string to;  // sys.give: the process name
   ProcId to_proc = 0;
 
   std::optional<nlohmann::json> expect;  // {"result": ..., "events": [...]}
