@@ -5,27 +5,37 @@
 
 #include "core/harness_error.h"
 #include "core/trace.h"
+#include "core/usocket/usocket_scenario.h"
 
 namespace fdlab::web {
 namespace {
 
 nlohmann::json located(const HarnessError& e) {
-  return {{"file", e.file()}, {"step", e.step()}, {"field", e.field()},
-          {"reason", e.reason()}, {"message", e.what()}};
+  return {{"file", e.file()},
+          {"step", e.step()},
+          {"field", e.field()},
+          {"reason", e.reason()},
+          {"message", e.what()}};
 }
 
 nlohmann::json unlocated(const std::string& file, const std::string& message) {
-  return {{"file", file}, {"step", -1}, {"field", ""}, {"reason", message},
-          {"message", message}};
+  return {{"file", file}, {"step", -1}, {"field", ""}, {"reason", message}, {"message", message}};
 }
 
 nlohmann::json failed(nlohmann::json error) { return {{"ok", false}, {"error", std::move(error)}}; }
 
 const char* level_name(Level l) { return l == Level::usocket ? "usocket" : "kernel"; }
 
+std::size_t step_count(const Scenario& sc) {
+  return sc.level == Level::usocket && sc.usocket ? sc.usocket->steps.size() : sc.steps.size();
+}
+
 nlohmann::json summary(const Scenario& sc) {
-  return {{"ok", true}, {"id", sc.id}, {"level", level_name(sc.level)}, {"title", sc.title},
-          {"steps", sc.steps.size()}};
+  return {{"ok", true},
+          {"id", sc.id},
+          {"level", level_name(sc.level)},
+          {"title", sc.title},
+          {"steps", step_count(sc)}};
 }
 
 }  // namespace
@@ -156,9 +166,13 @@ void shorten(nlohmann::json& segment, const char* key, std::size_t chars_per_byt
 
 nlohmann::json Playground::state() const {
   if (!session_) {
-    return {{"step", position_}, {"names", scenario_->processes}, {"stepwise", false},
-            {"processes", nlohmann::json::array()}, {"objects", nlohmann::json::array()},
-            {"sockets", nlohmann::json::array()}, {"pipes", nlohmann::json::array()},
+    return {{"step", position_},
+            {"names", scenario_->processes},
+            {"stepwise", false},
+            {"processes", nlohmann::json::array()},
+            {"objects", nlohmann::json::array()},
+            {"sockets", nlohmann::json::array()},
+            {"pipes", nlohmann::json::array()},
             {"labels", {{"objects", nlohmann::json::object()}, {"fds", nlohmann::json::array()}}}};
   }
   nlohmann::json j = kernel_->snapshot();
@@ -266,10 +280,16 @@ std::string Playground::trace() const {
   nlohmann::json failures = nlohmann::json::array();
   for (const auto& f : failures_) failures.push_back({{"step", f.step}, {"message", f.message}});
   nlohmann::json expects = nlohmann::json::array();
-  if (scenario_)
+  if (scenario_ && scenario_->level == Level::usocket && scenario_->usocket) {
+    for (const auto& s : scenario_->usocket->steps)
+      expects.push_back(s.expect ? *s.expect : nullptr);
+  } else if (scenario_) {
     for (const auto& s : scenario_->steps) expects.push_back(s.expect ? *s.expect : nullptr);
-  return nlohmann::json{{"records", records_}, {"failures", std::move(failures)},
-                        {"expects", std::move(expects)}, {"error", run_error_},
+  }
+  return nlohmann::json{{"records", records_},
+                        {"failures", std::move(failures)},
+                        {"expects", std::move(expects)},
+                        {"error", run_error_},
                         {"ran", records_.size()}}
       .dump();
 }
@@ -279,8 +299,9 @@ std::string Playground::divergence(const std::string& trace_file) const {
     const auto file = nlohmann::json::parse(trace_file);
     if (!file.is_object() || file.value("fdlab_trace", 0) != 1 || !file.contains("trace") ||
         !file["trace"].is_array())
-      return failed(unlocated("", "not an fdlab trace file (expected {\"fdlab_trace\": 1, "
-                                  "\"trace\": [...]}, as written by fdlab record)"))
+      return failed(unlocated("",
+                              "not an fdlab trace file (expected {\"fdlab_trace\": 1, "
+                              "\"trace\": [...]}, as written by fdlab record)"))
           .dump();
     const std::vector<nlohmann::json> other = file["trace"].get<std::vector<nlohmann::json>>();
     const Divergence d = first_divergence(records_, other);

@@ -6,10 +6,9 @@
 // exception leaves this class: errors come back as {"ok": false, "error": {...}}.
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/replay.h"
 #include "core/scenario.h"

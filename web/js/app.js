@@ -18,6 +18,7 @@
     const name = source.path || source.name || '<editor>';
     app.source = { ...source, name, text };
     const summary = JSON.parse(app.session.load(text, name));
+    app.loads = (app.loads || 0) + 1;
     app.summary = summary;
     let parsed = null;
     try { parsed = JSON.parse(text); } catch (e) { /* the error comes from the parser */ }
@@ -49,6 +50,7 @@
       rows.push({ text, status, title: byStep.has(i) ? byStep.get(i).join('\n') : text });
     }
     app.traceView.setRows(rows);
+    app.timeline.setRecords(summary.level === 'usocket' ? app.trace.records : null, app.steps);
     const expects = app.trace.expects.filter(Boolean).length;
     const leak = byStep.get(-1);
     $('trace-summary').replaceChildren(...[
@@ -67,6 +69,7 @@
 
   function showNoScenario(error) {
     app.traceView.setRows([]);
+    app.timeline.setRecords(null, []);
     $('trace-summary').replaceChildren(ns.el('div', { class: 'run-error' }, error.message));
     $('scrubber').max = '0';
     $('scrubber').value = '0';
@@ -87,18 +90,25 @@
     const step = Math.max(0, Math.min(app.summary.ran, Number(k) || 0));
     const view = JSON.parse(app.session.view(step));
     if (!view.ok) { ns.toast(view.error.message); return; }
+    // One step forward: the state before is the one shown until now (the same simulator
+    // state), whose indexes for computeChanges are already built.
+    // One step back: the state shown is the previous view's "before".
+    if (app.view && app.viewLoad === app.loads && app.view.step === step - 1 && view.before) view.before = app.view.after;
+    if (app.view && app.viewLoad === app.loads && app.view.step === step + 1 && app.view.before) view.after = app.view.before;
+    app.viewLoad = app.loads;
     app.view = view;
     app.step = step;
     const changes = ns.computeChanges(view.before, view.after);
     const index = step - 1;
     const acting = index >= 0 && app.steps[index] ? view.after.names.indexOf(app.steps[index].proc) : -1;
     ns.renderState(view, changes, acting);
-    ns.renderChanges(changes, step);
+    ns.renderChanges(changes, view.after.stepwise === false ? 0 : step);
     ns.renderStepCard(index < 0 ? null : {
       index, step: app.steps[index], record: app.trace.records[index], expect: app.trace.expects[index],
       failures: app.failuresByStep.get(index) || [],
     });
     app.traceView.setCurrent(index);
+    app.timeline.setCurrent(index);
     $('scrubber').value = String(step);
     $('scrubber').setAttribute('aria-valuetext', `step ${step} of ${app.summary.ran}`);
     $('step-counter').textContent = `step ${step} / ${app.summary.ran}`;
@@ -246,6 +256,7 @@
     app.module = module;
     app.session = new module.Session();
     app.traceView = new ns.TraceView($('trace'), (k) => app.goTo(k));
+    app.timeline = new ns.Timeline($('timeline'), (k) => app.goTo(k));
     app.catalogue = new ns.Catalogue(window.FDLAB_SCENARIOS || [], (e) => pick(e));
     app.editor = new ns.Editor((text) => {
       const entry = bundledEntry(text);

@@ -4,9 +4,15 @@
 (function (ns) {
   const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
+  // Each state's index is computed once: stepping forward, the page hands the previous step's
+  // state back as "before" (app.goTo), so only the new state is walked and serialized.
+  const indexes = new WeakMap();
   function index(state) {
-    const m = new Map();
-    if (!state) return m;
+    if (!state) return new Map();
+    let m = indexes.get(state);
+    if (m) return m;
+    m = new Map();
+    indexes.set(state, m);
     state.processes.forEach((p) => {
       for (const f of p.fds) m.set(`fd/${p.proc}/${f.fd}`, f);
     });
@@ -17,7 +23,32 @@
       m.set(`queue/${s.object}`, queue);
     }
     for (const p of state.pipes) m.set(`pipe/${p.read_end}`, p);
+    for (const b of state.bound || []) m.set(`bound/${b.abstract !== undefined ? `@${b.abstract}` : b.path}`, b);
     return m;
+  }
+
+  // A segment as JSON text, once per segment object: a full queue holds hundreds of them, and
+  // the same objects come back as the next step's "before".
+  const segTexts = new WeakMap();
+  function segText(seg) {
+    if (seg === undefined) return undefined;
+    let t = segTexts.get(seg);
+    if (t === undefined) {
+      t = JSON.stringify(seg);
+      segTexts.set(seg, t);
+    }
+    return t;
+  }
+
+  // The index's values as JSON text, once per state.
+  const textsOf = new WeakMap();
+  function texts(state, m) {
+    let t = textsOf.get(state);
+    if (t) return t;
+    t = new Map();
+    for (const [k, v] of m) t.set(k, k.startsWith('queue/') ? v.map(segText).join('\n') : JSON.stringify(v));
+    textsOf.set(state, t);
+    return t;
   }
 
   // Segments unchanged if found at the same place counted from the head or from the tail
@@ -26,7 +57,8 @@
     const out = new Set();
     const shift = before.length - after.length;
     after.forEach((seg, i) => {
-      if (!(same(before[i], seg) || same(before[i + shift], seg))) out.add(i);
+      const t = segText(seg);
+      if (!(segText(before[i]) === t || segText(before[i + shift]) === t)) out.add(i);
     });
     return out;
   }
@@ -40,9 +72,11 @@
     const a = index(after);
     const name = (id) => ns.objectName(after, id);
     const procName = (p) => after.names[p] || `process ${p}`;
+    const bt = texts(before, b);
+    const at = texts(after, a);
     for (const [k, v] of a) {
       const old = b.get(k);
-      if (old !== undefined && same(old, v)) continue;
+      if (old !== undefined && bt.get(k) === at.get(k)) continue;
       keys.add(k);
       const [kind, x, y] = k.split('/');
       if (kind === 'fd') {
@@ -60,8 +94,11 @@
         if (old.refs !== v.refs) notes.push(`${name(v.object)}: refs ${old.refs} → ${v.refs}`);
         if (old.inflight !== v.inflight) notes.push(`${name(v.object)}: in flight ${old.inflight} → ${v.inflight}`);
       } else if (kind === 'sock' && old !== undefined) {
-        notes.push(`socket ${name(v.object)} changed (${['shutdown', 'sk_err', 'peer']
+        notes.push(`socket ${name(v.object)} changed (${['state', 'shutdown', 'sk_err', 'peer', 'address', 'passcred', 'backlog', 'pending']
           .filter((f) => !same(old[f], v[f])).join(', ') || 'state'})`);
+      } else if (kind === 'bound') {
+        const where = k.slice('bound/'.length);
+        notes.push(v.socket === null ? `${where}: its socket is gone (connect → ECONNREFUSED)` : `${where} bound to ${name(v.socket)}`);
       } else if (kind === 'pipe') {
         notes.push(`pipe ${name(v.read_end)}: ${v.bytes} bytes${v.writer_open ? '' : ', writer closed'}`);
       }
@@ -71,6 +108,7 @@
       const [kind, x, y] = k.split('/');
       if (kind === 'fd') notes.push(`${procName(Number(x))}: fd ${y} closed (was ${ns.objectName(before, v.object)})`);
       if (kind === 'obj') notes.push(`${ns.objectName(before, v.object)} released`);
+      if (kind === 'bound') notes.push(`${k.slice('bound/'.length)} removed`);
     }
     return { keys, notes, segments };
   };

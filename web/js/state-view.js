@@ -1,6 +1,9 @@
-// Draws one state of the simulator: a lane per process with its fd table, then every socket
-// with its receive queue (segments with their bytes and fds as badges), the fds in flight,
-// pipes and files. Whatever changed since the previous step carries the class "changed".
+// Draws one state of the simulator: a lane per process with its fd table, then the bound names
+// (paths and abstract names), every socket with its receive queue (segments with their bytes,
+// fds and credentials as badges) and, for a listener, its backlog and pending connections, the
+// fds in flight, pipes and files. Whatever changed since the previous step carries the class
+// "changed". The DOM is kept between steps and updated in place, keyed by process, fd, object
+// and name: a node whose content did not change is not touched, so a step costs what it changed.
 'use strict';
 (function (ns) {
   const { el } = ns;
@@ -8,39 +11,96 @@
                  pipe_write: 'pipe (write)', tty: 'tty' };
   const changedMark = (on) => (on ? el('span', { class: 'vh' }, ' (changed)') : null);
 
-  function fdBadge(state, id) {
-    const o = state.objects.find((x) => x.object === id);
-    return el('span', { class: 'badge', title: o ? KIND[o.kind] || o.kind : '' }, ns.objectName(state, id));
+  // Makes container's children follow items, keyed by key(item): a child whose signature is the
+  // same stays; one whose signature changed is rebuilt by build(item); missing ones go; order is
+  // fixed with as few moves as possible. The container holds only keyed children.
+  ns.reconcile = function reconcile(container, items, key, sig, build) {
+    const old = new Map();
+    for (const c of container.children) old.set(c.dataset.key, c);
+    const want = [];
+    for (const item of items) {
+      const k = String(key(item));
+      const s = sig(item);
+      let node = old.get(k);
+      if (!node || node.fdlabSig !== s) {
+        const fresh = build(item, node);
+        if (fresh !== node) {
+          fresh.dataset.key = k;
+          if (node) node.replaceWith(fresh);
+          node = fresh;
+        }
+        node.fdlabSig = s;
+      }
+      old.delete(k);
+      want.push(node);
+    }
+    for (const n of old.values()) n.remove();
+    const kids = container.children;
+    for (let i = 0; i < want.length; i++) {
+      if (kids[i] !== want[i]) container.insertBefore(want[i], kids[i] || null);
+    }
+  };
+
+  // Rebuilds holder's content only when its signature changed.
+  function patch(holder, s, build) {
+    if (holder.fdlabSig === s) return;
+    holder.fdlabSig = s;
+    holder.replaceChildren(...[].concat(build()).filter(Boolean));
   }
 
-  function lane(state, proc, changes, acting) {
-    const name = state.names[proc.proc];
+  const procName = (state, p) => (state.names[p] !== undefined ? state.names[p] : `process ${p}`);
+  const addressText = (a) => (!a ? '' : a.abstract !== undefined ? `@${a.abstract}` : a.path);
+
+  // One fd row; its signature is everything it shows.
+  function fdRow(state, proc, f, labels, kind, changed) {
+    const object = ns.objectName(state, f.object);
+    const shown = labels.filter((l) => l !== object);
+    return el('tr', { class: changed ? 'changed' : null, 'data-fd': f.fd },
+      el('td', { class: 'num' }, f.fd),
+      el('td', { class: 'obj' }, el('span', { class: 'mono' }, object),
+        shown.length && shown.length <= 3 ? el('span', { class: 'mono', title: 'fd labels bound to this number' },
+          ` (${shown.join(', ')})`) : null, changedMark(changed)),
+      el('td', null, KIND[kind] || kind || ''),
+      el('td', { class: 'flags' }, f.cloexec ? el('span', { class: 'badge cloexec' }, 'FD_CLOEXEC') : ''));
+  }
+
+  function laneShell(name) {
+    const h = el('h3', null, name, el('span', { class: 'vh acting-note' }));
+    const tbody = el('tbody');
+    const node = el('section', { class: 'lane', 'data-proc': name },
+      h, el('table', null,
+        el('caption', { class: 'vh' }, `fd table of ${name}`),
+        el('thead', null, el('tr', null, el('th', { scope: 'col' }, 'fd'), el('th', { scope: 'col' }, 'object'),
+          el('th', { scope: 'col' }, 'kind'), el('th', { scope: 'col' }, 'flags'))),
+        tbody));
+    node.fdlabBody = tbody;
+    return node;
+  }
+
+  function updateLane(node, state, proc, kinds, changes, acting) {
+    const name = procName(state, proc.proc);
+    node.classList.toggle('acting', acting);
+    node.setAttribute('aria-label', `process ${name}${acting ? ', did this step' : ''}`);
+    const note = node.querySelector('.acting-note');
+    const want = acting ? ' (did this step)' : '';
+    if (note.textContent !== want) note.textContent = want;
     const byFd = new Map();
     for (const [label, fd] of Object.entries(state.labels.fds[proc.proc] || {})) {
       if (!byFd.has(fd)) byFd.set(fd, []);
       byFd.get(fd).push(label);
     }
-    const kinds = new Map(state.objects.map((o) => [o.object, o.kind]));
-    const rows = proc.fds.map((f) => {
+    ns.reconcile(node.fdlabBody, proc.fds, (f) => f.fd, (f) => {
       const changed = changes.keys.has(`fd/${proc.proc}/${f.fd}`);
-      const object = ns.objectName(state, f.object);
-      const labels = (byFd.get(f.fd) || []).filter((l) => l !== object);
-      return el('tr', { class: changed ? 'changed' : null, 'data-fd': f.fd },
-        el('td', { class: 'num' }, f.fd),
-        el('td', { class: 'obj' }, el('span', { class: 'mono' }, object),
-          labels.length && labels.length <= 3 ? el('span', { class: 'mono', title: 'fd labels bound to this number' },
-            ` (${labels.join(', ')})`) : null, changedMark(changed)),
-        el('td', null, KIND[kinds.get(f.object)] || kinds.get(f.object) || ''),
-        el('td', { class: 'flags' }, f.cloexec ? el('span', { class: 'badge cloexec' }, 'FD_CLOEXEC') : ''));
-    });
-    return el('section', { class: `lane${acting ? ' acting' : ''}`, 'data-proc': name,
-                           'aria-label': `process ${name}${acting ? ', did this step' : ''}` },
-      el('h3', null, name, acting ? el('span', { class: 'vh' }, ' (did this step)') : null),
-      el('table', null,
-        el('caption', { class: 'vh' }, `fd table of ${name}`),
-        el('thead', null, el('tr', null, el('th', { scope: 'col' }, 'fd'), el('th', { scope: 'col' }, 'object'),
-          el('th', { scope: 'col' }, 'kind'), el('th', { scope: 'col' }, 'flags'))),
-        el('tbody', null, rows)));
+      return `${f.object}|${ns.objectName(state, f.object)}|${f.cloexec}|${kinds.get(f.object)}|${changed}|${(byFd.get(f.fd) || []).join(',')}`;
+    }, (f) => fdRow(state, proc.proc, f, byFd.get(f.fd) || [], kinds.get(f.object),
+      changes.keys.has(`fd/${proc.proc}/${f.fd}`)));
+  }
+
+  function credsBadge(state, creds) {
+    if (!creds) return null;
+    const who = procName(state, creds.proc);
+    return el('span', { class: 'badge creds', title: `SCM_CREDENTIALS attached: sent by ${who}` },
+      el('span', { class: 'vh' }, 'credentials '), `cred ${who}`);
   }
 
   function segment(state, seg, changed, i) {
@@ -51,79 +111,190 @@
       shown, el('span', { class: 'n' }, ` ${bytes} B`),
       seg.fds.map((id) => el('span', { class: 'badge inflight', title: 'fd in flight in this segment' },
         el('span', { class: 'vh' }, 'fd '), ns.objectName(state, id))),
+      credsBadge(state, seg.creds),
       changedMark(changed));
   }
+
+  const segmentSig = (state, seg, changed) =>
+    `${seg.data !== undefined ? seg.data : `#${seg.data_hex}`}|${seg.bytes}|${seg.fds.map((id) => ns.objectName(state, id)).join(',')}|` +
+    `${seg.creds ? procName(state, seg.creds.proc) : ''}|${changed}`;
 
   // A full queue can hold hundreds of segments; past this many only their count is drawn.
   const SHOWN_SEGMENTS = 48;
 
-  function socketBox(state, s, objects, changes) {
+  function drawQueue(holder, state, queue, segs, label) {
+    const empty = !queue.length;
+    holder.className = empty ? 'queue empty' : 'queue';
+    holder.setAttribute('aria-label', `receive queue of ${label}`);
+    const items = queue.slice(0, SHOWN_SEGMENTS).map((seg, i) => ({ seg, i, changed: segs.has(i) }));
+    if (empty) items.push({ empty: true });
+    if (queue.length > SHOWN_SEGMENTS) items.push({ more: queue.length - SHOWN_SEGMENTS,
+      fds: queue.slice(SHOWN_SEGMENTS).reduce((n, g) => n + g.fds.length, 0) });
+    ns.reconcile(holder, items, (x) => (x.empty ? 'empty' : x.more ? 'more' : x.i),
+      (x) => (x.empty ? 'e' : x.more ? `${x.more}|${x.fds}` : segmentSig(state, x.seg, x.changed)),
+      (x) => (x.empty ? el('li', { class: 'none' }, 'receive queue empty')
+        : x.more ? el('li', { class: 'more' }, `…and ${x.more} more segments, ${x.fds} fds among them`)
+          : segment(state, x.seg, x.changed, x.i)));
+  }
+
+  function socketShell() {
+    const head = el('div', { class: 'sock-head' });
+    const queue = el('ol', { class: 'queue' });
+    const listen = el('div', { class: 'listen' });
+    const node = el('article', { class: 'box socket' }, head, queue, listen);
+    node.fdlabParts = { head, queue, listen };
+    return node;
+  }
+
+  function updateSocket(node, state, s, objects, changes) {
     const o = objects.get(s.object) || {};
     const name = ns.objectName(state, s.object);
     const changed = changes.keys.has(`sock/${s.object}`) || changes.keys.has(`queue/${s.object}`) ||
       changes.keys.has(`obj/${s.object}`);
-    const segs = changes.segments.get(s.object) || new Set();
-    const peer = s.peer === undefined ? 'none' : s.peer === null ? 'closed' : ns.objectName(state, s.peer);
-    return el('article', { class: `box socket${changed ? ' changed' : ''}`, 'data-object': s.object,
-                           'aria-label': `socket ${name}` },
-      el('div', { class: 'sock-head' },
-        el('span', { class: 'label' }, name), el('span', null, s.type),
-        el('span', null, `peer ${peer}`),
-        el('span', null, `refs ${o.refs}`),
-        o.inflight ? el('span', { class: 'badge inflight' }, `in flight ×${o.inflight}`) : null,
-        s.shutdown.length ? el('span', { class: 'warn' }, `shutdown ${s.shutdown.join('+')}`) : null,
-        s.sk_err ? el('span', { class: 'warn' }, `pending ${s.sk_err}`) : null,
-        changedMark(changed)),
-      s.queue.length ? el('ol', { class: 'queue', 'aria-label': `receive queue of ${name}` },
-        s.queue.slice(0, SHOWN_SEGMENTS).map((seg, i) => segment(state, seg, segs.has(i), i)),
-        s.queue.length > SHOWN_SEGMENTS ? el('li', { class: 'more' }, `…and ${s.queue.length - SHOWN_SEGMENTS} more segments, ` +
-          `${s.queue.slice(SHOWN_SEGMENTS).reduce((n, g) => n + g.fds.length, 0)} fds among them`) : null)
-        : el('p', { class: 'queue empty' }, 'receive queue empty'));
+    node.className = `box socket${changed ? ' changed' : ''}${s.state === 'listening' ? ' listening' : ''}`;
+    node.dataset.object = s.object;
+    node.setAttribute('aria-label', `socket ${name}`);
+    const peer = s.peer_pending_on !== undefined ? `waiting in ${ns.objectName(state, s.peer_pending_on)}'s accept queue`
+      : s.peer === undefined ? 'none' : s.peer === null ? 'closed' : ns.objectName(state, s.peer);
+    const addr = addressText(s.address);
+    const { head, queue, listen } = node.fdlabParts;
+    patch(head, JSON.stringify([name, peer, s.type, s.state, peer, o.refs, o.inflight, s.shutdown, s.sk_err, addr, s.passcred, changed]), () => [
+      el('span', { class: 'label' }, name), el('span', null, s.type),
+      s.state === 'listening' ? el('span', { class: 'state' }, 'listening')
+        : s.state === 'unconnected' && s.peer === undefined && s.peer_pending_on === undefined ? el('span', { class: 'state' }, 'unconnected')
+          : el('span', null, `peer ${peer}`),
+      addr ? el('span', { class: 'mono addr', title: 'bound address' }, addr) : null,
+      el('span', null, `refs ${o.refs}`),
+      o.inflight ? el('span', { class: 'badge inflight' }, `in flight ×${o.inflight}`) : null,
+      s.passcred ? el('span', { class: 'badge creds', title: 'SO_PASSCRED is set' }, 'SO_PASSCRED') : null,
+      s.shutdown.length ? el('span', { class: 'warn' }, `shutdown ${s.shutdown.join('+')}`) : null,
+      s.sk_err ? el('span', { class: 'warn' }, `pending ${s.sk_err}`) : null,
+      changedMark(changed)]);
+    drawQueue(queue, state, s.queue, changes.segments.get(s.object) || new Set(), name);
+    const pending = s.pending || [];
+    patch(listen, s.state === 'listening' ? JSON.stringify([s.backlog, pending.map((p) => [p.client === null ? null : ns.objectName(state, p.client),
+      p.queue.map((g) => segmentSig(state, g, false))])]) : '', () => (s.state !== 'listening' ? [] : [
+      el('div', { class: 'listen-head' }, `backlog ${s.backlog}: `,
+        el('strong', null, `${pending.length} pending connection${pending.length === 1 ? '' : 's'}`),
+        pending.length > s.backlog ? el('span', { class: 'warn' }, ' (full: the next connect waits or is EAGAIN)') : null),
+      pending.length ? el('ol', { class: 'pending', 'aria-label': `pending connections of ${name}` }, pending.map((p, i) =>
+        el('li', { 'data-pending': i },
+          el('span', null, `from ${p.client === null ? '(client closed)' : ns.objectName(state, p.client)}`),
+          p.queue.length ? el('ol', { class: 'queue', 'aria-label': `sent before accept to the connection from ${
+            p.client === null ? 'a closed client' : ns.objectName(state, p.client)}` },
+          p.queue.map((g, k) => segment(state, g, false, k))) : el('span', { class: 'n' }, ' nothing sent yet')))) : null]));
   }
 
-  function group(title, children) {
-    if (!children.length) return null;
-    return el('section', { class: 'group', 'aria-label': title }, el('h2', null, title), ...children);
+  function boundRow(state, b) {
+    const name = b.abstract !== undefined ? `@${b.abstract}` : b.path;
+    const sock = b.socket === null ? null : state.sockets.find((s) => s.object === b.socket);
+    const listening = sock && sock.state === 'listening';
+    return el('tr', { 'data-name': name },
+      el('td', { class: 'mono' }, name),
+      el('td', null, b.abstract !== undefined ? 'abstract' : 'path'),
+      el('td', { class: 'mono' }, b.socket === null ? el('span', { class: 'warn' }, 'socket closed (ECONNREFUSED)')
+        : ns.objectName(state, b.socket)),
+      el('td', null, listening ? `listening, backlog ${sock.backlog}, ${sock.pending.length} pending` : sock ? sock.state : ''));
   }
 
+  // The groups under the lanes, in this order; each kept between steps.
+  const GROUPS = ['Bound paths', 'Sockets', 'In flight', 'Pipes', 'Files'];
+  let groups = null;
+  function groupNodes(box) {
+    if (groups && box.contains(groups.Sockets.node)) return groups;
+    groups = {};
+    const nodes = GROUPS.map((title) => {
+      const body = el('div', { class: 'group-body' });
+      const node = el('section', { class: 'group', 'aria-label': title, hidden: true }, el('h2', null, title), body);
+      groups[title] = { node, body };
+      return node;
+    });
+    const t = groups['Bound paths'];
+    const tbody = el('tbody');
+    t.body.append(el('table', { class: 'bound' },
+      el('caption', { class: 'vh' }, 'Bound paths and abstract names'),
+      el('thead', null, el('tr', null, ['name', 'kind', 'socket', 'state'].map((h) => el('th', { scope: 'col' }, h)))),
+      tbody));
+    t.rows = tbody;
+    const f = groups.Files;
+    const fbody = el('tbody');
+    f.body.append(el('table', null,
+      el('thead', null, el('tr', null, ['file', 'size', 'offset', 'refs', 'in flight', 'status'].map((h) =>
+        el('th', { scope: 'col' }, h)))), fbody));
+    f.rows = fbody;
+    const inflight = el('ul');
+    groups['In flight'].body.append(inflight);
+    groups['In flight'].rows = inflight;
+    box.replaceChildren(...nodes);
+    return groups;
+  }
+  const show = (g, on) => { if (g.node.hidden === on) g.node.hidden = !on; };
+
+  let lanesShowNote = false;
   ns.renderState = function renderState(view, changes, acting) {
     const state = view.after;
     const lanes = document.getElementById('lanes');
+    const box = document.getElementById('kernel-objects');
     if (state.stepwise === false) {
-      lanes.replaceChildren(el('p', { class: 'note' }, 'A usocket-level scenario: core replays it in one run, so ',
-        'the trace shows each step\'s result and the events it caused (below, and in the step card), ',
+      lanes.replaceChildren(el('p', { class: 'note', 'data-key': 'note' }, 'A usocket-level scenario: core replays it in one run, so ',
+        'the trace shows each step\'s result and the events it caused (the timeline above, and the step card), ',
         'but not the kernel state between steps.'));
-      document.getElementById('kernel-objects').replaceChildren();
+      lanesShowNote = true;
+      box.replaceChildren();
       return;
     }
-    lanes.replaceChildren(...state.processes.map((p) => lane(state, p, changes, p.proc === acting)));
+    if (lanesShowNote) { lanes.replaceChildren(); lanesShowNote = false; }
+    const kinds = new Map(state.objects.map((o) => [o.object, o.kind]));
+    ns.reconcile(lanes, state.processes, (p) => `${p.proc}:${procName(state, p.proc)}`, () => '',
+      (p) => laneShell(procName(state, p.proc)));
+    state.processes.forEach((p, i) => updateLane(lanes.children[i], state, p, kinds, changes, p.proc === acting));
+
+    const g = groupNodes(box);
     const objects = new Map(state.objects.filter((o) => o.object !== 0).map((o) => [o.object, o]));
+    const bound = state.bound || [];
+    show(g['Bound paths'], bound.length > 0);
+    ns.reconcile(g['Bound paths'].rows, bound, (b) => (b.abstract !== undefined ? `@${b.abstract}` : `/${b.path}`), (b) => {
+      const sock = b.socket === null ? null : state.sockets.find((s) => s.object === b.socket);
+      return JSON.stringify([b.socket === null ? null : ns.objectName(state, b.socket), sock && sock.state,
+        sock && sock.backlog, sock && sock.pending && sock.pending.length]);
+    }, (b) => boundRow(state, b));
+
+    show(g.Sockets, state.sockets.length > 0);
+    ns.reconcile(g.Sockets.body, state.sockets, (s) => s.object, () => '', () => socketShell());
+    state.sockets.forEach((s, i) => updateSocket(g.Sockets.body.children[i], state, s, objects, changes));
+
     // Where each in-flight object sits: which queue, how many times.
     const where = new Map();
-    for (const s of state.sockets)
+    for (const s of state.sockets) {
       for (const seg of s.queue)
         for (const id of seg.fds) where.set(id, (where.get(id) || []).concat(ns.objectName(state, s.object)));
-    const inflight = [...objects.values()].filter((o) => o.inflight > 0).map((o) =>
-      el('li', { class: changes.keys.has(`obj/${o.object}`) ? 'changed' : null },
-        el('span', { class: 'badge inflight' }, ns.objectName(state, o.object)),
-        ` ${KIND[o.kind] || o.kind}: ${o.inflight} in flight, ${o.refs} refs`,
-        where.has(o.object) ? ` — queued on ${[...new Set(where.get(o.object))].join(', ')}` : ''));
-    const pipes = state.pipes.map((p) => el('article', { class: `box${changes.keys.has(`pipe/${p.read_end}`) ? ' changed' : ''}` },
-      el('span', { class: 'mono' }, ns.objectName(state, p.read_end)),
-      ` pipe: ${p.bytes} bytes buffered, writer ${p.writer_open ? 'open' : 'closed'}`));
-    const files = [...objects.values()].filter((o) => o.kind === 'regular').map((o) =>
-      el('tr', { class: changes.keys.has(`obj/${o.object}`) ? 'changed' : null },
+      for (const p of s.pending || [])
+        for (const seg of p.queue)
+          for (const id of seg.fds) where.set(id, (where.get(id) || []).concat(`a pending connection of ${ns.objectName(state, s.object)}`));
+    }
+    const inflight = [...objects.values()].filter((o) => o.inflight > 0);
+    show(g['In flight'], inflight.length > 0);
+    const inflightText = (o) => ` ${KIND[o.kind] || o.kind}: ${o.inflight} in flight, ${o.refs} refs` +
+      (where.has(o.object) ? ` — queued on ${[...new Set(where.get(o.object))].join(', ')}` : '');
+    ns.reconcile(g['In flight'].rows, inflight, (o) => o.object,
+      (o) => `${ns.objectName(state, o.object)}|${inflightText(o)}|${changes.keys.has(`obj/${o.object}`)}`,
+      (o) => el('li', { class: changes.keys.has(`obj/${o.object}`) ? 'changed' : null },
+        el('span', { class: 'badge inflight' }, ns.objectName(state, o.object)), inflightText(o)));
+
+    show(g.Pipes, state.pipes.length > 0);
+    ns.reconcile(g.Pipes.body, state.pipes, (p) => p.read_end,
+      (p) => `${ns.objectName(state, p.read_end)}|${p.bytes}|${p.writer_open}|${changes.keys.has(`pipe/${p.read_end}`)}`,
+      (p) => el('article', { class: `box${changes.keys.has(`pipe/${p.read_end}`) ? ' changed' : ''}` },
+        el('span', { class: 'mono' }, ns.objectName(state, p.read_end)),
+        ` pipe: ${p.bytes} bytes buffered, writer ${p.writer_open ? 'open' : 'closed'}`));
+
+    const files = [...objects.values()].filter((o) => o.kind === 'regular');
+    show(g.Files, files.length > 0);
+    ns.reconcile(g.Files.rows, files, (o) => o.object,
+      (o) => JSON.stringify([ns.objectName(state, o.object), o.size, o.offset, o.refs, o.inflight, o.status, changes.keys.has(`obj/${o.object}`)]),
+      (o) => el('tr', { class: changes.keys.has(`obj/${o.object}`) ? 'changed' : null },
         el('td', { class: 'mono' }, ns.objectName(state, o.object)), el('td', null, o.size), el('td', null, o.offset),
         el('td', null, o.refs), el('td', null, o.inflight), el('td', null, o.status.join(' '))));
-    const filesTable = files.length ? [el('table', null,
-      el('thead', null, el('tr', null, ['file', 'size', 'offset', 'refs', 'in flight', 'status'].map((h) =>
-        el('th', { scope: 'col' }, h)))), el('tbody', null, files))] : [];
-    document.getElementById('kernel-objects').replaceChildren(...[
-      group('Sockets', state.sockets.map((s) => socketBox(state, s, objects, changes))),
-      group('In flight', inflight.length ? [el('ul', null, inflight)] : []),
-      group('Pipes', pipes),
-      group('Files', filesTable),
-    ].filter(Boolean));
   };
 
   // The step just run: what it asked, what came back, its expectation and whether it held.

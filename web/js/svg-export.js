@@ -25,7 +25,8 @@
     let y = 32 + 24 + 18 * maxRows + 24;
     const width = Math.max(10 + state.processes.length * (LANE + 10), 700);
     for (const s of state.sockets) {
-      const peer = s.peer === undefined ? 'none' : s.peer === null ? 'closed' : ns.objectName(state, s.peer);
+      const peer = s.peer_pending_on !== undefined ? `pending on ${ns.objectName(state, s.peer_pending_on)}`
+        : s.peer === undefined ? 'none' : s.peer === null ? 'closed' : ns.objectName(state, s.peer);
       text(10, y, `socket ${ns.objectName(state, s.object)} (${s.type}) peer ${peer}` +
         `${s.shutdown.length ? ` shutdown ${s.shutdown.join('+')}` : ''}${s.sk_err ? ` pending ${s.sk_err}` : ''}`,
       'font-weight="bold"');
@@ -43,6 +44,18 @@
         x += w + 6;
       }
       y += 46;
+      if (s.state === 'listening') {
+        const pending = (s.pending || []).map((p) => `${p.client === null ? '(closed)' : ns.objectName(state, p.client)}` +
+          `${p.queue.length ? ` (${p.queue.length} segment${p.queue.length === 1 ? '' : 's'} sent)` : ''}`);
+        text(20, y - 14, `listening, backlog ${s.backlog}; pending: ${pending.length ? pending.join(', ') : 'none'}`);
+        y += 14;
+      }
+    }
+    const bound = state.bound || [];
+    if (bound.length) {
+      text(10, y, `bound: ${bound.map((b) => `${b.abstract !== undefined ? `@${b.abstract}` : b.path} → ` +
+        `${b.socket === null ? '(socket closed)' : ns.objectName(state, b.socket)}`).join(', ')}`);
+      y += 22;
     }
     const inflight = state.objects.filter((o) => o.object !== 0 && o.inflight > 0);
     if (inflight.length) {

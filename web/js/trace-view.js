@@ -37,10 +37,12 @@
       this.box.scrollTop = 0;
       this.top = 0;
       this.drawn = null;
+      this.shown = null;
       this.draw();
     }
 
-    setDiverged(index) { this.diverged = index; this.drawn = null; this.draw(); }
+    // The divergence mark is inside the rows' text, so they are all drawn again.
+    setDiverged(index) { this.diverged = index; this.drawn = null; this.shown = null; this.draw(); }
 
     // The step just run (index), or -1 before the first.
     setCurrent(index) {
@@ -72,29 +74,50 @@
       }
     }
 
-    // Redraws the rows in sight when the window moved; returns whether it did.
+    // Redraws the rows in sight when the window moved; returns whether it did. Rows still in
+    // sight are kept (only their classes follow); rows that left are removed and the ones that
+    // came in are added, so a scroll by a few rows costs a few rows.
     draw() {
       const first = Math.max(0, Math.floor(this.top / ROW) - 5);
       const last = Math.min(this.rows.length, Math.ceil((this.top + this.height) / ROW) + 5);
       const key = `${first}:${last}`;
       if (this.drawn === key) return false;
+      const keep = this.drawn !== null && this.drawn !== undefined && this.shown;
       this.drawn = key;
-      const nodes = [];
+      const old = keep ? this.shown : new Map();
+      const shown = new Map();
+      for (const [i, node] of old) {
+        if (i >= first && i < last && node.fdlabRows === this.rows) shown.set(i, node);
+        else node.remove();
+      }
+      if (!keep) this.box.replaceChildren(this.spacer);
+      const fresh = document.createDocumentFragment();
       for (let i = first; i < last; i++) {
-        const r = this.rows[i];
-        const cls = this.rowClass(i);
-        const mark = r.status === 'pass' ? '✓' : r.status === 'fail' ? '✗' : '';
-        const state = r.status === 'pass' ? 'expectation holds' : r.status === 'fail' ? 'expectation fails' : '';
-        nodes.push(ns.el('div', { class: cls, role: 'listitem', 'data-step': i + 1, style: `top:${i * ROW}px`,
+        if (shown.has(i)) continue;
+        const node = this.row(i);
+        shown.set(i, node);
+        fresh.append(node);
+      }
+      this.box.append(fresh);
+      this.shown = shown;
+      if (keep) this.restyle();
+      return true;
+    }
+
+    row(i) {
+      const r = this.rows[i];
+      const cls = this.rowClass(i);
+      const mark = r.status === 'pass' ? '✓' : r.status === 'fail' ? '✗' : '';
+      const state = r.status === 'pass' ? 'expectation holds' : r.status === 'fail' ? 'expectation fails' : '';
+      const node = ns.el('div', { class: cls, role: 'listitem', 'data-step': i + 1, style: `top:${i * ROW}px`,
                                   'aria-posinset': i + 1, 'aria-setsize': this.rows.length,
                                   'aria-current': i === this.current ? 'step' : null, title: r.title },
-          ns.el('span', { class: 'mark', 'aria-hidden': 'true' }, mark),
-          state ? ns.el('span', { class: 'vh' }, `${state}: `) : null,
-          i === this.diverged ? ns.el('span', { class: 'vh' }, 'first divergence: ') : null,
-          r.text));
-      }
-      this.box.replaceChildren(this.spacer, ...nodes);
-      return true;
+        ns.el('span', { class: 'mark', 'aria-hidden': 'true' }, mark),
+        state ? ns.el('span', { class: 'vh' }, `${state}: `) : null,
+        i === this.diverged ? ns.el('span', { class: 'vh' }, 'first divergence: ') : null,
+        r.text);
+      node.fdlabRows = this.rows;
+      return node;
     }
   };
 })(window.Fdlab = window.Fdlab || {});

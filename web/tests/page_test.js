@@ -202,11 +202,15 @@ async function axeViolations(page) {
   });
 
   await check('a narrow window (400 px) needs no horizontal scrolling', async () => {
-    const narrow = await site.newPage(`#s=${encodeURIComponent(SCENARIO)}&step=4`);
-    await narrow.setViewportSize({ width: 400, height: 800 });
-    const [scrollW, innerW] = await narrow.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
-    assert.ok(scrollW <= innerW + 1, `scrollWidth ${scrollW} > ${innerW}`);
-    await narrow.close();
+    // A kernel scenario, a named one (bound paths, a pending connection) and a usocket timeline.
+    for (const [rel, step] of [[SCENARIO, 4], ['scenarios/named/connect-accept-send-fds.json', 7],
+      ['scenarios/usocket/quick-usage.json', 8]]) {
+      const narrow = await site.newPage(`#s=${encodeURIComponent(rel)}&step=${step}`);
+      await narrow.setViewportSize({ width: 400, height: 800 });
+      const [scrollW, innerW] = await narrow.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
+      assert.ok(scrollW <= innerW + 1, `${rel}: scrollWidth ${scrollW} > ${innerW}`);
+      await narrow.close();
+    }
   });
 
   await check('the site works from file:// (no server)', async () => {
@@ -215,6 +219,110 @@ async function axeViolations(page) {
     await p.evaluate(() => window.fdlabApp.ready.then(() => true));
     assert.equal(await p.evaluate(() => window.fdlabApp.step), 2);
     await p.close();
+  });
+
+  await check('named sockets: bound paths, listen queues and credentials match the simulator at every step', async () => {
+    const NAMED = ['scenarios/named/connect-accept-send-fds.json', 'scenarios/named/abstract-namespace.json',
+      'scenarios/named/backlog-plus-one.json'];
+    const seen = { pending: 0, creds: 0, abstract: 0, path: 0 };
+    const n = await site.newPage(`#s=${encodeURIComponent(NAMED[0])}&step=0`);
+    for (const rel of NAMED) {
+      const s = new m.Session();
+      const summary = JSON.parse(s.load(fs.readFileSync(path.join(root, rel), 'utf8'), rel));
+      await n.evaluate((r) => window.fdlabApp.loadText(window.FDLAB_SCENARIOS.find((e) => e.path === r).text, { path: r }), rel);
+      for (let k = 0; k <= summary.ran; k++) {
+        await n.evaluate((step) => window.fdlabApp.goTo(step), k);
+        const snap = JSON.parse(s.view(k)).after;
+        const name = (id) => (id === 0 ? 'stdio' : snap.labels.objects[id] !== undefined ? snap.labels.objects[id] : `#${id}`);
+        // The bound-paths table: one row per name, in the simulator's order.
+        const want = snap.bound.map((b) => [b.abstract !== undefined ? `@${b.abstract}` : b.path,
+          b.socket === null ? 'socket closed (ECONNREFUSED)' : name(b.socket)]);
+        const got = await n.$$eval('table.bound tbody tr', (rows) => rows.map((r) =>
+          [r.cells[0].textContent, r.cells[2].textContent]));
+        assert.deepEqual(got, want, `${rel} step ${k}: bound paths`);
+        for (const b of snap.bound) seen[b.abstract !== undefined ? 'abstract' : 'path']++;
+        // Each listener: its backlog and its pending connections (client, queued bytes, creds).
+        for (const sock of snap.sockets.filter((x) => x.state === 'listening')) {
+          const box = `.socket[data-object="${sock.object}"]`;
+          assert.match(await n.textContent(`${box} .listen-head`), new RegExp(`^backlog ${sock.backlog}: ${sock.pending.length} pending`),
+            `${rel} step ${k}: backlog of ${name(sock.object)}`);
+          const rows = await n.$$eval(`${box} .pending > li`, (li) => li.map((x) => ({
+            from: x.firstChild.textContent, segs: [...x.querySelectorAll('.seg')].map((g) => g.textContent) })));
+          assert.equal(rows.length, sock.pending.length, `${rel} step ${k}: pending of ${name(sock.object)}`);
+          sock.pending.forEach((p, i) => {
+            assert.equal(rows[i].from, `from ${p.client === null ? '(client closed)' : name(p.client)}`);
+            assert.equal(rows[i].segs.length, p.queue.length);
+            p.queue.forEach((g, j) => {
+              if (g.data !== undefined) assert.ok(rows[i].segs[j].includes(JSON.stringify(g.data)), rows[i].segs[j]);
+              for (const id of g.fds) assert.ok(rows[i].segs[j].includes(name(id)), rows[i].segs[j]);
+              if (g.creds) { seen.creds++; assert.ok(rows[i].segs[j].includes(`cred ${snap.names[g.creds.proc]}`), rows[i].segs[j]); }
+            });
+            seen.pending++;
+          });
+        }
+        // Credentials on ordinary queues too.
+        for (const sock of snap.sockets) {
+          const segs = await n.$$eval(`.socket[data-object="${sock.object}"] > .queue .seg`, (x) => x.map((g) => g.textContent));
+          sock.queue.slice(0, segs.length).forEach((g, j) => {
+            assert.equal(segs[j].includes('cred '), Boolean(g.creds), `${rel} step ${k}: creds badge on ${name(sock.object)}`);
+          });
+        }
+      }
+      s.delete();
+    }
+    // The scenarios above do exercise each part.
+    assert.ok(seen.pending > 0 && seen.creds > 0 && seen.abstract > 0 && seen.path > 0, JSON.stringify(seen));
+    // connect-accept-send-fds after step 6: q's "hello" with w waits, with q's credentials, on
+    // the connection l has not accepted yet.
+    await n.evaluate((r) => window.fdlabApp.loadText(window.FDLAB_SCENARIOS.find((e) => e.path === r).text, { path: r }, 7), NAMED[0]);
+    assert.match(await n.textContent('.socket.listening .pending'), /from c\s*"hello" 5 B\s*fd w\s*credentials cred q/);
+    assert.match(await n.textContent('.socket[aria-label="socket c"] .sock-head'), /waiting in l's accept queue/);
+    assert.deepEqual(await axeViolations(n), []);
+    await n.close();
+  });
+
+  await check('usocket level: the event loop timeline shows each step\'s events by object, current step highlighted', async () => {
+    const US = 'scenarios/usocket/write-object-data-fds-callback.json';
+    const s = new m.Session();
+    s.load(fs.readFileSync(path.join(root, US), 'utf8'), US);
+    const records = JSON.parse(s.trace()).records;
+    s.delete();
+    const columns = records.map((r, i) => (r.events && r.events.length ? i : -1)).filter((i) => i >= 0);
+    const objects = [...new Set(records.flatMap((r) => (r.events || []).map((e) => e.on)))];
+    assert.deepEqual(objects, ['w', 'r']);
+    const u = await site.newPage();
+    await u.click('#tab-catalogue');
+    await u.fill('#search', 'write-object-data-fds-callback');
+    await u.click(`button[data-path="${US}"]`);
+    await u.focus('body');
+    assert.ok(await u.isVisible('#timeline'));
+    // Before any step nothing is current; every column is still to come.
+    assert.equal(await u.$$eval('#timeline th.current', (x) => x.length), 0);
+    for (let i = 0; i < 7; i++) await u.keyboard.press('ArrowRight');
+    assert.equal(await u.evaluate(() => window.fdlabApp.step), 7);
+    const grid = await u.$$eval('#timeline tbody tr', (rows) => rows.map((r) => ({
+      on: r.dataset.object,
+      cells: [...r.querySelectorAll('td')].map((td) => ({ col: Number(td.dataset.col), cls: td.className,
+        events: [...td.querySelectorAll('.ev .name')].map((x) => x.textContent) })) })));
+    assert.deepEqual(grid.map((r) => r.on), objects);
+    for (const row of grid) {
+      assert.deepEqual(row.cells.map((c) => c.col), columns);
+      for (const c of row.cells) {
+        assert.deepEqual(c.events, records[c.col].events.filter((e) => e.on === row.on).map((e) => e.event), `${row.on} step ${c.col}`);
+        assert.equal(c.cls, c.col === 6 ? 'current' : c.col > 6 ? 'future' : '');
+      }
+    }
+    // Step 6 ran the loop: w's write callback, then r's fds [f1] and readable.
+    assert.match(await u.textContent('#timeline tr[data-object="w"] td.current'), /callback for step 5/);
+    assert.match(await u.textContent('#timeline tr[data-object="r"] td.current'), /fds \[f1\]\s*readable/);
+    assert.equal(await u.getAttribute('#timeline th.current button', 'aria-current'), 'step');
+    // Keyboard: a column heading is a button that goes to the state after that step.
+    await u.focus(`#timeline th[data-col="${columns[0]}"] button`);
+    await u.keyboard.press('Enter');
+    assert.equal(await u.evaluate(() => window.fdlabApp.step), columns[0] + 1);
+    assert.equal(await u.getAttribute('#timeline th.current', 'data-col'), String(columns[0]));
+    assert.deepEqual(await axeViolations(u), []);
+    await u.close();
   });
 
   await check('no page errors', async () => {

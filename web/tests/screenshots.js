@@ -8,6 +8,7 @@ const { openSite } = require('./browser.js');
 const [siteDir, outDir] = process.argv.slice(2);
 const shots = [
   { name: 'visualizer-kernel.png', hash: '#s=scenarios%2Fstream%2Ffds-stop-the-read.json&step=5', width: 1280, height: 800 },
+  { name: 'visualizer-usocket.png', hash: '#s=scenarios%2Fusocket%2Fquick-usage.json&step=8', width: 1280, height: 800 },
   { name: 'visualizer-narrow.png', hash: '#s=scenarios%2Fstream%2Fpeek-installs-new-fds.json&step=4', width: 420, height: 900 },
 ];
 
