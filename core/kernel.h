@@ -83,6 +83,13 @@ struct Outcome {
   long value = 0;               // getsockopt: the option's value (SO_TYPE: a SockType)
   Creds creds;                  // recvmsg: SCM_CREDENTIALS, when SO_PASSCRED is on
 
+  // The call would wait forever: steps run one at a time, so no later step can wake it.
+  static Outcome would_block() {
+    Outcome o;
+    o.blocked = true;
+    return o;
+  }
+
   static Outcome failure(Errno e) {
     Outcome o;
     o.ret = -1;

@@ -22,12 +22,6 @@ namespace {
   throw HarnessError("", -1, "", "native: " + what);
 }
 
-Outcome blocked() {
-  Outcome o;
-  o.blocked = true;
-  return o;
-}
-
 // Moves fd to the lowest free number >= kPrivateFdBase of the caller's table.
 int to_private(int fd) {
   int high = ::fcntl(fd, F_DUPFD_CLOEXEC, kPrivateFdBase);
@@ -138,85 +132,85 @@ Outcome PosixKernel::installed(ProcId p, HostResult& r) {
 
 Outcome PosixKernel::socketpair(ProcId p, SockType type, bool nonblock, bool cloexec) {
   HostResult r;
-  if (!run(p, [&] { host_socketpair(r, type, nonblock, cloexec); })) return blocked();
+  if (!run(p, [&] { host_socketpair(r, type, nonblock, cloexec); })) return Outcome::would_block();
   return created(p, r);
 }
 
 Outcome PosixKernel::pipe(ProcId p) {
   HostResult r;
-  if (!run(p, [&] { host_pipe(r); })) return blocked();
+  if (!run(p, [&] { host_pipe(r); })) return Outcome::would_block();
   return created(p, r);
 }
 
 Outcome PosixKernel::open_temp(ProcId p) {
   const std::string& dir = temp_dir();
   HostResult r;
-  if (!run(p, [&] { host_open_temp(r, dir); })) return blocked();
+  if (!run(p, [&] { host_open_temp(r, dir); })) return Outcome::would_block();
   return created(p, r);
 }
 
 Outcome PosixKernel::sendmsg(ProcId p, int sock, const SendArgs& args) {
   HostResult r;
-  if (!run(p, [&] { host_sendmsg(r, sock, args); })) return blocked();
+  if (!run(p, [&] { host_sendmsg(r, sock, args); })) return Outcome::would_block();
   return plain(r);
 }
 
 Outcome PosixKernel::recvmsg(ProcId p, int sock, const RecvArgs& args) {
   HostResult r;
-  if (!run(p, [&] { host_recvmsg(r, sock, args); })) return blocked();
+  if (!run(p, [&] { host_recvmsg(r, sock, args); })) return Outcome::would_block();
   return installed(p, r);
 }
 
 Outcome PosixKernel::read(ProcId p, int fd, std::size_t len) {
   HostResult r;
-  if (!run(p, [&] { host_read(r, fd, len); })) return blocked();
+  if (!run(p, [&] { host_read(r, fd, len); })) return Outcome::would_block();
   return plain(r);
 }
 
 Outcome PosixKernel::write(ProcId p, int fd, const std::string& data) {
   HostResult r;
-  if (!run(p, [&] { host_write(r, fd, data); })) return blocked();
+  if (!run(p, [&] { host_write(r, fd, data); })) return Outcome::would_block();
   return plain(r);
 }
 
 Outcome PosixKernel::lseek(ProcId p, int fd, long offset, Whence whence) {
   HostResult r;
-  if (!run(p, [&] { host_lseek(r, fd, offset, whence); })) return blocked();
+  if (!run(p, [&] { host_lseek(r, fd, offset, whence); })) return Outcome::would_block();
   return plain(r);
 }
 
 Outcome PosixKernel::fcntl(ProcId p, int fd, FcntlCmd cmd, long arg) {
   HostResult r;
-  if (!run(p, [&] { host_fcntl(r, fd, cmd, arg); })) return blocked();
+  if (!run(p, [&] { host_fcntl(r, fd, cmd, arg); })) return Outcome::would_block();
   return plain(r);
 }
 
 Outcome PosixKernel::dup(ProcId p, int fd) {
   HostResult r;
-  if (!run(p, [&] { host_dup(r, fd); })) return blocked();
+  if (!run(p, [&] { host_dup(r, fd); })) return Outcome::would_block();
   return installed(p, r);
 }
 
 Outcome PosixKernel::close(ProcId p, int fd) {
   HostResult r;
-  if (!run(p, [&] { host_close(r, fd); })) return blocked();
+  if (!run(p, [&] { host_close(r, fd); })) return Outcome::would_block();
   if (r.err == 0) identity_.closed(p, fd);
   return plain(r);
 }
 
 Outcome PosixKernel::shutdown(ProcId p, int fd, ShutHow how) {
   HostResult r;
-  if (!run(p, [&] { host_shutdown(r, fd, how); })) return blocked();
+  if (!run(p, [&] { host_shutdown(r, fd, how); })) return Outcome::would_block();
   return plain(r);
 }
 
 Outcome PosixKernel::give(ProcId from, int fd, ProcId to) {
   HostResult sent;
-  if (!run(from, [&] { host_give_send(sent, channel_[0], fd); })) return blocked();
+  if (!run(from, [&] { host_give_send(sent, channel_[0], fd); })) return Outcome::would_block();
   if (sent.err != 0) return plain(sent);  // e.g. EBADF: `from` has no such fd
 
   HostResult got;
-  if (!run(to, [&] { host_give_recv(got, channel_[1]); })) return blocked();
+  if (!run(to, [&] { host_give_recv(got, channel_[1]); })) return Outcome::would_block();
   if (!got.failure.empty()) backend_failure(got.failure);
   if (got.err != 0) backend_failure("give: the private channel lost a message");
   if (got.fds.empty()) {
@@ -231,7 +225,7 @@ Outcome PosixKernel::give(ProcId from, int fd, ProcId to) {
   o.msg_flags = 0;
 
   HostResult closed;
-  if (!run(from, [&] { host_close(closed, fd); })) return blocked();
+  if (!run(from, [&] { host_close(closed, fd); })) return Outcome::would_block();
   if (closed.err != 0) backend_failure("give: close in the giving process failed");
   identity_.closed(from, fd);
   return o;

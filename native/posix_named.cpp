@@ -10,16 +10,6 @@
 #include "native/posix_kernel.h"
 
 namespace fdlab::native {
-namespace {
-
-Outcome blocked() {
-  Outcome o;
-  o.blocked = true;
-  return o;
-}
-
-}  // namespace
-
 // Abstract names are system-wide: two runs (two harness processes, or two kernels one after
 // the other) must never see each other's, so each run prefixes its own tag, unique by pid and
 // a counter. Traces never show it.
@@ -43,7 +33,7 @@ void PosixKernel::enter_dir(ProcId p) {
 
 Outcome PosixKernel::socket(ProcId p, SockType type, bool nonblock, bool cloexec) {
   HostResult r;
-  if (!run(p, [&] { host_socket(r, type, nonblock, cloexec); })) return blocked();
+  if (!run(p, [&] { host_socket(r, type, nonblock, cloexec); })) return Outcome::would_block();
   Outcome o = created(p, r);
   return o;
 }
@@ -51,26 +41,26 @@ Outcome PosixKernel::socket(ProcId p, SockType type, bool nonblock, bool cloexec
 Outcome PosixKernel::bind(ProcId p, int sock, const SockAddr& addr) {
   enter_dir(p);
   HostResult r;
-  if (!run(p, [&] { host_bind(r, sock, addr, abstract_tag_); })) return blocked();
+  if (!run(p, [&] { host_bind(r, sock, addr, abstract_tag_); })) return Outcome::would_block();
   return plain(r);
 }
 
 Outcome PosixKernel::listen(ProcId p, int sock, int backlog) {
   HostResult r;
-  if (!run(p, [&] { host_listen(r, sock, backlog); })) return blocked();
+  if (!run(p, [&] { host_listen(r, sock, backlog); })) return Outcome::would_block();
   return plain(r);
 }
 
 Outcome PosixKernel::connect(ProcId p, int sock, const SockAddr& addr) {
   enter_dir(p);
   HostResult r;
-  if (!run(p, [&] { host_connect(r, sock, addr, abstract_tag_); })) return blocked();
+  if (!run(p, [&] { host_connect(r, sock, addr, abstract_tag_); })) return Outcome::would_block();
   return plain(r);
 }
 
 Outcome PosixKernel::accept(ProcId p, int sock, bool nonblock, bool cloexec) {
   HostResult r;
-  if (!run(p, [&] { host_accept(r, sock, nonblock, cloexec); })) return blocked();
+  if (!run(p, [&] { host_accept(r, sock, nonblock, cloexec); })) return Outcome::would_block();
   // The accepted socket is a new open file description (and a new inode).
   return created(p, r);
 }
@@ -78,19 +68,19 @@ Outcome PosixKernel::accept(ProcId p, int sock, bool nonblock, bool cloexec) {
 Outcome PosixKernel::unlink(ProcId p, const std::string& path) {
   enter_dir(p);
   HostResult r;
-  if (!run(p, [&] { host_unlink(r, path); })) return blocked();
+  if (!run(p, [&] { host_unlink(r, path); })) return Outcome::would_block();
   return plain(r);
 }
 
 Outcome PosixKernel::setsockopt(ProcId p, int sock, SockOpt opt, long value) {
   HostResult r;
-  if (!run(p, [&] { host_setsockopt(r, sock, opt, value); })) return blocked();
+  if (!run(p, [&] { host_setsockopt(r, sock, opt, value); })) return Outcome::would_block();
   return plain(r);
 }
 
 Outcome PosixKernel::getsockopt(ProcId p, int sock, SockOpt opt) {
   HostResult r;
-  if (!run(p, [&] { host_getsockopt(r, sock, opt); })) return blocked();
+  if (!run(p, [&] { host_getsockopt(r, sock, opt); })) return Outcome::would_block();
   Outcome o = plain(r);
   o.value = r.value;
   return o;
@@ -99,7 +89,7 @@ Outcome PosixKernel::getsockopt(ProcId p, int sock, SockOpt opt) {
 Outcome PosixKernel::setrlimit_nofile(ProcId p, long soft) {
   HostResult r;
   // The kernel validates the new limit now; it then applies only around p's own steps.
-  if (!run(p, [&] { host_try_nofile(r, soft); })) return blocked();
+  if (!run(p, [&] { host_try_nofile(r, soft); })) return Outcome::would_block();
   Outcome o = plain(r);
   if (o.err == Errno::ok) nofile_[static_cast<std::size_t>(p)] = soft;
   return o;

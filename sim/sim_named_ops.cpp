@@ -8,12 +8,6 @@
 namespace fdlab::sim {
 namespace {
 
-Outcome blocked() {
-  Outcome o;
-  o.blocked = true;
-  return o;
-}
-
 // unix_validate_addr: the address must fit struct sockaddr_un. The harness passes
 // SUN_LEN-style lengths (no NUL), so a 108-byte path fits and 109 does not; abstract names
 // lose kAbstractTagLen bytes to the native backend's tag (core/kernel.h).
@@ -121,7 +115,7 @@ Outcome SimKernel::connect(ProcId p, int sock, const SockAddr& a) {
   // connected socket to a full listener is EAGAIN, not EISCONN).
   if (listener.pending.size() > static_cast<std::size_t>(listener.backlog)) {
     if (file(FileRef{sk->file}).nonblocking()) return Outcome::failure(Errno::eagain);
-    return blocked();
+    return Outcome::would_block();
   }
   if (sk->state == SockState::established) return Outcome::failure(Errno::eisconn);
   if (sk->state == SockState::listening) return Outcome::failure(Errno::einval);
@@ -148,7 +142,7 @@ Outcome SimKernel::accept(ProcId p, int sock, bool nonblock, bool cloexec) {
   if (sk->pending.empty()) {
     // The listener's O_NONBLOCK decides; accept4's SOCK_NONBLOCK is for the new fd only.
     if (file(FileRef{sk->file}).nonblocking()) return Outcome::failure(Errno::eagain);
-    return blocked();
+    return Outcome::would_block();
   }
   std::uint32_t s = sk->pending.front();
   sk->pending.pop_front();

@@ -9,12 +9,6 @@
 namespace fdlab::sim {
 namespace {
 
-Outcome blocked() {
-  Outcome o;
-  o.blocked = true;
-  return o;
-}
-
 Outcome epipe(std::uint32_t flags) {
   Outcome o = Outcome::failure(Errno::epipe);
   o.sigpipe = (flags & msg::nosignal) == 0;
@@ -109,7 +103,7 @@ Outcome SimKernel::stream_send(UnixSocket& sk, ProcId p, const SendArgs& a, bool
   while (sent < a.data.size()) {
     // sock_alloc_send_pskb: our wmem is what our skbs in the peer's queue are charged.
     if (!skb::may_allocate(other.queue.truesize(), sk.sndbuf)) {
-      if (!nonblock) return blocked();
+      if (!nonblock) return Outcome::would_block();
       break;
     }
     std::size_t size = skb::stream_chunk(a.data.size() - sent, sk.sndbuf);
@@ -140,7 +134,7 @@ Outcome SimKernel::message_send(UnixSocket& sk, ProcId p, const SendArgs& a, boo
   if (e != Errno::ok) return Outcome::failure(e);
   if (sk.shutdown & send_shutdown) return Outcome::failure(Errno::epipe);
   if (!skb::may_allocate(other.queue.truesize(), sk.sndbuf))
-    return nonblock ? Outcome::failure(Errno::eagain) : blocked();
+    return nonblock ? Outcome::failure(Errno::eagain) : Outcome::would_block();
   if (other.dead) {
     if (sk.type == SockType::seqpacket) return Outcome::failure(Errno::epipe);
     // unix_dgram_sendmsg: the sender forgets its dead peer, which can then be freed.
@@ -200,7 +194,7 @@ Outcome SimKernel::stream_recv(UnixSocket& sk, ProcId p, const RecvArgs& a, bool
     // The queue ran dry: "POSIX 1003.1g mandates this order": error, then EOF, then wait.
     Errno e = sk.take_error();
     if (e == Errno::ok && !(sk.shutdown & rcv_shutdown)) {
-      if (!nonblock) return blocked();
+      if (!nonblock) return Outcome::would_block();
       e = Errno::eagain;
     }
     if (r.copied == 0) return e == Errno::ok ? o : Outcome::failure(e);
@@ -226,7 +220,7 @@ Outcome SimKernel::message_recv(UnixSocket& sk, ProcId p, const RecvArgs& a, boo
       if (nonblock && sk.type == SockType::dgram) return Outcome::failure(Errno::eagain);
       return o;
     }
-    return nonblock ? Outcome::failure(Errno::eagain) : blocked();
+    return nonblock ? Outcome::failure(Errno::eagain) : Outcome::would_block();
   }
   if (r.copied < r.message_len) o.msg_flags |= msg::trunc;
   o.ret = static_cast<long>((a.flags & msg::trunc) ? r.message_len : r.copied);
