@@ -250,25 +250,10 @@ class StepParser {
   }
 
   std::string data_arg(bool optional) {
-    const int given = f_.has("data") + f_.has("data_hex") + f_.has("data_size");
-    f_.allow({"data", "data_hex", "data_size"});
-    if (given > 1) f_.fail("data", "give only one of data, data_hex, data_size");
-    if (given == 0) {
-      if (optional) return {};
+    std::string bytes;
+    if (!read_step_bytes(f_, bytes) && !optional)
       f_.fail("data", "is required (or data_hex, data_size)");
-    }
-    if (f_.has("data")) {
-      auto s = f_.req_string("data");
-      if (s.size() > kMaxStepBytes) f_.fail("data", "longer than 16 MiB");
-      return s;
-    }
-    if (f_.has("data_hex")) {
-      std::string bytes;
-      if (!decode_hex(f_.req_string("data_hex"), bytes))
-        f_.fail("data_hex", "expected an even number of hex digits");
-      return bytes;
-    }
-    return pattern_bytes(static_cast<std::size_t>(f_.req_int("data_size", 0, kMaxStepBytes)));
+    return bytes;
   }
 
   std::uint32_t msg_flags(const char* field) {
@@ -399,6 +384,23 @@ class StepParser {
 };
 
 }  // namespace
+
+bool read_step_bytes(JsonFields& f, std::string& out) {
+  const int given = f.has("data") + f.has("data_hex") + f.has("data_size");
+  f.allow({"data", "data_hex", "data_size"});
+  if (given > 1) f.fail("data", "give only one of data, data_hex, data_size");
+  if (given == 0) return false;
+  if (f.has("data")) {
+    out = f.req_string("data");
+  } else if (f.has("data_hex")) {
+    if (!decode_hex(f.req_string("data_hex"), out))
+      f.fail("data_hex", "expected an even number of hex digits");
+  } else {
+    out = pattern_bytes(static_cast<std::size_t>(f.req_int("data_size", 0, kMaxStepBytes)));
+  }
+  if (out.size() > kMaxStepBytes) f.fail("data", "longer than 16 MiB");
+  return true;
+}
 
 const char* op_name(OpKind op) {
   for (const auto& e : kOps)

@@ -103,6 +103,13 @@ struct Scenario {
 // Largest byte count a step may send, write or ask to read.
 constexpr std::size_t kMaxStepBytes = 16u << 20;
 
+class JsonFields;
+
+// Reads a step's bytes from whichever of `data` (a string), `data_hex` or `data_size` (the
+// pattern abc…) it gives, at most one of them and kMaxStepBytes long. Returns false when none
+// is given. Shared by both levels' parsers; throws HarnessError naming the field.
+bool read_step_bytes(JsonFields& f, std::string& out);
+
 // Throws HarnessError. `file` only names the source in messages.
 Scenario parse_scenario(const std::string& text, const std::string& file);
 

@@ -4,7 +4,6 @@
 #include <map>
 #include <set>
 
-#include "core/bytes.h"
 #include "core/json_fields.h"
 
 namespace fdlab::usocket {
@@ -243,23 +242,7 @@ class UStepParser {
     }
   }
 
-  bool data() {
-    const int given = f_.has("data") + f_.has("data_hex") + f_.has("data_size");
-    f_.allow({"data", "data_hex", "data_size"});
-    if (given > 1) f_.fail("data", "give only one of data, data_hex, data_size");
-    if (given == 0) return false;
-    if (f_.has("data")) {
-      step_.data = f_.req_string("data");
-    } else if (f_.has("data_hex")) {
-      if (!decode_hex(f_.req_string("data_hex"), step_.data))
-        f_.fail("data_hex", "expected an even number of hex digits");
-    } else {
-      step_.data =
-          pattern_bytes(static_cast<std::size_t>(f_.req_int("data_size", 0, kMaxStepBytes)));
-    }
-    if (step_.data.size() > kMaxStepBytes) f_.fail("data", "longer than 16 MiB");
-    return true;
-  }
+  bool data() { return read_step_bytes(f_, step_.data); }
 
   bool fd_list() {
     if (!f_.has("fds")) return false;
