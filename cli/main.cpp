@@ -23,6 +23,11 @@ int main(int argc, char** argv) {
                   "write the machine-readable report here (- for stdout)");
   cmd->add_flag("--trace", replay.print_trace, "print every step's trace record");
   cmd->add_flag("--quiet,-q", replay.quiet, "print only failing scenarios and the summary");
+  cmd->add_option("--timeout", replay.timeout_seconds,
+                  "each scenario's time budget on each backend, in seconds (0: none); running "
+                  "out is reported as its own result, naming the step")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
 
   fdlab::RulesOptions rules;
   auto* rules_cmd = app.add_subcommand(

@@ -38,6 +38,7 @@ struct FileResult {
 std::string status_of(const BackendRun& run) {
   if (!run.skipped.empty()) return "skipped";
   if (!run.report.error.empty()) return "error";
+  if (run.report.timed_out()) return "timeout";
   return run.report.passed() ? "pass" : "FAIL";
 }
 
@@ -48,6 +49,7 @@ nlohmann::json run_json(const BackendRun& run, bool with_trace) {
     return j;
   }
   if (!run.report.error.empty()) j["error"] = run.report.error;
+  if (run.report.timed_out()) j["timed_out_before_step"] = run.report.timed_out_at;
   auto& failures = j["failures"] = nlohmann::json::array();
   for (const auto& f : run.report.failures)
     failures.push_back({{"step", f.step}, {"message", f.message}});
@@ -55,12 +57,32 @@ nlohmann::json run_json(const BackendRun& run, bool with_trace) {
   return j;
 }
 
-FileResult replay_file(const std::string& file, const std::vector<std::string>& backends) {
+ReplayLimits time_budget(double seconds) {
+  ReplayLimits limits;
+  if (seconds <= 0) return limits;
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(seconds));
+  limits.out_of_time = [deadline] { return Clock::now() >= deadline; };
+  return limits;
+}
+
+ReplayReport replay_on(const std::string& backend, const Scenario& sc, const std::string& file,
+                       const ReplayOptions& opt) {
+  if (backend == "usocket") return replay_on_usocket(sc, file, default_usocket_adapter());
+  auto kernel = make_kernel(backend);
+  return replay(sc, *kernel, time_budget(opt.timeout_seconds));
+}
+
+FileResult replay_file(const std::string& file, const std::vector<std::string>& backends,
+                       const ReplayOptions& opt) {
   FileResult r;
   r.file = file;
   Scenario sc;
   try {
     sc = parse_scenario(read_text_file(file), file);
+  } catch (const std::bad_alloc&) {
+    r.parse_error = file + ": out of memory while reading or parsing it";
+    return r;
   } catch (const std::exception& e) {
     r.parse_error = e.what();
     return r;
@@ -71,13 +93,15 @@ FileResult replay_file(const std::string& file, const std::vector<std::string>& 
     run.skipped = skip_reason(sc, b);
     if (run.skipped.empty()) {
       const auto start = Clock::now();
-      if (b == "usocket") {
-        run.report = replay_on_usocket(sc, file, default_usocket_adapter());
-      } else {
-        auto kernel = make_kernel(b);
-        run.report = replay(sc, *kernel);
-        kernel.reset();
+      // A backend that cannot start (or dies) fails this scenario, not the whole run.
+      try {
+        run.report = replay_on(b, sc, file, opt);
+      } catch (const HarnessError& e) {
+        run.report.error = e.located(file, -1).what();
+      } catch (const std::exception& e) {
+        run.report.error = file + ": " + b + ": " + e.what();
       }
+      run.report.backend = b;
       run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     }
     r.runs.emplace(b, std::move(run));
@@ -85,7 +109,8 @@ FileResult replay_file(const std::string& file, const std::vector<std::string>& 
   std::vector<const BackendRun*> ran;
   for (const auto& b : backends)
     if (r.runs[b].skipped.empty()) ran.push_back(&r.runs[b]);
-  if (ran.size() >= 2) {
+  // A run cut short by its time budget has no end to compare: its result says so instead.
+  if (ran.size() >= 2 && !ran[0]->report.timed_out() && !ran[1]->report.timed_out()) {
     r.compared = true;
     r.divergence = first_divergence(ran[0]->report.trace, ran[1]->report.trace);
   }
@@ -99,20 +124,31 @@ bool file_ok(const FileResult& r) {
   return !r.divergence.found;
 }
 
-void print_details(const FileResult& r, const std::vector<std::string>& backends) {
+// Non-UTF-8 bytes (a file name, a quoted byte in a parse error) must not stop a report from
+// being written: they are shown as U+FFFD.
+std::string dump_json(const nlohmann::json& j, int indent = -1) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void print_details(std::FILE* out, const FileResult& r, const std::vector<std::string>& backends,
+                   const ReplayOptions& opt) {
   if (!r.parse_error.empty()) {
-    fmt::print("    error: {}\n", r.parse_error);
+    fmt::print(out, "    error: {}\n", r.parse_error);
     return;
   }
   for (const auto& b : backends) {
     const auto& run = r.runs.at(b);
-    if (!run.report.error.empty()) fmt::print("    {}: error: {}\n", b, run.report.error);
+    if (!run.report.error.empty()) fmt::print(out, "    {}: error: {}\n", b, run.report.error);
+    if (run.report.timed_out())
+      fmt::print(out, "    {}: timed out: the {} s budget ran out before step {} (--timeout)\n", b,
+                 opt.timeout_seconds, run.report.timed_out_at);
     for (const auto& f : run.report.failures)
-      fmt::print("    {}: step {}: {}\n", b, f.step, f.message);
+      fmt::print(out, "    {}: step {}: {}\n", b, f.step, f.message);
   }
   if (r.divergence.found) {
-    fmt::print("    traces differ at record {}:\n      {}: {}\n      {}: {}\n", r.divergence.index,
-               backends[0], r.divergence.left.dump(), backends[1], r.divergence.right.dump());
+    fmt::print(out, "    traces differ at record {}:\n      {}: {}\n      {}: {}\n",
+               r.divergence.index, backends[0], dump_json(r.divergence.left), backends[1],
+               dump_json(r.divergence.right));
   }
 }
 
@@ -125,7 +161,7 @@ int run_replay(const ReplayOptions& opt) {
   std::vector<FileResult> results;
   std::size_t width = 8;
   for (const auto& f : files) {
-    results.push_back(replay_file(f, backends));
+    results.push_back(replay_file(f, backends, opt));
     width = std::max(width, (results.back().id.empty() ? f : results.back().id).size());
   }
 
@@ -133,11 +169,14 @@ int run_replay(const ReplayOptions& opt) {
   std::map<std::string, int> passed;
   std::map<std::string, double> seconds;
   int agreed = 0, compared = 0;
+  // With the JSON report on standard output, the table goes to standard error, so that
+  // `--json -` is JSON and nothing else.
+  std::FILE* out = opt.json_path == "-" ? stderr : stdout;
   if (!opt.quiet) {
     std::string header = fmt::format("{:<{}}", "scenario", width);
     for (const auto& b : backends) header += fmt::format("  {:<8}", b);
     if (backends.size() >= 2) header += "  traces";
-    fmt::print("{}\n{}\n", header, std::string(header.size(), '-'));
+    fmt::print(out, "{}\n{}\n", header, std::string(header.size(), '-'));
   }
   for (const auto& r : results) {
     any_bad |= !r.parse_error.empty();
@@ -154,14 +193,16 @@ int run_replay(const ReplayOptions& opt) {
       ++compared;
       agreed += !r.divergence.found;
       line += r.divergence.found ? "  DIFFER" : "  same";
+    } else if (backends.size() >= 2 && r.parse_error.empty()) {
+      line += "  -";
     }
     if (!opt.quiet || !file_ok(r)) {
-      fmt::print("{}\n", line);
-      if (!file_ok(r)) print_details(r, backends);
+      fmt::print(out, "{}\n", line);
+      if (!file_ok(r)) print_details(out, r, backends, opt);
     }
     if (opt.print_trace) {
       for (const auto& [name, run] : r.runs)
-        for (const auto& rec : run.report.trace) fmt::print("  {} {}\n", name, rec.dump());
+        for (const auto& rec : run.report.trace) fmt::print(out, "  {} {}\n", name, dump_json(rec));
     }
   }
 
@@ -170,7 +211,7 @@ int run_replay(const ReplayOptions& opt) {
     summary += fmt::format("; {}: {} passed ({:.2f} s)", b, passed[b], seconds[b]);
   if (backends.size() >= 2)
     summary += fmt::format("; traces identical in {} of {}", agreed, compared);
-  fmt::print("{}\nkernel: Linux {}\n", summary, host_kernel_release());
+  fmt::print(out, "{}\nkernel: Linux {}\n", summary, host_kernel_release());
 
   if (!opt.json_path.empty()) {
     nlohmann::json report{{"kernel", host_kernel_release()}, {"backends", backends}};
@@ -188,12 +229,13 @@ int run_replay(const ReplayOptions& opt) {
       }
       list.push_back(j);
     }
+    const std::string text = dump_json(report, 2) + "\n";
     if (opt.json_path == "-") {
-      std::cout << report.dump(2) << "\n";
+      std::cout << text << std::flush;
     } else {
-      std::ofstream out(opt.json_path);
-      out << report.dump(2) << "\n";
-      if (!out) throw std::runtime_error(opt.json_path + ": cannot be written");
+      std::ofstream file(opt.json_path, std::ios::binary);
+      file << text;
+      if (!file.flush()) throw std::runtime_error(opt.json_path + ": cannot be written");
     }
   }
   if (any_bad) return 2;

@@ -12,6 +12,8 @@ struct ReplayOptions {
   std::string json_path;  // "" = no JSON report; "-" = standard output
   bool print_trace = false;
   bool quiet = false;  // summary only
+  // Each scenario's budget on each backend, in seconds (0: none); running out is its own result.
+  double timeout_seconds = 60;
 };
 
 // Exit status: 0 when every scenario passed on every backend with identical traces; 1 when some

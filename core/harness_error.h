@@ -20,6 +20,12 @@ class HarnessError : public std::runtime_error {
   const std::string& field() const { return field_; }
   const std::string& reason() const { return what_; }
 
+  // The same error placed in `file` and `step` where it did not say (errors raised deep in a
+  // backend know what failed, not which scenario step asked for it).
+  HarnessError located(const std::string& file, int step) const {
+    return HarnessError(file_.empty() ? file : file_, step_ >= 0 ? step_ : step, field_, what_);
+  }
+
  private:
   static std::string format(const std::string& file, int step, const std::string& field,
                             const std::string& what) {

@@ -1,6 +1,13 @@
 #include "core/json_fields.h"
 
+#include <cmath>
+
 namespace fdlab {
+namespace {
+
+bool is_whole(double d) { return std::isfinite(d) && std::trunc(d) == d; }
+
+}  // namespace
 
 std::string json_kind(const nlohmann::json& value) {
   switch (value.type()) {
@@ -12,7 +19,8 @@ std::string json_kind(const nlohmann::json& value) {
     case nlohmann::json::value_t::number_unsigned:
       return "an integer";
     case nlohmann::json::value_t::number_float:
-      return "a number with a fraction";
+      // The parser keeps an integer too large for 64 bits as a double: not a fraction.
+      return is_whole(value.get<double>()) ? "a number out of range" : "a number with a fraction";
     case nlohmann::json::value_t::string:
       return "a string";
     case nlohmann::json::value_t::array:
@@ -67,6 +75,13 @@ std::int64_t JsonFields::req_int(const char* key, std::int64_t min, std::int64_t
     if (v.get<std::uint64_t>() > static_cast<std::uint64_t>(max))
       fail(key, "must be at most " + std::to_string(max) + ", got " + v.dump());
     return static_cast<std::int64_t>(v.get<std::uint64_t>());
+  }
+  if (v.is_number_float() && is_whole(v.get<double>())) {
+    const double d = v.get<double>();
+    if (d < static_cast<double>(min) || d > static_cast<double>(max))
+      fail(key, "out of range: must be between " + std::to_string(min) + " and " +
+                    std::to_string(max) + ", got " + v.dump());
+    fail(key, "expected an integer written without a fraction or an exponent, got " + v.dump());
   }
   if (!v.is_number_integer()) fail(key, "expected an integer, got " + json_kind(v));
   const auto n = v.get<std::int64_t>();

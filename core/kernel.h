@@ -49,6 +49,9 @@ struct SockAddr {
 constexpr std::size_t kSunPathLen = 108;
 constexpr std::size_t kAbstractTagLen = 16;
 constexpr std::size_t kMaxAbstractName = kSunPathLen - 1 - kAbstractTagLen;
+// NAME_MAX: a file name (one path component) longer than this is ENAMETOOLONG wherever the
+// file system looks it up (unlink here; bind and connect stop earlier, at kSunPathLen).
+constexpr std::size_t kNameMax = 255;
 
 enum class SockOpt : std::uint8_t { sndbuf, rcvbuf, passcred, type };
 

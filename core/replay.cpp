@@ -137,26 +137,41 @@ std::vector<std::string> ReplaySession::bind_results(const Step& s, const Outcom
   return names;
 }
 
-ReplayReport replay(const Scenario& sc, Kernel& kernel) {
+ReplayReport replay(const Scenario& sc, Kernel& kernel, const ReplayLimits& limits) {
   if (sc.level == Level::usocket) {
     usocket::KernelNamedSockets named(kernel);
-    return usocket::replay_script(sc, kernel, named.available() ? &named : nullptr);
+    return usocket::replay_script(sc, kernel, named.available() ? &named : nullptr, limits);
   }
   ReplayReport report;
   report.backend = kernel.name();
+  std::size_t at = 0;
   try {
     ReplaySession session(sc, kernel);
-    while (session.step(report)) {
-    }
+    do {
+      at = session.next_step();
+      if (at < sc.steps.size() && budget_spent(limits, sc.steps[at].index, report)) break;
+    } while (session.step(report));
   } catch (const HarnessError& e) {
-    report.error = e.what();
+    report.error = e.located(sc.file, at < sc.steps.size() ? sc.steps[at].index : -1).what();
   }
-  finish_replay(report, kernel);
+  finish_replay(report, kernel, sc.file);
   return report;
 }
 
-void finish_replay(ReplayReport& report, Kernel& kernel) {
-  report.leftovers = kernel.finish();
+bool budget_spent(const ReplayLimits& limits, int step, ReplayReport& report) {
+  if (!limits.out_of_time || !limits.out_of_time()) return false;
+  report.timed_out_at = step;
+  return true;
+}
+
+void finish_replay(ReplayReport& report, Kernel& kernel, const std::string& file) {
+  try {
+    report.leftovers = kernel.finish();
+  } catch (const HarnessError& e) {
+    // The run's own error comes first; a failed cleanup is still said.
+    const std::string what = e.located(file, -1).what();
+    report.error += (report.error.empty() ? "" : "; then ") + what;
+  }
   if (report.leftovers.leaked)
     report.failures.push_back({-1, "leaked after the scenario: " + report.leftovers.detail});
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The replay engine: runs a scenario's steps on one Kernel, keeps the labels, records the trace
 // and checks each step's expectation.
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -21,9 +22,19 @@ struct ReplayReport {
   std::vector<nlohmann::json> trace;
   std::vector<StepFailure> failures;  // expectations that did not hold, steps that blocked
   std::string error;                  // a harness error that stopped the run ("" when none)
+  int timed_out_at = -1;              // the step the time budget ran out before (-1: it did not)
   Leftovers leftovers;
 
-  bool passed() const { return failures.empty() && error.empty() && leftovers.leaked == 0; }
+  bool timed_out() const { return timed_out_at >= 0; }
+  bool passed() const {
+    return failures.empty() && error.empty() && !timed_out() && leftovers.leaked == 0;
+  }
+};
+
+// What bounds a run besides its steps. Core has no clock: the caller measures.
+struct ReplayLimits {
+  // Asked before each step; true stops the run there, reported as timed out.
+  std::function<bool()> out_of_time;
 };
 
 // One scenario on one kernel, a step at a time (the visualizer steps; replay() runs it through).
@@ -57,10 +68,13 @@ class ReplaySession {
 };
 
 // Runs every step on `kernel` (a fresh one per scenario) and calls kernel.finish().
-ReplayReport replay(const Scenario& sc, Kernel& kernel);
+ReplayReport replay(const Scenario& sc, Kernel& kernel, const ReplayLimits& limits = {});
+
+// Whether the budget ran out before `step`; records it in `report` when it did.
+bool budget_spent(const ReplayLimits& limits, int step, ReplayReport& report);
 
 // The end of every replay, whatever the level: releases what the scenario left and reports a
 // leak as a failure.
-void finish_replay(ReplayReport& report, Kernel& kernel);
+void finish_replay(ReplayReport& report, Kernel& kernel, const std::string& file);
 
 }  // namespace fdlab

@@ -8,6 +8,7 @@
 #include "core/expectation.h"
 #include "core/flag_names.h"
 #include "core/json_fields.h"
+#include "core/json_input.h"
 #include "core/scenario_named.h"
 #include "core/usocket/usocket_scenario.h"
 
@@ -60,12 +61,24 @@ class LabelScope {
 
   void bind(JsonFields& f, const char* field, ProcId p, const std::string& label) {
     if (label.empty()) f.fail(field, "a label must not be empty");
+    // A label names one object for the whole scenario (traces report fds by it): bound again,
+    // two objects would show under one name.
+    if (ever_.count(label))
+      f.fail(field, "label '" + label + "' is already taken by an earlier step; pick a new name");
     for (std::size_t q = 0; q < bound_.size(); ++q)
       if (static_cast<ProcId>(q) != p && bound_[q].count(label))
         f.fail(field, "label '" + label + "' is already bound in another process");
     bound_[p].insert(label);
+    ever_.insert(label);
   }
-  void unbind(ProcId p, const std::string& label) { bound_[p].erase(label); }
+  // give moves a label to another process: the same object, so not a new binding.
+  void move(JsonFields& f, const char* field, ProcId from, ProcId to, const std::string& label) {
+    bound_[from].erase(label);
+    for (std::size_t q = 0; q < bound_.size(); ++q)
+      if (static_cast<ProcId>(q) != to && bound_[q].count(label))
+        f.fail(field, "label '" + label + "' is still bound in another process");
+    bound_[to].insert(label);
+  }
 
   void require(JsonFields& f, const char* field, ProcId p, const std::string& label,
                const std::vector<std::string>& names) const {
@@ -79,6 +92,7 @@ class LabelScope {
 
  private:
   std::vector<std::set<std::string>> bound_;
+  std::set<std::string> ever_;  // every label bound so far, in any process
 };
 
 class StepParser {
@@ -222,6 +236,9 @@ class StepParser {
       a.label = v.get<std::string>();
       labels_.require(f_, field, step_.proc, a.label, sc_.processes);
     } else if (v.is_number_integer()) {
+      // An unsigned above INT64_MAX would read as a negative int64: check it as unsigned.
+      if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxFd))
+        f_.fail(field, "fd number out of range: " + v.dump());
       const auto n = v.get<std::int64_t>();
       if (n < -1 || n > kMaxFd) f_.fail(field, "fd number out of range: " + v.dump());
       a.number = static_cast<int>(n);
@@ -353,8 +370,7 @@ class StepParser {
     if (it == sc_.processes.end()) f_.fail("to", "unknown process '" + to + "'");
     step_.to = static_cast<ProcId>(it - sc_.processes.begin());
     if (step_.to == step_.proc) f_.fail("to", "a process cannot give an fd to itself");
-    labels_.unbind(step_.proc, step_.fd.label);
-    labels_.bind(f_, "fd", step_.to, step_.fd.label);
+    labels_.move(f_, "fd", step_.proc, step_.to, step_.fd.label);
   }
 
   // Creation ops: exactly `count` labels, or none (then objects get generated names).
@@ -409,12 +425,7 @@ const char* op_name(OpKind op) {
 }
 
 Scenario parse_scenario(const std::string& text, const std::string& file) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw HarnessError(file, -1, "", std::string("invalid JSON: ") + e.what());
-  }
+  const nlohmann::json j = parse_json_input(text, file);
   Scenario sc;
   sc.file = file;
   JsonFields top(j, file, -1);

@@ -8,7 +8,8 @@ SockAddr parse_sock_addr(JsonFields& f, bool may_be_abstract) {
   SockAddr a;
   a.name = f.req_string("path");
   a.abstract = may_be_abstract && f.opt_bool("abstract");
-  if (!may_be_abstract && f.has("abstract")) f.fail("abstract", "unlink takes a file path");
+  if (!may_be_abstract && f.has("abstract"))
+    f.fail("abstract", "this op takes a file path, never an abstract name");
   if (may_be_abstract && !a.abstract && !a.name.empty() && a.name[0] == '@') {
     a.abstract = true;
     a.name.erase(0, 1);

@@ -8,7 +8,8 @@ namespace fdlab {
 
 // `path` (and `abstract`): a name inside the scenario's private directory, or an abstract
 // name ("@name" or "abstract": true) when may_be_abstract. Anything that could leave the
-// directory is refused here, before anything runs.
+// directory is refused here, before anything runs. Both levels use it: usocket's listen and
+// connect take file paths only (may_be_abstract false).
 SockAddr parse_sock_addr(JsonFields& f, bool may_be_abstract);
 
 // `opt`: SO_SNDBUF, SO_RCVBUF, SO_PASSCRED or SO_TYPE.

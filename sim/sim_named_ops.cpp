@@ -157,6 +157,8 @@ Outcome SimKernel::accept(ProcId p, int sock, bool nonblock, bool cloexec) {
 
 Outcome SimKernel::unlink(ProcId p, const std::string& path) {
   table(p);
+  // The lookup refuses an over-long component before it looks (fs/namei.c, hash_name).
+  if (path.size() > kNameMax) return Outcome::failure(Errno::enametoolong);
   // The socket keeps its address; it just cannot be found by name any more.
   if (paths_.erase(path) == 0) return Outcome::failure(Errno::enoent);
   return Outcome{};

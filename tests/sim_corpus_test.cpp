@@ -24,15 +24,25 @@ TEST(SimCorpus, EveryBundledScenarioPasses) {
   }
 }
 
-TEST(SimCorpus, MalformedScenariosAreRefusedWithTheirLocation) {
+TEST(SimCorpus, MalformedScenariosAreRefusedForTheirOwnReasonWithTheirLocation) {
+  const auto expected = nlohmann::json::parse(read_text_file(
+      std::string(FDLAB_SOURCE_DIR) + "/tests/data/bad-scenario-errors.json"))["errors"];
   const auto files = collect_scenario_files({testing::scenarios_dir() + "/bad"});
-  ASSERT_GE(files.size(), 4u);
+  ASSERT_EQ(files.size(), expected.size())
+      << "tests/data/bad-scenario-errors.json lists each bad file";
   for (const auto& file : files) {
+    const auto name = file.substr(file.rfind('/') + 1);
+    ASSERT_TRUE(expected.contains(name))
+        << name << " is not in tests/data/bad-scenario-errors.json";
     try {
       parse_scenario(read_text_file(file), file);
       ADD_FAILURE() << file << " was accepted";
     } catch (const HarnessError& e) {
-      EXPECT_NE(std::string(e.what()).find(file), std::string::npos) << e.what();
+      const std::string what = e.what();
+      EXPECT_EQ(what.rfind(file, 0), 0u) << what;
+      EXPECT_NE(what.find(expected[name].get<std::string>()), std::string::npos)
+          << file << ": expected an error containing \"" << expected[name].get<std::string>()
+          << "\", got: " << what;
     }
   }
 }

@@ -316,12 +316,16 @@ std::vector<std::string> match_usocket_expectation(const nlohmann::json& expect,
   return out;
 }
 
-ReplayReport replay_script(const Scenario& sc, Kernel& kernel, NamedSockets* named) {
+ReplayReport replay_script(const Scenario& sc, Kernel& kernel, NamedSockets* named,
+                           const ReplayLimits& limits) {
   ReplayReport report;
   report.backend = kernel.name();
+  int at = -1;
   try {
     Session session(sc, kernel, named);
     for (const UStep& s : sc.usocket->steps) {
+      at = s.index;
+      if (budget_spent(limits, s.index, report)) break;
       bool stop = false;
       report.trace.push_back(session.step(s, stop));
       if (s.expect)
@@ -333,9 +337,9 @@ ReplayReport replay_script(const Scenario& sc, Kernel& kernel, NamedSockets* nam
       }
     }
   } catch (const HarnessError& e) {
-    report.error = e.what();
+    report.error = e.located(sc.file, at).what();
   }
-  finish_replay(report, kernel);
+  finish_replay(report, kernel, sc.file);
   return report;
 }
 

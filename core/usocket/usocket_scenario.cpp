@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/json_fields.h"
+#include "core/scenario_named.h"
 
 namespace fdlab::usocket {
 namespace {
@@ -206,7 +207,7 @@ class UStepParser {
 
   void listen() {
     object("server", Kind::server);
-    step_.path = f_.req_string("path");
+    step_.path = parse_sock_addr(f_, false).name;
     if (f_.has("backlog")) step_.backlog = static_cast<int>(f_.req_int("backlog", 0, 4096));
     const auto form = f_.opt_string("form", "args");
     if (form == "args")
@@ -228,7 +229,7 @@ class UStepParser {
     if (f_.has("path") && f_.has("fd")) f_.fail("fd", "give path or fd, not both");
     const auto form = f_.opt_string("form", "");
     if (f_.has("path")) {
-      step_.path = f_.req_string("path");
+      step_.path = parse_sock_addr(f_, false).name;
       step_.connect_form = form == "options" ? ConnectForm::path_options : ConnectForm::path;
       if (!form.empty() && form != "options" && form != "string")
         f_.fail("form", "expected string or options, got '" + form + "'");
