@@ -68,7 +68,11 @@ ReplayLimits time_budget(double seconds) {
 
 ReplayReport replay_on(const std::string& backend, const Scenario& sc, const std::string& file,
                        const ReplayOptions& opt) {
-  if (backend == "usocket") return replay_on_usocket(sc, file, default_usocket_adapter());
+  if (backend == "usocket") {
+    UsocketAdapter adapter = default_usocket_adapter();
+    adapter.budget_seconds = opt.timeout_seconds;
+    return replay_on_usocket(sc, file, adapter);
+  }
   auto kernel = make_kernel(backend);
   return replay(sc, *kernel, time_budget(opt.timeout_seconds));
 }

@@ -5,17 +5,144 @@
 // compares them directly. Every scenario process runs inside this one node process, which is
 // why fds appear only by label: received fds are named by fstat (dev, ino) against the
 // objects the scenario created.
+//
+// Usage: node replay.js [--dir DIR] SCENARIO.json
+// fdlab passes --dir: it owns that directory (creates it, removes it after this process exits
+// or is killed), so nothing is left behind whatever node does. Without --dir the adapter makes
+// its own under $TMPDIR and removes it when it exits normally.
+//
+// Exit status: 0 the scenario ran (its trace ends with {"done": true}); 2 the scenario was
+// refused (unreadable, or a path that would leave its directory); 3 the adapter failed;
+// 4 the package or the adapter's helper is not installed (run setup.sh); 64 bad usage.
+// cli/usocket_adapter.cpp tells these apart; the reason is always on stderr.
 'use strict';
 
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const usocket = require('usocket');
-const sys = require('./fdlab_sys/build/Release/fdlab_sys.node');
 const { canonicalOrder, bytesJson } = require('./trace');
 
-const scenario = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fdlab-usocket-'));
+const kRefused = 2;
+const kAdapterFailed = 3;
+const kNotInstalled = 4;
+const kUsage = 64;
+
+function fail(status, message) {
+  process.stderr.write(`adapter: ${message}\n`);
+  process.exit(status);
+}
+
+function parseArgs(argv) {
+  const usage = 'usage: node replay.js [--dir DIR] SCENARIO.json';
+  let dir;
+  if (argv[0] === '--dir') {
+    if (argv.length < 2) fail(kUsage, usage);
+    dir = argv[1];
+    argv = argv.slice(2);
+  }
+  if (argv.length !== 1 || argv[0].startsWith('--')) fail(kUsage, usage);
+  return { file: argv[0], dir };
+}
+
+// The package under test and the adapter's own helper, both installed and built by setup.sh.
+// Without them no scenario can run, so this says which is missing and what to run, with its own
+// exit status, instead of a stack trace. FDLAB_USOCKET_NODE_MODULES points at another
+// node_modules (the tests use an empty one to check this message).
+function loadPackages() {
+  const setup = path.join(__dirname, 'setup.sh');
+  const modules = process.env.FDLAB_USOCKET_NODE_MODULES || path.join(__dirname, 'node_modules');
+  const firstLine = (e) => String(e && e.message ? e.message : e).split('\n')[0];
+  let pkg;
+  try {
+    pkg = require(path.join(path.resolve(modules), 'usocket'));
+  } catch (e) {
+    fail(kNotInstalled, `the usocket package is not installed or not built in ${modules} ` +
+      `(${firstLine(e)}): run ${setup}`);
+  }
+  const helper = path.join(__dirname, 'fdlab_sys', 'build', 'Release', 'fdlab_sys.node');
+  let helperModule;
+  try {
+    helperModule = require(helper);
+  } catch (e) {
+    fail(kNotInstalled, `the adapter's helper ${helper} is not built (${firstLine(e)}): ` +
+      `run ${setup}`);
+  }
+  return { usocket: pkg, sys: helperModule };
+}
+
+// The same input the C++ parser accepts: nlohmann::json skips a UTF-8 byte order mark,
+// JSON.parse does not.
+function readScenario(file) {
+  let text;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    fail(kRefused, `${file}: cannot be read: ${e.message}`);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let scenario;
+  try {
+    scenario = JSON.parse(text);
+  } catch (e) {
+    fail(kRefused, `${file}: invalid JSON: ${e.message}`);
+  }
+  if (!scenario || !Array.isArray(scenario.steps)) fail(kRefused, `${file}: no "steps" array`);
+  return scenario;
+}
+
+// The parser's rule for a usocket-level path (core/scenario_named.cpp, parse_sock_addr, with
+// no abstract names at this level): a plain file name inside the scenario's directory. The C++
+// parser refuses anything else before node runs; it is refused again here because node may be
+// handed a file fdlab never parsed, and a path reaching the package is a path on the real
+// file system.
+const kMaxPathBytes = 4 * 108;
+function pathProblem(p) {
+  if (typeof p !== 'string') return 'expected a string';
+  if (p.length === 0) return 'must not be empty';
+  if (Buffer.byteLength(p, 'utf8') > kMaxPathBytes) return `longer than ${kMaxPathBytes} bytes`;
+  if (p.includes('\0')) return 'must not contain NUL';
+  if (p[0] === '/') return "must be relative to the scenario's directory";
+  if (p.includes('/')) return "must be a plain name: no '/' (it would leave the scenario's directory)";
+  if (p === '.' || p === '..') return `'${p}' is a directory`;
+  return null;
+}
+
+// Every step is checked before the first one runs, so a refused scenario creates nothing.
+function checkPaths(scenario, file) {
+  scenario.steps.forEach((step, i) => {
+    if (!step || typeof step !== 'object') fail(kRefused, `${file}: step ${i}: expected an object`);
+    if ('abstract' in step) {
+      fail(kRefused, `${file}: step ${i}: field 'abstract': this op takes a file path, never an ` +
+        'abstract name');
+    }
+    if (!('path' in step)) return;
+    const problem = pathProblem(step.path);
+    if (problem) fail(kRefused, `${file}: step ${i}: field 'path': ${problem}`);
+  });
+}
+
+// The scenario's directory becomes the cwd, and paths reach the package exactly as written
+// (plain names, checked above), as on the native backend: nothing is joined onto a prefix,
+// and the 108-byte sun_path limit is measured on the scenario's own name.
+function enterDirectory(given) {
+  let dir = given;
+  if (!dir) {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fdlab-usocket-'));
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  try {
+    process.chdir(dir);
+  } catch (e) {
+    fail(kAdapterFailed, `cannot enter the scenario's directory ${dir}: ${e.message}`);
+  }
+  return dir;
+}
+
+const args = parseArgs(process.argv.slice(2));
+const { usocket, sys } = loadPackages();
+const scenario = readScenario(args.file);
+checkPaths(scenario, args.file);
+const dir = enterDirectory(args.dir);
 
 const objects = new Map();   // label -> {id, kind, obj}
 const names = [];            // creation index -> label
@@ -26,6 +153,8 @@ let runLabels = [];          // labels for the sockets a 'run' step accepts
 let generated = 0;
 let currentStep = 0;
 
+// One record per line, written as its step finishes: writes to a pipe are synchronous in node
+// on Linux, so if this process hangs or dies fdlab knows the last step that finished.
 function out(record) { process.stdout.write(JSON.stringify(record) + '\n'); }
 
 function inodeKey(fd) {
@@ -176,7 +305,7 @@ async function execute(step) {
   switch (step.op) {
     case 'userver': addObject(step.as, 'server', new usocket.UServer()); return null;
     case 'listen': {
-      const p = path.join(dir, step.path);
+      const p = step.path;
       if (step.form === 'options') {
         const o = { path: p };
         if ('backlog' in step) o.backlog = step.backlog;
@@ -194,7 +323,7 @@ async function execute(step) {
     case 'usocket': {
       // Listeners go on right after the constructor, as a user's would: every event the
       // package emits comes from the loop, later.
-      const opts = 'path' in step ? { path: path.join(dir, step.path) }
+      const opts = 'path' in step ? { path: step.path }
         : 'fd' in step ? { fd: fdLabels.get(step.fd) } : undefined;
       const args = opts ? [opts] : [];
       if (cb) args.push(cb);
@@ -208,7 +337,7 @@ async function execute(step) {
       return null;
     }
     case 'connect': {
-      let target = 'fd' in step ? { fd: fdLabels.get(step.fd) } : path.join(dir, step.path);
+      let target = 'fd' in step ? { fd: fdLabels.get(step.fd) } : step.path;
       if (step.form === 'options' && 'path' in step) target = { path: target };
       obj('socket').connect(target, cb);
       return null;
@@ -280,11 +409,9 @@ async function main() {
   for (const { kind, obj } of objects.values()) {
     try { if (kind === 'socket') obj.destroy(); else obj.close(); } catch (e) { /* closing */ }
   }
-  fs.rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 }
 
 main().catch((e) => {
-  process.stderr.write(`adapter: ${e.stack || e}\n`);
-  process.exit(3);
+  fail(kAdapterFailed, e.stack || String(e));
 });
