@@ -134,7 +134,7 @@ BENCHMARK(BM_NativeRoundOneProcess);
 namespace {
 // Breakdown: one handoff to a worker and back, with an empty job.
 void BM_WorkerHandoff(benchmark::State& state) {
-  fdlab::native::Worker w({}, fdlab::native::SpinPolicy{});
+  fdlab::native::Worker w(fdlab::native::SpinPolicy{});
   int n = 0;
   auto job = [&n] { ++n; };
   for (auto _ : state) w.run(job, std::chrono::milliseconds(300));

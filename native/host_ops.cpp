@@ -240,23 +240,6 @@ void host_shutdown(HostResult& r, int fd, ShutHow how) {
   done(r, ::shutdown(fd, h));
 }
 
-void host_give_send(HostResult& r, int channel, int fd) {
-  SendArgs args;
-  args.data = "g";
-  args.fds = {fd};
-  args.flags = msg::dontwait | msg::nosignal;  // the channel is always empty and alive
-  host_sendmsg(r, channel, args);
-}
-
-void host_give_recv(HostResult& r, int channel) {
-  RecvArgs args;
-  args.len = 1;
-  args.has_control = true;
-  args.control_len = CMSG_SPACE(sizeof(int));
-  args.flags = msg::dontwait;
-  host_recvmsg(r, channel, args);
-}
-
 void host_close_all_above_stdio(HostResult& r) { done(r, ::close_range(3, ~0U, 0)); }
 
 }  // namespace fdlab::native

@@ -3,6 +3,8 @@
 // the scenario process (its fd table is the one the syscall sees) and reports the host's view:
 // host errno, host MSG_* bits. Mapping to the core's conventions happens in the driver, where
 // a value the model cannot name may throw a HarnessError without killing a worker thread.
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -77,10 +79,12 @@ class NofileWindow {
 // Describes a new fd into r.fds (fstat, F_GETFD); false after a harness failure.
 bool host_describe(HostResult& r, int fd);
 
-// The two halves of `give`, over the harness's private channel (a seqpacket socketpair whose
-// ends sit at kPrivateFdBase and above in every table).
-void host_give_send(HostResult& r, int channel, int fd);
-void host_give_recv(HostResult& r, int channel);
+// `give`, run by the receiving process: takes fd out of the table of the giver's thread
+// `from_tid` (pidfd_getfd) and installs it at the lowest free number, FD_CLOEXEC clear, under
+// `soft` (the receiver's RLIMIT_NOFILE, -1: the harness's own). The giver keeps its fd. EBADF
+// when the giver has no such fd, EMFILE when the receiver is at its limit
+// (native/host_give.cpp).
+void host_give_take(HostResult& r, pid_t from_tid, int fd, long soft);
 
 // finish(): closes every fd above 2 in the calling worker's table.
 void host_close_all_above_stdio(HostResult& r);

@@ -1,8 +1,6 @@
 #include "native/posix_kernel.h"
 
 #include <dirent.h>
-#include <fcntl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,25 +20,18 @@ namespace {
   throw HarnessError("", -1, "", "native: " + what);
 }
 
-// Moves fd to the lowest free number >= kPrivateFdBase of the caller's table.
-int to_private(int fd) {
-  int high = ::fcntl(fd, F_DUPFD_CLOEXEC, kPrivateFdBase);
-  int saved = errno;
-  ::close(fd);  // the low copy; closing a fd we just made cannot fail in a way that matters
-  if (high < 0) backend_failure(std::string("F_DUPFD_CLOEXEC: ") + std::strerror(saved));
-  return high;
-}
+std::string fd_dir(pid_t tid) { return "/proc/self/task/" + std::to_string(tid) + "/fd"; }
 
-// fds above 2 in a worker's table other than `except`, read from /proc without entering it.
-int count_fds(pid_t tid, const int (&except)[2], std::string& listing) {
-  std::string dir = "/proc/self/task/" + std::to_string(tid) + "/fd";
+// fds above 2 in a worker's table, read from /proc without entering it; -errno on failure.
+int count_fds(pid_t tid, std::string& listing) {
+  const std::string dir = fd_dir(tid);
   DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return -1;
+  if (d == nullptr) return -errno;
   int n = 0;
   while (const dirent* e = ::readdir(d)) {
     if (e->d_name[0] == '.') continue;
     int fd = std::atoi(e->d_name);
-    if (fd <= 2 || fd == except[0] || fd == except[1]) continue;
+    if (fd <= 2) continue;
     ++n;
     listing += " " + std::to_string(fd);
   }
@@ -83,20 +74,34 @@ long PosixKernel::nofile(ProcId p) const {
 
 pid_t PosixKernel::tid(ProcId p) const { return workers_.at(static_cast<std::size_t>(p))->tid(); }
 
-void PosixKernel::open_channel() {
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-    backend_failure(std::string("socketpair for give: ") + std::strerror(errno));
-  channel_[0] = to_private(sv[0]);
-  channel_[1] = to_private(sv[1]);
+// finish() looks for leaked fds in /proc/self/task/<tid>/fd, by the tid gettid() returns. That
+// is this thread's table only when /proc is mounted for the PID namespace we run in: a /proc of
+// another namespace names other tasks, or none, by those numbers (the same tid means another
+// thread there). Without it every scenario would end in a false "leaked" report, so say what
+// is missing before anything runs.
+void PosixKernel::check_proc() {
+  const std::string self = std::to_string(::getpid()) + "/task/" + std::to_string(::gettid());
+  const std::string need =
+      "the native backend lists each scenario process's fds in /proc/self/task/<tid>/fd, "
+      "which needs a /proc mounted for this PID namespace (mount -t proc proc /proc, or "
+      "unshare --mount-proc)";
+  char link[64];
+  const ssize_t n = ::readlink("/proc/thread-self", link, sizeof link);
+  if (n < 0)
+    backend_failure("cannot read /proc/thread-self: " + std::string(std::strerror(errno)) + ": " +
+                    need);
+  if (std::string(link, static_cast<std::size_t>(n)) != self)
+    backend_failure("/proc belongs to another PID namespace (/proc/thread-self is " +
+                    std::string(link, static_cast<std::size_t>(n)) + ", this thread is " + self +
+                    "): " + need);
+  if (::access(fd_dir(::gettid()).c_str(), R_OK | X_OK) != 0)
+    backend_failure("cannot read " + fd_dir(::gettid()) + ": " + std::strerror(errno) + ": " +
+                    need);
 }
 
 ProcId PosixKernel::add_process() {
-  if (channel_[0] < 0) open_channel();
-  // The worker copies the caller's table, keeps the channel (already at private numbers, so
-  // the same numbers in every table) and closes everything else above 2.
-  workers_.push_back(
-      std::make_unique<Worker>(std::vector<int>{channel_[0], channel_[1]}, options_.spin));
+  if (workers_.empty()) check_proc();
+  workers_.push_back(std::make_unique<Worker>(options_.spin));
   identity_.add_process(workers_.back()->tid());
   in_dir_.push_back(false);
   nofile_.push_back(-1);
@@ -205,24 +210,16 @@ Outcome PosixKernel::shutdown(ProcId p, int fd, ShutHow how) {
 }
 
 Outcome PosixKernel::give(ProcId from, int fd, ProcId to) {
-  HostResult sent;
-  if (!run(from, [&] { host_give_send(sent, channel_[0], fd); })) return Outcome::would_block();
-  if (sent.err != 0) return plain(sent);  // e.g. EBADF: `from` has no such fd
-
+  // Run by `to` alone, outside run(): host_give_take applies to's limit to the one syscall
+  // that must see it (native/host_give.cpp).
+  const pid_t from_tid = worker(from).tid();
   HostResult got;
-  if (!run(to, [&] { host_give_recv(got, channel_[1]); })) return Outcome::would_block();
-  if (!got.failure.empty()) backend_failure(got.failure);
-  if (got.err != 0) backend_failure("give: the private channel lost a message");
-  if (got.fds.empty()) {
-    // MSG_CTRUNC with room for one fd: `to` is at RLIMIT_NOFILE and the kernel closed the fd
-    // in flight (scm_detach_fds). `from` still holds it.
-    return Outcome::failure(Errno::emfile);
-  }
+  if (!worker(to).run([&] { host_give_take(got, from_tid, fd, nofile(to)); },
+                      options_.block_timeout))
+    return Outcome::would_block();
+  if (got.err != 0) return plain(got);  // EBADF: `from` has no such fd; EMFILE: `to` is full
   // Identify before `from` closes its fd, so that kcmp can confirm against it.
   Outcome o = installed(to, got);
-  o.ret = got.fds.front().fd;
-  o.data.clear();
-  o.msg_flags = 0;
 
   HostResult closed;
   if (!run(from, [&] { host_close(closed, fd); })) return Outcome::would_block();
@@ -251,16 +248,17 @@ Leftovers PosixKernel::finish() {
   for (std::size_t p = 0; p < workers_.size(); ++p) {
     Worker& w = *workers_[p];
     std::string before;
-    int n = count_fds(w.tid(), channel_, before);
+    int n = count_fds(w.tid(), before);
     if (n < 0)
-      leak("cannot list the fds of process " + std::to_string(p));
+      leak("cannot list the fds of process " + std::to_string(p) + ": " + fd_dir(w.tid()) + ": " +
+           std::strerror(-n));
     else
       left.open_fds += n;
     HostResult r;
     if (!w.run([&] { host_close_all_above_stdio(r); }, options_.block_timeout) || r.err != 0)
       leak("process " + std::to_string(p) + ": close_range failed");
     std::string after;
-    int still = count_fds(w.tid(), {-1, -1}, after);
+    int still = count_fds(w.tid(), after);
     if (still > 0) leak("process " + std::to_string(p) + " still has fds" + after);
     w.stop();
     // After the join the thread may still be exiting; it must be gone, not just unjoinable.
@@ -274,10 +272,6 @@ Leftovers PosixKernel::finish() {
   nofile_.clear();
   new_abstract_tag();
   identity_.clear();
-  for (int& fd : channel_) {
-    if (fd >= 0 && ::close(fd) != 0) leak("cannot close the give channel");
-    fd = -1;
-  }
   if (!temp_dir_.empty()) {
     // open_temp's files never had a name (O_TMPFILE) or were unlinked at once; what the
     // scenario bound is removed here (a bound socket's file outlives the socket, as on any

@@ -87,17 +87,16 @@ class PosixKernel final : public Kernel {
   Outcome plain(HostResult& r);
   Outcome created(ProcId p, HostResult& r);
   Outcome installed(ProcId p, HostResult& r);
-  void open_channel();
   const std::string& temp_dir();
+  void check_proc();  // /proc shows this process's tasks (finish() reads them)
 
   Options options_;
   std::vector<std::unique_ptr<Worker>> workers_;
   ObjectIdentity identity_;
-  int channel_[2] = {-1, -1};  // give's private seqpacket pair, at >= kPrivateFdBase
-  std::string temp_dir_;       // mkdtemp'd on first use, removed by finish()
-  std::vector<bool> in_dir_;   // by process: its cwd is temp_dir_ (named sockets)
-  std::vector<long> nofile_;   // by process: RLIMIT_NOFILE soft limit, -1 when not set
-  std::string abstract_tag_;   // prefix of abstract names, unique per run (kAbstractTagLen)
+  std::string temp_dir_;      // mkdtemp'd on first use, removed by finish()
+  std::vector<bool> in_dir_;  // by process: its cwd is temp_dir_ (named sockets)
+  std::vector<long> nofile_;  // by process: RLIMIT_NOFILE soft limit, -1 when not set
+  std::string abstract_tag_;  // prefix of abstract names, unique per run (kAbstractTagLen)
   void new_abstract_tag();
 };
 

@@ -1,23 +1,33 @@
 // PosixKernel's named sockets, socket options and RLIMIT_NOFILE (the syscalls are in
 // native/host_named_ops.cpp).
+#include <sys/random.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 #include "core/harness_error.h"
 #include "native/host_ops.h"
 #include "native/posix_kernel.h"
 
 namespace fdlab::native {
-// Abstract names are system-wide: two runs (two harness processes, or two kernels one after
-// the other) must never see each other's, so each run prefixes its own tag, unique by pid and
-// a counter. Traces never show it.
+// Abstract names are system-wide (per network namespace): two runs (two harness processes, or
+// two kernels one after the other) must never see each other's, so each run prefixes its own
+// tag. Not from the pid: two harnesses in two PID namespaces that share the network namespace
+// have the same small pids (both pid 1 under `unshare -pf`) and collided. 44 random bits per
+// run from getrandom(2): two runs at once share a tag with probability 2^-44. Traces never
+// show it.
 void PosixKernel::new_abstract_tag() {
-  static std::atomic<unsigned> runs{0};
+  std::uint64_t bits = 0;
+  if (::getrandom(&bits, sizeof bits, 0) != static_cast<ssize_t>(sizeof bits))
+    throw HarnessError(
+        "", -1, "",
+        std::string("native: getrandom for the abstract-name tag: ") + std::strerror(errno));
   char tag[kAbstractTagLen + 1];
-  std::snprintf(tag, sizeof tag, "fdlab%05x%06x", static_cast<unsigned>(::getpid()) & 0xfffffu,
-                runs.fetch_add(1) & 0xffffffu);
+  std::snprintf(tag, sizeof tag, "fdlab%011llx",
+                static_cast<unsigned long long>(bits & 0xfffffffffffULL));
   abstract_tag_ = tag;
 }
 

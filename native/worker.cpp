@@ -1,6 +1,7 @@
 #include "native/worker.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
@@ -8,7 +9,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -58,37 +58,22 @@ long futex(std::atomic<std::uint32_t>* addr, int op, std::uint32_t val, const ti
   return ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(addr), op, val, ts, nullptr, 0);
 }
 
-// Closes every fd >= 3 except `keep` (sorted), with as few close_range calls as there are gaps.
-bool close_all_except(std::vector<int> keep) {
-  std::sort(keep.begin(), keep.end());
-  unsigned lo = 3;
-  for (int k : keep) {
-    auto uk = static_cast<unsigned>(k);
-    if (uk > lo && ::close_range(lo, uk - 1, 0) != 0) return false;
-    lo = uk + 1;
-  }
-  return ::close_range(lo, ~0U, 0) == 0;
-}
-
-// Every scenario process starts with exactly 0, 1 and 2 open (core/kernel.h). If the harness
-// itself runs without one of them, the worker gets /dev/null there; opening in order 0, 1, 2
-// with everything above closed makes lowest-free allocation put it at the right number.
-bool ensure_stdio() {
-  for (int fd = 0; fd <= 2; ++fd) {
-    if (::fcntl(fd, F_GETFD) != -1) continue;
-    if (errno != EBADF) return false;
-    int got = ::open("/dev/null", O_RDWR);
-    if (got != fd) return false;
-  }
-  return true;
+// Every scenario process starts with exactly fds 0, 1 and 2 open (core/kernel.h), and they are
+// its own: one open of /dev/null, O_RDWR, at all three, as a login session's terminal is one
+// open file description at 0, 1 and 2 (so F_SETFL on fd 0 shows on fd 1, as it would there).
+// Not the harness's stdio: a scenario's lseek + write on fd 1 would overwrite fdlab's output,
+// its O_NONBLOCK on fd 0 would outlive fdlab on the user's terminal, its read would eat
+// fdlab's stdin. The sim models the same thing (FileKind::dev_null, sim/open_file.h).
+// Called with an empty table, so the open lands at 0.
+const char* install_stdio() {
+  if (::open("/dev/null", O_RDWR) != 0) return "open /dev/null O_RDWR as fd 0";
+  if (::dup2(0, 1) != 1 || ::dup2(0, 2) != 2) return "dup2 /dev/null to fds 1 and 2";
+  return nullptr;
 }
 
 }  // namespace
 
-Worker::Worker(const std::vector<int>& keep, SpinPolicy spin) : spin_(spin) {
-  for (int fd : keep)
-    if (fd < kPrivateFdBase)
-      throw HarnessError("", -1, "", "native: private fd " + std::to_string(fd) + " below 900");
+Worker::Worker(SpinPolicy spin) : spin_(spin) {
   install_interrupt_handler();
 
   // The thread starts with every signal blocked (it inherits this mask), so process-directed
@@ -98,8 +83,8 @@ Worker::Worker(const std::vector<int>& keep, SpinPolicy spin) : spin_(spin) {
   sigfillset(&all);
   if (int rc = ::pthread_sigmask(SIG_SETMASK, &all, &old); rc != 0)
     throw HarnessError("", -1, "", std::string("native: pthread_sigmask: ") + std::strerror(rc));
-  thread_ = std::thread([this, keep] {
-    bool ok = setup(keep);
+  thread_ = std::thread([this] {
+    bool ok = setup();
     started_.value.store(1, std::memory_order_seq_cst);
     wake(started_);
     if (ok) main();
@@ -114,7 +99,7 @@ Worker::Worker(const std::vector<int>& keep, SpinPolicy spin) : spin_(spin) {
 
 Worker::~Worker() { stop(); }
 
-bool Worker::setup(const std::vector<int>& keep) {
+bool Worker::setup() {
   tid_ = static_cast<pid_t>(::syscall(SYS_gettid));
   t_interrupts_seen = &interrupts_seen_;
   sigset_t s;
@@ -123,12 +108,14 @@ bool Worker::setup(const std::vector<int>& keep) {
   const char* failed = nullptr;
   if (::pthread_sigmask(SIG_UNBLOCK, &s, nullptr) != 0) failed = "pthread_sigmask";
   // CLONE_FS: a cwd of its own, the scenario's private directory once it uses named sockets.
-  else if (::unshare(CLONE_FILES | CLONE_FS) != 0)
-    failed = "unshare(CLONE_FILES | CLONE_FS)";
-  else if (!close_all_except(keep))
-    failed = "close_range";
-  else if (!ensure_stdio())
-    failed = "opening /dev/null as fd 0, 1 or 2";
+  else if (::unshare(CLONE_FS) != 0)
+    failed = "unshare(CLONE_FS)";
+  // A private fd table with nothing in it: CLOSE_RANGE_UNSHARE over the whole range unshares
+  // without copying the harness's fds first (fs/file.c: __close_range).
+  else if (::close_range(0, ~0U, CLOSE_RANGE_UNSHARE) != 0)
+    failed = "close_range(0, ~0U, CLOSE_RANGE_UNSHARE)";
+  else
+    failed = install_stdio();
   if (failed == nullptr) return true;
   setup_error_ = std::string(failed) + ": " + std::strerror(errno);
   return false;

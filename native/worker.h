@@ -19,13 +19,8 @@
 #include <string>
 #include <thread>
 #include <type_traits>
-#include <vector>
 
 namespace fdlab::native {
-
-// Harness-private fds (the channel behind `give`) live at or above this number in every table,
-// so that they never take a number that lowest-free allocation would hand to the scenario.
-constexpr int kPrivateFdBase = 900;
 
 // How each side waits before sleeping on a futex. Measured here (bench/, 2 vCPUs, a PVM guest
 // where a syscall costs ~1 µs): a futex wake of a sleeping thread costs ~8 µs, more than a raw
@@ -47,10 +42,11 @@ class Worker {
  public:
   using JobFn = void (*)(void* ctx);
 
-  // `keep` are fds >= kPrivateFdBase of the caller's table that stay open in the worker's
-  // copy; everything else above 2 is closed, and 0, 1, 2 are opened on /dev/null if missing.
+  // The thread starts with a table of its own that holds nothing of the harness's: fds 0, 1
+  // and 2 are one fresh open of /dev/null (O_RDWR) and nothing else is open, so no number a
+  // scenario can write reaches an fd of the harness (docs/decisions.md, "Scenario stdio").
   // Throws HarnessError if the thread cannot be set up.
-  Worker(const std::vector<int>& keep, SpinPolicy spin);
+  explicit Worker(SpinPolicy spin);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -80,7 +76,7 @@ class Worker {
 
   bool post(JobFn fn, void* ctx, std::chrono::milliseconds timeout);
   void main();
-  bool setup(const std::vector<int>& keep);
+  bool setup();
   void wait_for_interrupts_to_land();
 
   static bool wait(Line& line, std::uint32_t want, std::chrono::nanoseconds spin,

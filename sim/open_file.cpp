@@ -4,8 +4,8 @@ namespace fdlab::sim {
 
 const char* file_kind_name(FileKind k) {
   switch (k) {
-    case FileKind::tty:
-      return "tty";
+    case FileKind::dev_null:
+      return "dev_null";
     case FileKind::regular:
       return "regular";
     case FileKind::pipe_read:

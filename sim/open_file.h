@@ -10,8 +10,8 @@
 namespace fdlab::sim {
 
 enum class FileKind : std::uint8_t {
-  tty,      // the placeholder behind fds 0, 1, 2 of every process (behaves like /dev/null)
-  regular,  // open_temp: an unlinked regular file
+  dev_null,  // fds 0, 1, 2 of every process: one open of /dev/null, O_RDWR (native/worker.cpp)
+  regular,   // open_temp: an unlinked regular file
   pipe_read,
   pipe_write,
   unix_socket,
@@ -20,8 +20,8 @@ enum class FileKind : std::uint8_t {
 const char* file_kind_name(FileKind k);
 
 struct OpenFile {
-  ObjectId id = 0;  // 0 for the placeholders, which the scenario did not create
-  FileKind kind = FileKind::tty;
+  ObjectId id = 0;  // 0 for the stdio /dev/null, which the scenario did not create
+  FileKind kind = FileKind::dev_null;
   int refs = 0;              // fds plus in-flight references
   int inflight = 0;          // references queued in socket receive queues
   long status = 0;           // fl:: bits: access mode, O_NONBLOCK, O_APPEND

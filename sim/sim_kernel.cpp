@@ -11,10 +11,12 @@ SimKernel::~SimKernel() = default;
 
 ProcId SimKernel::add_process() {
   procs_.emplace_back();
-  FileRef tty = new_file(FileKind::tty, fl::rdwr, false);
+  // fds 0, 1, 2: one open file description of /dev/null per process, O_RDWR, shared by the
+  // three (as the native backend opens it; docs/decisions.md, "Scenario stdio").
+  FileRef null = new_file(FileKind::dev_null, fl::rdwr, false);
   for (int i = 0; i < 3; ++i) {
-    hold(tty);
-    procs_.back().install(tty, false);
+    hold(null);
+    procs_.back().install(null, false);
   }
   return static_cast<ProcId>(procs_.size() - 1);
 }
@@ -87,7 +89,7 @@ void SimKernel::release(FileRef r) {
     case FileKind::pipe_write:
       pipes_[f.target]->writer_open = false;
       break;
-    case FileKind::tty:
+    case FileKind::dev_null:
     case FileKind::regular:
       break;
   }
@@ -126,8 +128,8 @@ Outcome SimKernel::read(ProcId p, int fd, std::size_t len) {
   if (!f || !f->readable()) return Outcome::failure(Errno::ebadf);
   Outcome o;
   switch (f->kind) {
-    case FileKind::tty:
-      break;  // /dev/null: EOF
+    case FileKind::dev_null:
+      break;  // EOF at once (drivers/char/mem.c: read_null)
     case FileKind::regular: {
       auto off = static_cast<std::size_t>(f->offset);
       if (off < f->content.size()) o.data = f->content.substr(off, len);
@@ -164,8 +166,8 @@ Outcome SimKernel::write(ProcId p, int fd, const std::string& data) {
   if (!f || !f->writable()) return Outcome::failure(Errno::ebadf);
   Outcome o;
   switch (f->kind) {
-    case FileKind::tty:
-      break;
+    case FileKind::dev_null:
+      break;  // takes everything (write_null returns the count)
     case FileKind::regular: {
       if (f->status & fl::append) f->offset = static_cast<long>(f->content.size());
       auto off = static_cast<std::size_t>(f->offset);
@@ -206,7 +208,9 @@ Outcome SimKernel::write(ProcId p, int fd, const std::string& data) {
 Outcome SimKernel::lseek(ProcId p, int fd, long offset, Whence whence) {
   OpenFile* f = lookup(p, fd);
   if (!f) return Outcome::failure(Errno::ebadf);
-  if (f->kind == FileKind::tty) return Outcome{};  // /dev/null: always 0
+  // Any offset and whence, even a negative result, is 0 (drivers/char/mem.c: null_lseek sets
+  // f_pos to 0 and returns it; measured).
+  if (f->kind == FileKind::dev_null) return Outcome{};
   if (f->kind != FileKind::regular) return Outcome::failure(Errno::espipe);
   long base = whence == Whence::set   ? 0
               : whence == Whence::cur ? f->offset

@@ -1,5 +1,5 @@
 // SimKernel::snapshot: the whole state as JSON for the visualizer. Objects are named by their
-// ObjectId (0: a process's placeholder stdio), never by internal slots.
+// ObjectId (0: the /dev/null at fds 0, 1, 2 of a process), never by internal slots.
 #include <algorithm>
 
 #include "core/bytes.h"

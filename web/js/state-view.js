@@ -8,7 +8,7 @@
 (function (ns) {
   const { el } = ns;
   const KIND = { unix_socket: 'socket', regular: 'file', pipe_read: 'pipe (read)',
-                 pipe_write: 'pipe (write)', tty: 'tty' };
+                 pipe_write: 'pipe (write)', dev_null: '/dev/null' };
   const changedMark = (on) => (on ? el('span', { class: 'vh' }, ' (changed)') : null);
 
   // Makes container's children follow items, keyed by key(item): a child whose signature is the
