@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/level.h"
 #include "core/replay.h"
 #include "core/scenario_generator.h"
 #include "core/trace.h"

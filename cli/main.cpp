@@ -8,6 +8,7 @@
 #include "cli/replay_command.h"
 #include "cli/report_command.h"
 #include "cli/rules_command.h"
+#include "cli/schema_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"fdlab: a conformance harness for passing file descriptors over Unix sockets"};
@@ -36,6 +37,14 @@ int main(int argc, char** argv) {
   rules_cmd->add_option("--markdown", rules.markdown, "the generated rules document");
   rules_cmd->add_option("--scenarios", rules.scenarios, "the scenario folder");
   rules_cmd->add_flag("--write", rules.write, "rewrite the rules document");
+
+  fdlab::SchemaOptions schema;
+  auto* schema_cmd = app.add_subcommand(
+      "schema",
+      "Check (or write) the JSON Schema and op tables generated from the op declarations");
+  schema_cmd->add_option("--schema", schema.schema, "the JSON Schema file");
+  schema_cmd->add_option("--format-doc", schema.format_doc, "the scenario format document");
+  schema_cmd->add_flag("--write", schema.write, "rewrite them");
 
   fdlab::RecordOptions record;
   auto* record_cmd = app.add_subcommand("record", "Write one scenario's trace on one backend");
@@ -72,6 +81,7 @@ int main(int argc, char** argv) {
   try {
     if (cmd->parsed()) return fdlab::run_replay(replay);
     if (rules_cmd->parsed()) return fdlab::run_rules(rules);
+    if (schema_cmd->parsed()) return fdlab::run_schema(schema);
     if (record_cmd->parsed()) return fdlab::run_record(record);
     if (report_cmd->parsed()) return fdlab::run_report(report);
     if (fuzz_cmd->parsed()) return fdlab::run_fuzz(fuzz);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/backends.h"
+#include "core/level.h"
 #include "core/replay.h"
 #include "corpus/scenario_files.h"
 

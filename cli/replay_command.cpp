@@ -11,6 +11,7 @@
 #include "cli/backends.h"
 #include "cli/usocket_adapter.h"
 #include "core/harness_error.h"
+#include "core/level.h"
 #include "core/replay.h"
 #include "core/trace.h"
 #include "corpus/scenario_files.h"

@@ -8,6 +8,7 @@
 
 #include "cli/backends.h"
 #include "cli/usocket_adapter.h"
+#include "core/level.h"
 #include "core/replay.h"
 #include "core/usocket/usocket_scenario.h"
 #include "corpus/scenario_files.h"

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/harness_error.h"
+#include "core/level.h"
 #include "core/rules_catalogue.h"
 #include "core/scenario.h"
 #include "corpus/scenario_files.h"

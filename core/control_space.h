@@ -10,6 +10,7 @@ namespace cmsg {
 constexpr std::size_t header_size = 16;  // sizeof(struct cmsghdr) on x86-64
 constexpr std::size_t fd_size = 4;       // sizeof(int)
 constexpr std::size_t scm_max_fd = 253;  // SCM_MAX_FD (include/net/scm.h)
+constexpr std::size_t ucred_size = 12;   // sizeof(struct ucred): pid, uid, gid
 
 constexpr std::size_t align(std::size_t n) { return (n + 7) & ~std::size_t{7}; }  // CMSG_ALIGN
 constexpr std::size_t len(std::size_t n) { return header_size + n; }              // CMSG_LEN

@@ -67,13 +67,13 @@ void match_data(const nlohmann::json& expect, const nlohmann::json& r,
       exact ? want == got
             : want.size() == got_size && trace_hash(want) == r["data_fnv1a"].get<std::string>();
   if (!same) {
-    nlohmann::json shown = r.contains("data") ? r["data"] : nlohmann::json(nullptr);
-    if (!shown.is_null() || !r.contains("data_hex"))
-      out.push_back("data: expected " + nlohmann::json(want).dump() + ", got " +
-                    (exact ? nlohmann::json(got).dump() : std::to_string(got_size) + " bytes"));
-    else
-      out.push_back("data: expected hex " + encode_hex(want) + ", got hex " +
-                    r["data_hex"].get<std::string>());
+    // Bytes are shown as the trace shows them: a string when printable ASCII, hex otherwise
+    // (expected bytes from data_hex need not be UTF-8, and a JSON dump of them would throw).
+    auto show_bytes = [](const std::string& b) {
+      return is_printable_ascii(b) ? nlohmann::json(b).dump() : "hex " + encode_hex(b);
+    };
+    out.push_back("data: expected " + show_bytes(want) + ", got " +
+                  (exact ? show_bytes(got) : std::to_string(got_size) + " bytes"));
   }
 }
 
@@ -116,7 +116,30 @@ void match_names(const char* key, const nlohmann::json& want, const nlohmann::js
 
 }  // namespace
 
-nlohmann::json parse_expectation(const nlohmann::json& e, const JsonFields& step, OpKind) {
+const std::vector<ExpectKey>& expectation_keys() {
+  static const std::vector<ExpectKey> keys = {
+      {"ret", R"({"type": "integer"})", "the return value"},
+      {"errno", R"({"type": ["string", "null"]})", "an errno name, or null for success"},
+      {"data", R"({"type": "string"})", "the bytes read"},
+      {"data_hex", R"({"type": "string", "pattern": "^([0-9a-fA-F]{2})*$"})",
+       "the bytes read, in hex"},
+      {"data_size", R"({"type": "integer", "minimum": 0})", "how many bytes were read"},
+      {"fds",
+       R"({"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "object", "additionalProperties": false, "properties": {"obj": {"type": "string"}, "fd": {"type": "integer"}, "cloexec": {"type": "boolean"}}}]}})",
+       "received or created fds: labels, or {obj, fd, cloexec}"},
+      {"msg_flags", R"({"type": "array", "items": {"type": "string"}})", "recvmsg's msg_flags"},
+      {"flags", R"({"type": "array", "items": {"type": "string"}})", "fcntl getters' flags"},
+      {"sigpipe", R"({"type": "boolean"})", "whether SIGPIPE was raised"},
+      {"blocked", R"({"type": "boolean"})", "whether the call would block forever"},
+      {"value", R"({"type": ["integer", "boolean", "string"]})", "getsockopt's value"},
+      {"creds",
+       R"({"oneOf": [{"type": "null"}, {"type": "object", "additionalProperties": false, "properties": {"pid": {"type": "string"}, "uid": {"type": "string"}, "gid": {"type": "string"}}}]})",
+       "SCM_CREDENTIALS received, symbolically"},
+  };
+  return keys;
+}
+
+nlohmann::json parse_expectation(const nlohmann::json& e, const JsonFields& step) {
   if (!e.is_object()) step.fail("expect", "expected an object, got " + json_kind(e));
   for (const auto& item : e.items()) {
     const auto& k = item.key();
@@ -162,9 +185,10 @@ nlohmann::json parse_expectation(const nlohmann::json& e, const JsonFields& step
           if ((c.key() != "pid" && c.key() != "uid" && c.key() != "gid") || !c.value().is_string())
             step.fail(field, "keys are pid, uid, gid, each a symbolic string");
     } else {
-      step.fail(field,
-                "unknown expectation (known: ret, errno, data, data_hex, data_size, fds, "
-                "msg_flags, flags, sigpipe, blocked, value, creds)");
+      std::string known;
+      for (const auto& key : expectation_keys())
+        known += (known.empty() ? "" : ", ") + std::string(key.name);
+      step.fail(field, "unknown expectation (known: " + known + ")");
     }
   }
   if (e.contains("data") && e.contains("data_hex"))

@@ -28,6 +28,18 @@ constexpr std::array<std::pair<std::string_view, long>, 4> kStatusFlags = {{
 
 }  // namespace
 
+std::vector<std::string> all_msg_flag_names() {
+  std::vector<std::string> out;
+  for (const auto& entry : kMsgFlags) out.emplace_back(entry.first);
+  return out;
+}
+
+std::vector<std::string> all_status_flag_names() {
+  std::vector<std::string> out;
+  for (const auto& entry : kStatusFlags) out.emplace_back(entry.first);
+  return out;
+}
+
 std::vector<std::string> msg_flag_names(std::uint32_t bits) {
   std::vector<std::string> out;
   for (const auto& [name, bit] : kMsgFlags)

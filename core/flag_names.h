@@ -15,6 +15,10 @@ bool msg_flag_from_name(std::string_view name, std::uint32_t& bit);
 std::vector<std::string> status_flag_names(long bits);
 bool status_flag_from_name(std::string_view name, long& bit);
 
+// Every name each table knows, in its fixed order (for the schema and the docs).
+std::vector<std::string> all_msg_flag_names();
+std::vector<std::string> all_status_flag_names();
+
 // F_GETFD's result: ["FD_CLOEXEC"] or [].
 std::vector<std::string> fd_flag_names(long bits);
 

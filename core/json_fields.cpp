@@ -7,6 +7,14 @@ namespace {
 
 bool is_whole(double d) { return std::isfinite(d) && std::trunc(d) == d; }
 
+// "a, b or c"
+std::string one_of(const std::vector<std::string>& choices) {
+  std::string s;
+  for (std::size_t i = 0; i < choices.size(); ++i)
+    s += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
+  return s;
+}
+
 }  // namespace
 
 std::string json_kind(const nlohmann::json& value) {
@@ -90,12 +98,6 @@ std::int64_t JsonFields::req_int(const char* key, std::int64_t min, std::int64_t
   return n;
 }
 
-std::int64_t JsonFields::opt_int(const char* key, std::int64_t fallback, std::int64_t min,
-                                 std::int64_t max) {
-  known_.insert(key);
-  return has(key) ? req_int(key, min, max) : fallback;
-}
-
 std::vector<std::string> JsonFields::opt_strings(const char* key) {
   known_.insert(key);
   if (!has(key)) return {};
@@ -113,6 +115,18 @@ std::vector<std::string> JsonFields::req_strings(const char* key) {
     out.push_back(item.get<std::string>());
   }
   return out;
+}
+
+std::int64_t JsonFields::integer(const Field& field) {
+  return req_int(field.name, field.min, field.max);
+}
+
+std::size_t JsonFields::choice(const Field& field) {
+  const std::string v =
+      field.required ? req_string(field.name) : opt_string(field.name, field.fallback);
+  for (std::size_t i = 0; i < field.choices.size(); ++i)
+    if (v == field.choices[i]) return i;
+  fail(field.name, "expected " + one_of(field.choices) + ", got '" + v + "'");
 }
 
 void JsonFields::allow(std::initializer_list<const char*> keys) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/harness_error.h"
+#include "core/step_args.h"
 
 namespace fdlab {
 
@@ -22,9 +23,13 @@ class JsonFields {
   std::string opt_string(const char* key, std::string fallback = "");
   bool opt_bool(const char* key, bool fallback = false);
   std::int64_t req_int(const char* key, std::int64_t min, std::int64_t max);
-  std::int64_t opt_int(const char* key, std::int64_t fallback, std::int64_t min, std::int64_t max);
   std::vector<std::string> opt_strings(const char* key);  // a string or an array of strings
   std::vector<std::string> req_strings(const char* key);
+
+  // Reads a declared field (core/step_args.h) with its range or choices. choice() returns the
+  // index of the value among field.choices, the order of the enum the field stands for.
+  std::int64_t integer(const Field& field);
+  std::size_t choice(const Field& field);
 
   // Marks keys as known without reading them (read by someone else).
   void allow(std::initializer_list<const char*> keys);

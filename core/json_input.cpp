@@ -98,6 +98,10 @@ nlohmann::json parse_json_input(const std::string& text, const std::string& file
     return nlohmann::json::parse(text, check);
   } catch (const nlohmann::json::parse_error& e) {
     throw HarnessError(file, -1, "", std::string("invalid JSON: ") + e.what());
+  } catch (const nlohmann::json::out_of_range& e) {
+    // 1e400: a number no double holds (found by the parser fuzzer).
+    throw HarnessError(file, -1, "",
+                       std::string("invalid JSON: a number out of range: ") + e.what());
   }
 }
 

@@ -86,12 +86,16 @@ struct Outcome {
   long value = 0;               // getsockopt: the option's value (SO_TYPE: a SockType)
   Creds creds;                  // recvmsg: SCM_CREDENTIALS, when SO_PASSCRED is on
 
-  // The call would wait forever: steps run one at a time, so no later step can wake it.
+  // The call would wait forever: steps run one at a time, so no later step can wake it. A
+  // state of its own: ret is -1, so a blocked read can never pass for EOF (ret 0) in a check
+  // that forgets to look at `blocked`.
   static Outcome would_block() {
     Outcome o;
+    o.ret = -1;
     o.blocked = true;
     return o;
   }
+  bool succeeded() const { return !blocked && err == Errno::ok; }
 
   static Outcome failure(Errno e) {
     Outcome o;

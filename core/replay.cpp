@@ -5,8 +5,6 @@
 #include "core/expectation.h"
 #include "core/harness_error.h"
 #include "core/trace.h"
-#include "core/usocket/kernel_named_sockets.h"
-#include "core/usocket/usocket_replay.h"
 
 namespace fdlab {
 
@@ -137,11 +135,7 @@ std::vector<std::string> ReplaySession::bind_results(const Step& s, const Outcom
   return names;
 }
 
-ReplayReport replay(const Scenario& sc, Kernel& kernel, const ReplayLimits& limits) {
-  if (sc.level == Level::usocket) {
-    usocket::KernelNamedSockets named(kernel);
-    return usocket::replay_script(sc, kernel, named.available() ? &named : nullptr, limits);
-  }
+ReplayReport replay_kernel_level(const Scenario& sc, Kernel& kernel, const ReplayLimits& limits) {
   ReplayReport report;
   report.backend = kernel.name();
   std::size_t at = 0;

@@ -67,8 +67,9 @@ class ReplaySession {
   std::map<ObjectId, std::string> object_labels_;
 };
 
-// Runs every step on `kernel` (a fresh one per scenario) and calls kernel.finish().
-ReplayReport replay(const Scenario& sc, Kernel& kernel, const ReplayLimits& limits = {});
+// Runs every step of a kernel-level scenario on `kernel` (a fresh one per scenario) and calls
+// kernel.finish(). core/level.h replays a scenario of either level.
+ReplayReport replay_kernel_level(const Scenario& sc, Kernel& kernel, const ReplayLimits& limits = {});
 
 // Whether the budget ran out before `step`; records it in `report` when it did.
 bool budget_spent(const ReplayLimits& limits, int step, ReplayReport& report);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/kernel.h"
+#include "core/op_table.h"
 
 namespace fdlab {
 
@@ -19,33 +20,6 @@ struct Script;  // core/usocket/usocket_scenario.h
 }
 
 enum class Level : std::uint8_t { kernel, usocket };
-
-enum class OpKind : std::uint8_t {
-  socketpair,
-  pipe,
-  open_temp,
-  sendmsg,
-  recvmsg,
-  read,
-  write,
-  lseek,
-  fcntl,
-  dup,
-  close,
-  shutdown,
-  give,
-  socket,
-  bind,
-  listen,
-  connect,
-  accept,
-  unlink,
-  setsockopt,
-  getsockopt,
-  setrlimit
-};
-
-const char* op_name(OpKind op);
 
 // An fd argument: a label bound in the step's process, or a raw number used as is.
 struct FdArg {
@@ -100,9 +74,6 @@ struct Scenario {
   std::shared_ptr<const usocket::Script> usocket;  // level usocket
 };
 
-// Largest byte count a step may send, write or ask to read.
-constexpr std::size_t kMaxStepBytes = 16u << 20;
-
 class JsonFields;
 
 // Reads a step's bytes from whichever of `data` (a string), `data_hex` or `data_size` (the
@@ -110,7 +81,10 @@ class JsonFields;
 // is given. Shared by both levels' parsers; throws HarnessError naming the field.
 bool read_step_bytes(JsonFields& f, std::string& out);
 
-// Throws HarnessError. `file` only names the source in messages.
-Scenario parse_scenario(const std::string& text, const std::string& file);
+// The top level of a scenario (everything but its steps), checked; throws HarnessError. `file`
+// only names the source in messages. core/level.h parses a whole file, at either level.
+Scenario parse_scenario_header(const nlohmann::json& scenario, const std::string& file);
+// The kernel level's steps into sc.steps; throws HarnessError naming the step and the field.
+void parse_kernel_steps(Scenario& sc, const nlohmann::json& steps);
 
 }  // namespace fdlab

@@ -1,5 +1,7 @@
 #include "core/scenario_named.h"
 
+#include "core/step_args.h"
+
 namespace fdlab {
 
 // DESIGN.md: "paths escaping the sandbox" are scenario errors: a path is a plain file name,
@@ -16,7 +18,8 @@ SockAddr parse_sock_addr(JsonFields& f, bool may_be_abstract) {
   }
   if (a.name.empty()) f.fail("path", "must not be empty");
   // Long enough to test the 108-byte limit, short enough to stay a sane scenario.
-  if (a.name.size() > 4 * kSunPathLen) f.fail("path", "longer than 432 bytes");
+  if (a.name.size() > kMaxPathBytes)
+    f.fail("path", "longer than " + std::to_string(kMaxPathBytes) + " bytes");
   if (a.name.find('\0') != std::string::npos) f.fail("path", "must not contain NUL");
   if (!a.abstract) {
     if (a.name[0] == '/') f.fail("path", "must be relative to the scenario's directory");
@@ -27,21 +30,13 @@ SockAddr parse_sock_addr(JsonFields& f, bool may_be_abstract) {
   return a;
 }
 
-SockOpt parse_sock_opt(JsonFields& f) {
-  const auto opt = f.req_string("opt");
-  if (opt == "SO_SNDBUF") return SockOpt::sndbuf;
-  if (opt == "SO_RCVBUF") return SockOpt::rcvbuf;
-  if (opt == "SO_PASSCRED") return SockOpt::passcred;
-  if (opt == "SO_TYPE") return SockOpt::type;
-  f.fail("opt", "expected SO_SNDBUF, SO_RCVBUF, SO_PASSCRED or SO_TYPE, got '" + opt + "'");
-}
-
 long parse_sock_opt_value(JsonFields& f) {
-  const auto& v = f.raw("value");
+  const Field& field = arg_field(Arg::sockopt_value, "value");
+  const auto& v = f.raw(field.name);
   if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
   if (!v.is_number_integer())
-    f.fail("value", "expected an integer or a boolean, got " + json_kind(v));
-  return static_cast<long>(f.req_int("value", -(1LL << 31), (1LL << 31) - 1));
+    f.fail(field.name, "expected an integer or a boolean, got " + json_kind(v));
+  return static_cast<long>(f.req_int(field.name, field.min, field.max));
 }
 
 }  // namespace fdlab

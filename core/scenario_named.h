@@ -12,8 +12,6 @@ namespace fdlab {
 // connect take file paths only (may_be_abstract false).
 SockAddr parse_sock_addr(JsonFields& f, bool may_be_abstract);
 
-// `opt`: SO_SNDBUF, SO_RCVBUF, SO_PASSCRED or SO_TYPE.
-SockOpt parse_sock_opt(JsonFields& f);
 // setsockopt's `value`: an int, or a bool (stored as 0/1).
 long parse_sock_opt_value(JsonFields& f);
 

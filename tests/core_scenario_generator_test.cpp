@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/level.h"
 #include "core/scenario.h"
 #include "core/scenario_generator.h"
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "core/harness_error.h"
+#include "core/level.h"
 #include "core/scenario.h"
 
 namespace fdlab {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/usocket/event_loop.h"
+#include "core/usocket/kernel_named_sockets.h"
 #include "sim/sim_kernel.h"
 
 namespace fdlab::usocket {
@@ -11,7 +12,8 @@ namespace {
 struct Pair {
   sim::SimKernel k;
   ProcId p = k.add_process();
-  EventLoop loop{k, nullptr};
+  KernelNamedSockets named{k};
+  EventLoop loop{k, named};
   USocket* w = nullptr;
   USocket* r = nullptr;
   Pair() {

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
 
+#include "core/level.h"
 #include "core/replay.h"
 #include "core/trace.h"
 #include "corpus/scenario_files.h"

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/harness_error.h"
+#include "core/level.h"
 #include "core/replay.h"
 #include "corpus/scenario_files.h"
 #include "sim/sim_kernel.h"

@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "core/harness_error.h"
+#include "core/level.h"
 #include "core/trace.h"
 #include "core/usocket/usocket_scenario.h"
 

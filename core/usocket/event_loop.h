@@ -16,8 +16,7 @@ namespace fdlab::usocket {
 
 class EventLoop {
  public:
-  // `named` may be null: then UServer and connect(path) are unavailable.
-  EventLoop(Kernel& kernel, NamedSockets* named) : k_(kernel), named_(named) {}
+  EventLoop(Kernel& kernel, NamedSockets& named) : k_(kernel), named_(named) {}
 
   USocket& new_socket(ProcId p);
   UServer& new_server(ProcId p);
@@ -26,7 +25,7 @@ class EventLoop {
   UServer* server(int id);
   int objects() const { return static_cast<int>(kinds_.size()); }
 
-  NamedSockets* named() const { return named_; }
+  NamedSockets& named() const { return named_; }
   EventLog& log() { return log_; }
 
   // Runs until nothing more happens. Returns false if it had to give up (a livelock guard:
@@ -36,7 +35,7 @@ class EventLoop {
  private:
   enum class Kind : std::uint8_t { socket, server };
   Kernel& k_;
-  NamedSockets* named_;
+  NamedSockets& named_;
   EventLog log_;
   std::vector<Kind> kinds_;
   std::vector<std::unique_ptr<USocket>> sockets_;  // by creation index; null for servers

@@ -31,6 +31,7 @@ Outcome KernelNamedSockets::connect(ProcId p, const std::string& path) {
   // A nonblocking connect to a Unix stream listener completes at once or fails (EAGAIN when
   // its backlog is full): there is no EINPROGRESS for AF_UNIX (unix_stream_connect).
   const Outcome c = k_.connect(p, fd, addr);
+  if (c.blocked) return close_and_fail(k_, p, fd, Outcome::failure(Errno::eagain));
   if (c.err != Errno::ok) return close_and_fail(k_, p, fd, c);
   return s;
 }

@@ -9,7 +9,6 @@ namespace fdlab::usocket {
 class KernelNamedSockets final : public NamedSockets {
  public:
   explicit KernelNamedSockets(Kernel& kernel) : k_(kernel) {}
-  bool available() const { return true; }
   Outcome listen(ProcId p, const std::string& path, int backlog) override;
   Outcome connect(ProcId p, const std::string& path) override;
   Outcome accept(ProcId p, int fd) override;

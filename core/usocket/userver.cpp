@@ -29,7 +29,7 @@ void UServer::close() {
   fd_ = -1;
 }
 
-bool UServer::poll(NamedSockets* named, const AcceptSink& on_accept) {
+bool UServer::poll(NamedSockets& named, const AcceptSink& on_accept) {
   if (closed_) return false;
   if (error_due_ != Errno::ok) {
     UEvent e;
@@ -56,9 +56,10 @@ bool UServer::poll(NamedSockets* named, const AcceptSink& on_accept) {
     }
     progress = true;
   }
-  while (fd_ >= 0 && !paused_ && named) {
-    const Outcome o = named->accept(proc_, fd_);
-    if (o.err == Errno::eagain) break;
+  while (fd_ >= 0 && !paused_) {
+    const Outcome o = named.accept(proc_, fd_);
+    // A nonblocking call that would block is EAGAIN, whichever way the backend says it.
+    if (o.err == Errno::eagain || o.blocked) break;
     if (o.err != Errno::ok) {
       // A failed accept (EMFILE, say) stops accepting, reported once, as usocket does.
       paused_ = true;

@@ -32,7 +32,7 @@ class UServer {
   // No further events, no 'close' (README); the listening socket is closed.
   void close();
 
-  bool poll(NamedSockets* named, const AcceptSink& on_accept);
+  bool poll(NamedSockets& named, const AcceptSink& on_accept);
 
  private:
   Kernel& k_;

@@ -147,7 +147,8 @@ bool USocket::flush() {
     // reported as an 'error' event instead.
     a.flags = msg::dontwait | msg::nosignal;
     const Outcome o = k_.sendmsg(proc_, fd_, a);
-    if (o.err == Errno::eagain) break;
+    // A nonblocking call that would block is EAGAIN, whichever way the backend says it.
+    if (o.err == Errno::eagain || o.blocked) break;
     if (o.err != Errno::ok) {
       fail(o.err);
       return true;

@@ -19,7 +19,8 @@ bool USocket::receive() {
     a.control_len = kControlSpace;
     a.flags = msg::dontwait;
     Outcome o = k_.recvmsg(proc_, fd_, a);
-    if (o.err == Errno::eagain) break;
+    // A nonblocking call that would block is EAGAIN, whichever way the backend says it.
+    if (o.err == Errno::eagain || o.blocked) break;
     if (o.err != Errno::ok) {
       fail(o.err);
       return true;

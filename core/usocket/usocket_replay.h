@@ -11,9 +11,8 @@
 
 namespace fdlab::usocket {
 
-// `named` supplies socket/bind/listen/connect/accept; null on a kernel without them, and then
-// a step that needs them is a harness error naming the step.
-ReplayReport replay_script(const Scenario& sc, Kernel& kernel, NamedSockets* named,
+// `named` supplies socket/bind/listen/connect/accept (core/usocket/kernel_named_sockets.h).
+ReplayReport replay_script(const Scenario& sc, Kernel& kernel, NamedSockets& named,
                            const ReplayLimits& limits = {});
 
 // One line per key of `expect` ({"result", "events"}) that the record does not satisfy.

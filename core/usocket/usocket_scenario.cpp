@@ -6,38 +6,10 @@
 
 #include "core/json_fields.h"
 #include "core/scenario_named.h"
+#include "core/usocket/usocket_ops.h"
 
 namespace fdlab::usocket {
 namespace {
-
-struct UOpEntry {
-  const char* name;
-  UOp op;
-};
-constexpr UOpEntry kOps[] = {
-    {"userver", UOp::userver},
-    {"listen", UOp::listen},
-    {"pause", UOp::pause},
-    {"resume", UOp::resume},
-    {"server_close", UOp::server_close},
-    {"usocket", UOp::usocket},
-    {"connect", UOp::connect},
-    {"write", UOp::write},
-    {"end", UOp::end},
-    {"read", UOp::read},
-    {"read_until", UOp::read_until},
-    {"unshift", UOp::unshift},
-    {"destroy", UOp::destroy},
-    {"run", UOp::run},
-    {"sys.socketpair", UOp::sys_socketpair},
-    {"sys.pipe", UOp::sys_pipe},
-    {"sys.open_temp", UOp::sys_open_temp},
-    {"sys.write", UOp::sys_write},
-    {"sys.read", UOp::sys_read},
-    {"sys.lseek", UOp::sys_lseek},
-    {"sys.close", UOp::sys_close},
-    {"sys.give", UOp::sys_give},
-};
 
 enum class Kind : std::uint8_t { server, socket };
 
@@ -58,11 +30,10 @@ class UStepParser {
   UStep parse() {
     step_.proc = process("proc", f_.req_string("proc"));
     const std::string op = f_.req_string("op");
-    const UOpEntry* entry = nullptr;
-    for (const auto& e : kOps)
-      if (op == e.name) entry = &e;
-    if (!entry) f_.fail("op", "unknown usocket-level op '" + op + "'");
-    step_.op = entry->op;
+    const UOpSpec* spec = find_uop(op);
+    if (!spec) f_.fail("op", "unknown usocket-level op '" + op + "'");
+    step_.op = spec->op;
+    spec_ = spec;
     arguments();
     if (f_.has("expect")) expectation(f_.raw("expect"));
     f_.allow({"comment"});
@@ -111,7 +82,7 @@ class UStepParser {
         break;
       case UOp::read_until:
         object("socket", Kind::socket);
-        step_.len = static_cast<std::size_t>(f_.req_int("size", 1, kMaxStepBytes));
+        step_.len = static_cast<std::size_t>(f_.integer(declared("size")));
         break;
       case UOp::unshift:
         object("socket", Kind::socket);
@@ -138,7 +109,7 @@ class UStepParser {
         break;
       case UOp::sys_read:
         step_.fd = fd_label("fd");
-        step_.len = static_cast<std::size_t>(f_.req_int("len", 0, kMaxStepBytes));
+        step_.len = static_cast<std::size_t>(f_.integer(declared("len")));
         break;
       case UOp::sys_lseek:
         lseek();
@@ -208,7 +179,7 @@ class UStepParser {
   void listen() {
     object("server", Kind::server);
     step_.path = parse_sock_addr(f_, false).name;
-    if (f_.has("backlog")) step_.backlog = static_cast<int>(f_.req_int("backlog", 0, 4096));
+    if (f_.has("backlog")) step_.backlog = static_cast<int>(f_.integer(declared("backlog")));
     const auto form = f_.opt_string("form", "args");
     if (form == "args")
       step_.listen_form = ListenForm::args;
@@ -292,10 +263,10 @@ class UStepParser {
     object("socket", Kind::socket);
     step_.has_size = f_.has("size");
     if (step_.has_size && !f_.raw("size").is_null())
-      step_.size = static_cast<std::size_t>(f_.req_int("size", 0, kMaxStepBytes));
+      step_.size = static_cast<std::size_t>(f_.integer(declared("size")));
     step_.two_arg = f_.has("count");
     if (step_.two_arg && !f_.raw("count").is_null())
-      step_.count = static_cast<std::size_t>(f_.req_int("count", 0, 4096));
+      step_.count = static_cast<std::size_t>(f_.integer(declared("count")));
     if (step_.two_arg) step_.has_size = true;  // read(undefined, n) is read(null, n)
     step_.as = f_.opt_strings("as");
     if (!step_.as.empty() && !step_.two_arg)
@@ -305,16 +276,8 @@ class UStepParser {
 
   void lseek() {
     step_.fd = fd_label("fd");
-    step_.offset = static_cast<long>(f_.req_int("offset", -(1LL << 40), 1LL << 40));
-    const auto w = f_.opt_string("whence", "SEEK_SET");
-    if (w == "SEEK_SET")
-      step_.whence = Whence::set;
-    else if (w == "SEEK_CUR")
-      step_.whence = Whence::cur;
-    else if (w == "SEEK_END")
-      step_.whence = Whence::end;
-    else
-      f_.fail("whence", "expected SEEK_SET, SEEK_CUR or SEEK_END, got '" + w + "'");
+    step_.offset = static_cast<long>(f_.integer(arg_field(Arg::offset, "offset")));
+    step_.whence = static_cast<Whence>(f_.choice(arg_field(Arg::whence, "whence")));
   }
 
   void expectation(const nlohmann::json& e) {
@@ -328,19 +291,23 @@ class UStepParser {
     step_.expect = e;
   }
 
+  // The declaration of this op's field `name` (core/usocket/usocket_ops.cpp): its range.
+  const Field& declared(const char* name) const {
+    for (const auto& field : spec_->fields)
+      if (std::string(field.name) == name) return field;
+    f_.fail(name, "is not a field of this op");
+  }
+
   const Scenario& sc_;
   JsonFields f_;
   Labels& labels_;
   UStep step_;
+  const UOpSpec* spec_ = nullptr;
 };
 
 }  // namespace
 
-const char* uop_name(UOp op) {
-  for (const auto& e : kOps)
-    if (e.op == op) return e.name;
-  return "?";
-}
+const char* uop_name(UOp op) { return uop_spec(op).name; }
 
 void parse_script(Scenario& sc, const nlohmann::json& steps) {
   auto script = std::make_shared<Script>();

@@ -1,0 +1,18 @@
+#pragma once
+// `fdlab schema`: writes or checks what is generated from the op declarations:
+// docs/scenario.schema.json and the op tables in docs/scenario-format.md.
+#include <string>
+
+namespace fdlab {
+
+struct SchemaOptions {
+  std::string schema = "docs/scenario.schema.json";
+  std::string format_doc = "docs/scenario-format.md";
+  bool write = false;  // rewrite the files instead of checking them
+};
+
+// 0 when the files are current (or were written), 1 when one is stale, 2 when one is missing
+// its markers.
+int run_schema(const SchemaOptions& options);
+
+}  // namespace fdlab

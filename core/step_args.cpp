@@ -1,0 +1,186 @@
+#include "core/step_args.h"
+
+#include <stdexcept>
+
+#include "core/flag_names.h"
+
+namespace fdlab {
+namespace {
+
+// Flags a caller may pass in: MSG_CTRUNC is only ever an answer.
+std::vector<std::string> input_msg_flags() {
+  std::vector<std::string> out;
+  for (auto& n : all_msg_flag_names())
+    if (n != "MSG_CTRUNC") out.push_back(n);
+  return out;
+}
+
+std::vector<std::string> fcntl_arg_names() {
+  std::vector<std::string> out{"FD_CLOEXEC"};
+  for (auto& n : all_status_flag_names()) out.push_back(n);
+  return out;
+}
+
+constexpr const char* kFdDoc = "a label bound in the step's process, or an fd number used as is";
+
+std::vector<ArgSpec> make_args() {
+  const auto bytes = static_cast<std::int64_t>(kMaxStepBytes);
+  const auto max_fds = static_cast<std::int64_t>(kMaxFdsPerSend);
+  const auto path_bytes = static_cast<std::int64_t>(kMaxPathBytes);
+  return {
+      {Arg::sock, {{"sock", FieldType::fd, true, -1, kMaxFdNumber, {}, nullptr, kFdDoc}}},
+      {Arg::fd, {{"fd", FieldType::fd, true, -1, kMaxFdNumber, {}, nullptr, kFdDoc}}},
+      {Arg::fd_label,
+       {{"fd",
+         FieldType::label,
+         true,
+         0,
+         0,
+         {},
+         nullptr,
+         "a label, so the fd can be named after"}}},
+      {Arg::fds,
+       {{"fds", FieldType::fd_list, false, 0, max_fds, {}, nullptr, "fds to pass as SCM_RIGHTS"}}},
+      {Arg::sock_type,
+       {{"type", FieldType::choice, false, 0, 0, {"stream", "seqpacket", "dgram"}, "stream", ""}}},
+      {Arg::nonblock,
+       {{"nonblock", FieldType::boolean, false, 0, 0, {}, nullptr, "SOCK_NONBLOCK"}}},
+      {Arg::cloexec, {{"cloexec", FieldType::boolean, false, 0, 0, {}, nullptr, "SOCK_CLOEXEC"}}},
+      {Arg::one_label, {{"as", FieldType::label_list, false, 1, 1, {}, nullptr, ""}}},
+      {Arg::two_labels, {{"as", FieldType::label_list, false, 2, 2, {}, nullptr, ""}}},
+      {Arg::labels, {{"as", FieldType::label_list, false, 0, 0, {}, nullptr, ""}}},
+      {Arg::data,
+       {{"data", FieldType::text, false, 0, 0, {}, nullptr, "UTF-8 bytes as written"},
+        {"data_hex", FieldType::hex, false, 0, 0, {}, nullptr, "bytes in hex"},
+        {"data_size",
+         FieldType::integer,
+         false,
+         0,
+         bytes,
+         {},
+         nullptr,
+         "that many pattern bytes"}}},
+      {Arg::optional_data,
+       {{"data", FieldType::text, false, 0, 0, {}, nullptr, "UTF-8 bytes as written"},
+        {"data_hex", FieldType::hex, false, 0, 0, {}, nullptr, "bytes in hex"},
+        {"data_size",
+         FieldType::integer,
+         false,
+         0,
+         bytes,
+         {},
+         nullptr,
+         "that many pattern bytes"}}},
+      {Arg::msg_flags,
+       {{"flags", FieldType::choice_list, false, 0, 0, input_msg_flags(), nullptr, ""}}},
+      {Arg::len, {{"len", FieldType::integer, true, 0, bytes, {}, nullptr, "bytes to read"}}},
+      {Arg::control,
+       {{"fd_space",
+         FieldType::integer,
+         false,
+         0,
+         4096,
+         {},
+         nullptr,
+         "msg_controllen = CMSG_SPACE(fd_space * sizeof(int))"},
+        {"control_len",
+         FieldType::integer,
+         false,
+         0,
+         65536,
+         {},
+         nullptr,
+         "msg_controllen in bytes"},
+        {"creds_space",
+         FieldType::boolean,
+         false,
+         0,
+         0,
+         {},
+         nullptr,
+         "CMSG_SPACE(sizeof(struct ucred)) more, in front"}}},
+      {Arg::offset,
+       {{"offset", FieldType::integer, true, -(1LL << 40), 1LL << 40, {}, nullptr, ""}}},
+      {Arg::whence,
+       {{"whence",
+         FieldType::choice,
+         false,
+         0,
+         0,
+         {"SEEK_SET", "SEEK_CUR", "SEEK_END"},
+         "SEEK_SET",
+         ""}}},
+      {Arg::fcntl_cmd,
+       {{"cmd",
+         FieldType::choice,
+         true,
+         0,
+         0,
+         {"F_GETFD", "F_SETFD", "F_GETFL", "F_SETFL"},
+         nullptr,
+         ""},
+        {"arg", FieldType::choice_list, false, 0, 0, fcntl_arg_names(), nullptr,
+         "the setters' flags"}}},
+      {Arg::shut_how,
+       {{"how", FieldType::choice, true, 0, 0, {"SHUT_RD", "SHUT_WR", "SHUT_RDWR"}, nullptr, ""}}},
+      {Arg::to, {{"to", FieldType::process, true, 0, 0, {}, nullptr, "another process"}}},
+      {Arg::address,
+       {{"path",
+         FieldType::text,
+         true,
+         1,
+         path_bytes,
+         {},
+         nullptr,
+         "a plain name in the scenario's directory, or \"@name\" (abstract)"},
+        {"abstract", FieldType::boolean, false, 0, 0, {}, nullptr, "the abstract namespace"}}},
+      {Arg::file_path,
+       {{"path",
+         FieldType::text,
+         true,
+         1,
+         path_bytes,
+         {},
+         nullptr,
+         "a plain name, never abstract"}}},
+      {Arg::backlog, {{"backlog", FieldType::integer, true, -1, 65535, {}, nullptr, ""}}},
+      {Arg::sockopt,
+       {{"opt",
+         FieldType::choice,
+         true,
+         0,
+         0,
+         {"SO_SNDBUF", "SO_RCVBUF", "SO_PASSCRED", "SO_TYPE"},
+         nullptr,
+         ""}}},
+      {Arg::sockopt_value,
+       {{"value",
+         FieldType::integer_or_boolean,
+         true,
+         -(1LL << 31),
+         (1LL << 31) - 1,
+         {},
+         nullptr,
+         ""}}},
+      {Arg::nofile,
+       {{"resource", FieldType::choice, true, 0, 0, {"RLIMIT_NOFILE"}, nullptr, ""},
+        {"soft", FieldType::integer, true, 0, 1024, {}, nullptr, "the soft limit"}}},
+  };
+}
+
+}  // namespace
+
+const ArgSpec& arg_spec(Arg arg) {
+  static const std::vector<ArgSpec> args = make_args();
+  for (const auto& a : args)
+    if (a.arg == arg) return a;
+  throw std::logic_error("arg_spec: an Arg without a declaration");
+}
+
+const Field& arg_field(Arg arg, const char* name) {
+  for (const auto& f : arg_spec(arg).fields)
+    if (std::string(f.name) == name) return f;
+  throw std::logic_error(std::string("arg_field: no field ") + name);
+}
+
+}  // namespace fdlab
