@@ -4,7 +4,7 @@
 #include <cstring>
 #include <string>
 
-#include "core/harness_error.h"
+#include "native/backend_failure.h"
 
 namespace fdlab::native {
 
@@ -93,9 +93,8 @@ Errno errno_from_host(int e) {
     default:
       break;
   }
-  throw HarnessError("", -1, "",
-                     "native: the kernel returned errno " + std::to_string(e) + " (" +
-                         std::strerror(e) + "), which the model has no name for");
+  backend_failure("the kernel returned errno " + std::to_string(e) + " (" + std::strerror(e) +
+                  "), which the model has no name for");
 }
 
 }  // namespace fdlab::native

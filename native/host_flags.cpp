@@ -6,8 +6,6 @@
 #include <array>
 #include <utility>
 
-#include "core/kernel.h"
-
 namespace fdlab::native {
 namespace {
 
@@ -22,7 +20,30 @@ constexpr std::array<std::pair<std::uint32_t, int>, 8> kMsg = {{
     {msg::eor, MSG_EOR},
 }};
 
+constexpr std::array<std::pair<SockType, int>, 3> kSockType = {{
+    {SockType::stream, SOCK_STREAM},
+    {SockType::seqpacket, SOCK_SEQPACKET},
+    {SockType::dgram, SOCK_DGRAM},
+}};
+
 }  // namespace
+
+int host_sock_flags(bool nonblock, bool cloexec) {
+  return (nonblock ? SOCK_NONBLOCK : 0) | (cloexec ? SOCK_CLOEXEC : 0);
+}
+
+int host_sock_type(SockType type, bool nonblock, bool cloexec) {
+  int t = SOCK_DGRAM;
+  for (const auto& [core, host] : kSockType)
+    if (core == type) t = host;
+  return t | host_sock_flags(nonblock, cloexec);
+}
+
+std::optional<SockType> sock_type_from_host(int host_type) {
+  for (const auto& [core, host] : kSockType)
+    if (host == host_type) return core;
+  return std::nullopt;
+}
 
 int host_msg_flags(std::uint32_t core_bits) {
   int out = 0;

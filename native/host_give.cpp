@@ -146,12 +146,12 @@ void host_give_take(HostResult& r, pid_t from_tid, int fd, long soft) {
       r.ret = -1;
       r.err = EMFILE;
     } else {
-      r.failure = std::string("give: dup3: ") + std::strerror(err);
+      r.fail("give: dup3", err);
     }
     return;
   }
   r.ret = rc;
-  host_describe(r, rc);
+  host_describe(r, rc, Description::existing);
 }
 
 }  // namespace fdlab::native

@@ -10,18 +10,14 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <optional>
 
-#include "core/harness_error.h"
+#include "native/backend_failure.h"
+#include "native/host_flags.h"
 #include "native/host_ops.h"
 
 namespace fdlab::native {
 namespace {
-
-bool done(HostResult& r, long rc) {
-  r.ret = rc;
-  r.err = rc < 0 ? errno : 0;
-  return rc >= 0;
-}
 
 // An address buffer larger than sockaddr_un, so that a name too long for sun_path still
 // reaches the kernel with its true length and the kernel (unix_validate_addr,
@@ -49,12 +45,6 @@ void make_addr(AddrBuffer& b, const SockAddr& a, const std::string& tag) {
   b.len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + n + copy);
 }
 
-int host_type(SockType type) {
-  return type == SockType::stream      ? SOCK_STREAM
-         : type == SockType::seqpacket ? SOCK_SEQPACKET
-                                       : SOCK_DGRAM;
-}
-
 int host_opt(SockOpt opt) {
   switch (opt) {
     case SockOpt::sndbuf:
@@ -72,80 +62,74 @@ int host_opt(SockOpt opt) {
 }  // namespace
 
 void host_socket(HostResult& r, SockType type, bool nonblock, bool cloexec) {
-  int t = host_type(type) | (nonblock ? SOCK_NONBLOCK : 0) | (cloexec ? SOCK_CLOEXEC : 0);
-  if (done(r, ::socket(AF_UNIX, t, 0))) host_describe(r, static_cast<int>(r.ret));
+  if (r.record(::socket(AF_UNIX, host_sock_type(type, nonblock, cloexec), 0)))
+    host_describe(r, static_cast<int>(r.ret), Description::opened);
 }
 
 void host_bind(HostResult& r, int sock, const SockAddr& addr, const std::string& tag) {
   AddrBuffer b;
   make_addr(b, addr, tag);
-  done(r, ::bind(sock, reinterpret_cast<const sockaddr*>(b.bytes), b.len));
+  r.record(::bind(sock, reinterpret_cast<const sockaddr*>(b.bytes), b.len));
 }
 
-void host_listen(HostResult& r, int sock, int backlog) { done(r, ::listen(sock, backlog)); }
+void host_listen(HostResult& r, int sock, int backlog) { r.record(::listen(sock, backlog)); }
 
 void host_connect(HostResult& r, int sock, const SockAddr& addr, const std::string& tag) {
   AddrBuffer b;
   make_addr(b, addr, tag);
-  done(r, ::connect(sock, reinterpret_cast<const sockaddr*>(b.bytes), b.len));
+  r.record(::connect(sock, reinterpret_cast<const sockaddr*>(b.bytes), b.len));
 }
 
 void host_accept(HostResult& r, int sock, bool nonblock, bool cloexec) {
-  int flags = (nonblock ? SOCK_NONBLOCK : 0) | (cloexec ? SOCK_CLOEXEC : 0);
-  if (done(r, ::accept4(sock, nullptr, nullptr, flags))) host_describe(r, static_cast<int>(r.ret));
+  // The accepted socket is a new open file description (and a new inode).
+  if (r.record(::accept4(sock, nullptr, nullptr, host_sock_flags(nonblock, cloexec))))
+    host_describe(r, static_cast<int>(r.ret), Description::opened);
 }
 
-void host_unlink(HostResult& r, const std::string& path) { done(r, ::unlink(path.c_str())); }
+void host_unlink(HostResult& r, const std::string& path) { r.record(::unlink(path.c_str())); }
 
 void host_setsockopt(HostResult& r, int sock, SockOpt opt, long value) {
   int v = static_cast<int>(value);
-  done(r, ::setsockopt(sock, SOL_SOCKET, host_opt(opt), &v, sizeof v));
+  r.record(::setsockopt(sock, SOL_SOCKET, host_opt(opt), &v, sizeof v));
 }
 
 void host_getsockopt(HostResult& r, int sock, SockOpt opt) {
   int v = 0;
   socklen_t len = sizeof v;
-  if (!done(r, ::getsockopt(sock, SOL_SOCKET, host_opt(opt), &v, &len))) return;
+  if (!r.record(::getsockopt(sock, SOL_SOCKET, host_opt(opt), &v, &len))) return;
   if (opt != SockOpt::type) {
     r.value = v;
     return;
   }
-  if (v == SOCK_STREAM)
-    r.value = static_cast<long>(SockType::stream);
-  else if (v == SOCK_SEQPACKET)
-    r.value = static_cast<long>(SockType::seqpacket);
-  else if (v == SOCK_DGRAM)
-    r.value = static_cast<long>(SockType::dgram);
+  if (std::optional<SockType> type = sock_type_from_host(v))
+    r.value = static_cast<long>(*type);
   else
     r.failure = "SO_TYPE: unexpected type " + std::to_string(v);
 }
 
 void host_chdir(HostResult& r, const std::string& dir) {
-  if (::chdir(dir.c_str()) != 0) r.failure = "chdir " + dir + ": " + std::strerror(errno);
+  if (::chdir(dir.c_str()) != 0) r.fail("chdir " + dir, errno);
 }
 
 void host_try_nofile(HostResult& r, long soft) {
   rlimit old{};
   if (::getrlimit(RLIMIT_NOFILE, &old) != 0) {
-    r.failure = std::string("getrlimit: ") + std::strerror(errno);
+    r.fail("getrlimit", errno);
     return;
   }
   rlimit want = old;
   want.rlim_cur = static_cast<rlim_t>(soft);
-  if (!done(r, ::setrlimit(RLIMIT_NOFILE, &want))) return;
-  if (::setrlimit(RLIMIT_NOFILE, &old) != 0)
-    r.failure = std::string("setrlimit (restore): ") + std::strerror(errno);
+  if (!r.record(::setrlimit(RLIMIT_NOFILE, &want))) return;
+  if (::setrlimit(RLIMIT_NOFILE, &old) != 0) r.fail("setrlimit (restore)", errno);
 }
 
 NofileWindow::NofileWindow(long soft) {
   rlimit old{};
-  if (::getrlimit(RLIMIT_NOFILE, &old) != 0)
-    throw HarnessError("", -1, "", std::string("native: getrlimit: ") + std::strerror(errno));
+  if (::getrlimit(RLIMIT_NOFILE, &old) != 0) backend_failure("getrlimit", errno);
   saved_soft_ = old.rlim_cur;
   hard_ = old.rlim_max;
   rlimit want{static_cast<rlim_t>(soft), old.rlim_max};
-  if (::setrlimit(RLIMIT_NOFILE, &want) != 0)
-    throw HarnessError("", -1, "", std::string("native: setrlimit: ") + std::strerror(errno));
+  if (::setrlimit(RLIMIT_NOFILE, &want) != 0) backend_failure("setrlimit", errno);
 }
 
 NofileWindow::~NofileWindow() {

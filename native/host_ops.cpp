@@ -16,17 +16,6 @@
 namespace fdlab::native {
 namespace {
 
-void fail(HostResult& r, const char* what) {
-  r.failure = std::string(what) + ": " + std::strerror(errno);
-}
-
-// Records a syscall's result; returns true on success.
-bool done(HostResult& r, long rc) {
-  r.ret = rc;
-  r.err = rc < 0 ? errno : 0;
-  return rc >= 0;
-}
-
 // The kernel raises SIGPIPE only together with EPIPE (unix_stream_sendmsg and pipe_write both
 // call send_sig(SIGPIPE, current) on their EPIPE path), so only then is it worth a syscall to
 // look. The worker keeps SIGPIPE blocked: the signal stays pending on the thread, and taking it
@@ -38,35 +27,6 @@ void take_sigpipe(HostResult& r) {
   sigaddset(&pipe_only, SIGPIPE);
   const timespec zero{};
   r.sigpipe = ::sigtimedwait(&pipe_only, nullptr, &zero) == SIGPIPE;
-}
-
-bool describe(HostResult& r, int fd) {
-  HostFd out;
-  out.fd = fd;
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    fail(r, "fstat of a new fd");
-    return false;
-  }
-  out.key.dev = static_cast<std::uint64_t>(st.st_dev);
-  out.key.ino = static_cast<std::uint64_t>(st.st_ino);
-  if (S_ISFIFO(st.st_mode)) {
-    // Both ends of a pipe are descriptions of one inode; the access mode tells them apart.
-    int fl = ::fcntl(fd, F_GETFL);
-    if (fl < 0) {
-      fail(r, "F_GETFL of a new fd");
-      return false;
-    }
-    out.key.fifo_mode = fl & O_ACCMODE;
-  }
-  int fdfl = ::fcntl(fd, F_GETFD);
-  if (fdfl < 0) {
-    fail(r, "F_GETFD of a new fd");
-    return false;
-  }
-  out.cloexec = (fdfl & FD_CLOEXEC) != 0;
-  r.fds.push_back(out);
-  return true;
 }
 
 // Control buffers: small ones live on the stack (the common case, and the benchmark's), big
@@ -109,21 +69,46 @@ bool read_creds(HostResult& r, const cmsghdr* c) {
 
 }  // namespace
 
-bool host_describe(HostResult& r, int fd) { return describe(r, fd); }
+bool host_describe(HostResult& r, int fd, Description d) {
+  HostFd out;
+  out.fd = fd;
+  out.description = d;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    r.fail("fstat of a new fd", errno);
+    return false;
+  }
+  out.key.dev = static_cast<std::uint64_t>(st.st_dev);
+  out.key.ino = static_cast<std::uint64_t>(st.st_ino);
+  if (S_ISFIFO(st.st_mode)) {
+    // Both ends of a pipe are descriptions of one inode; the access mode tells them apart.
+    int fl = ::fcntl(fd, F_GETFL);
+    if (fl < 0) {
+      r.fail("F_GETFL of a new fd", errno);
+      return false;
+    }
+    out.key.fifo_mode = fl & O_ACCMODE;
+  }
+  int fdfl = ::fcntl(fd, F_GETFD);
+  if (fdfl < 0) {
+    r.fail("F_GETFD of a new fd", errno);
+    return false;
+  }
+  out.cloexec = (fdfl & FD_CLOEXEC) != 0;
+  r.fds.push_back(out);
+  return true;
+}
 
 void host_socketpair(HostResult& r, SockType type, bool nonblock, bool cloexec) {
-  int t = type == SockType::stream      ? SOCK_STREAM
-          : type == SockType::seqpacket ? SOCK_SEQPACKET
-                                        : SOCK_DGRAM;
-  if (nonblock) t |= SOCK_NONBLOCK;
-  if (cloexec) t |= SOCK_CLOEXEC;
   int sv[2];
-  if (done(r, ::socketpair(AF_UNIX, t, 0, sv))) describe(r, sv[0]) && describe(r, sv[1]);
+  if (r.record(::socketpair(AF_UNIX, host_sock_type(type, nonblock, cloexec), 0, sv)))
+    host_describe(r, sv[0], Description::opened) && host_describe(r, sv[1], Description::opened);
 }
 
 void host_pipe(HostResult& r) {
   int fds[2];
-  if (done(r, ::pipe2(fds, 0))) describe(r, fds[0]) && describe(r, fds[1]);
+  if (r.record(::pipe2(fds, 0)))
+    host_describe(r, fds[0], Description::opened) && host_describe(r, fds[1], Description::opened);
 }
 
 void host_open_temp(HostResult& r, const std::string& dir) {
@@ -132,9 +117,9 @@ void host_open_temp(HostResult& r, const std::string& dir) {
   if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
     std::string path = dir + "/fileXXXXXX";
     fd = ::mkostemp(path.data(), 0);
-    if (fd >= 0 && ::unlink(path.c_str()) != 0) fail(r, "unlink of a temp file");
+    if (fd >= 0 && ::unlink(path.c_str()) != 0) r.fail("unlink of a temp file", errno);
   }
-  if (done(r, fd)) describe(r, fd);
+  if (r.record(fd)) host_describe(r, fd, Description::opened);
 }
 
 void host_sendmsg(HostResult& r, int sock, const SendArgs& args) {
@@ -153,7 +138,7 @@ void host_sendmsg(HostResult& r, int sock, const SendArgs& args) {
     c->cmsg_len = CMSG_LEN(payload);
     std::memcpy(CMSG_DATA(c), args.fds.data(), payload);
   }
-  done(r, ::sendmsg(sock, &m, host_msg_flags(args.flags)));
+  r.record(::sendmsg(sock, &m, host_msg_flags(args.flags)));
   take_sigpipe(r);
 }
 
@@ -168,7 +153,7 @@ void host_recvmsg(HostResult& r, int sock, const RecvArgs& args) {
     m.msg_control = control.data();
     m.msg_controllen = control.size();
   }
-  if (!done(r, ::recvmsg(sock, &m, host_msg_flags(args.flags)))) {
+  if (!r.record(::recvmsg(sock, &m, host_msg_flags(args.flags)))) {
     r.data.clear();
     return;
   }
@@ -189,57 +174,57 @@ void host_recvmsg(HostResult& r, int sock, const RecvArgs& args) {
     for (std::size_t i = 0; i < n; ++i) {
       int fd;
       std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      if (!describe(r, fd)) return;
+      if (!host_describe(r, fd, Description::existing)) return;
     }
   }
 }
 
 void host_read(HostResult& r, int fd, std::size_t len) {
   r.data.resize(len);
-  if (done(r, ::read(fd, r.data.data(), len)))
+  if (r.record(::read(fd, r.data.data(), len)))
     r.data.resize(static_cast<std::size_t>(r.ret));
   else
     r.data.clear();
 }
 
 void host_write(HostResult& r, int fd, const std::string& data) {
-  done(r, ::write(fd, data.data(), data.size()));
+  r.record(::write(fd, data.data(), data.size()));
   take_sigpipe(r);
 }
 
 void host_lseek(HostResult& r, int fd, long offset, Whence whence) {
   int w = whence == Whence::set ? SEEK_SET : whence == Whence::cur ? SEEK_CUR : SEEK_END;
-  done(r, static_cast<long>(::lseek(fd, static_cast<off_t>(offset), w)));
+  r.record(static_cast<long>(::lseek(fd, static_cast<off_t>(offset), w)));
 }
 
 void host_fcntl(HostResult& r, int fd, FcntlCmd cmd, long arg) {
   switch (cmd) {
     case FcntlCmd::getfd:
-      if (done(r, ::fcntl(fd, F_GETFD))) r.ret = fd_flags_from_host(static_cast<int>(r.ret));
+      if (r.record(::fcntl(fd, F_GETFD))) r.ret = fd_flags_from_host(static_cast<int>(r.ret));
       break;
     case FcntlCmd::setfd:
-      done(r, ::fcntl(fd, F_SETFD, host_fd_flags(arg)));
+      r.record(::fcntl(fd, F_SETFD, host_fd_flags(arg)));
       break;
     case FcntlCmd::getfl:
-      if (done(r, ::fcntl(fd, F_GETFL))) r.ret = status_flags_from_host(static_cast<int>(r.ret));
+      if (r.record(::fcntl(fd, F_GETFL))) r.ret = status_flags_from_host(static_cast<int>(r.ret));
       break;
     case FcntlCmd::setfl:
-      done(r, ::fcntl(fd, F_SETFL, host_status_flags(arg)));
+      r.record(::fcntl(fd, F_SETFL, host_status_flags(arg)));
       break;
   }
 }
 
 void host_dup(HostResult& r, int fd) {
-  if (done(r, ::dup(fd))) describe(r, static_cast<int>(r.ret));
+  if (r.record(::dup(fd))) host_describe(r, static_cast<int>(r.ret), Description::existing);
 }
 
-void host_close(HostResult& r, int fd) { done(r, ::close(fd)); }
+void host_close(HostResult& r, int fd) { r.record(::close(fd)); }
 
 void host_shutdown(HostResult& r, int fd, ShutHow how) {
   int h = how == ShutHow::rd ? SHUT_RD : how == ShutHow::wr ? SHUT_WR : SHUT_RDWR;
-  done(r, ::shutdown(fd, h));
+  r.record(::shutdown(fd, h));
 }
 
-void host_close_all_above_stdio(HostResult& r) { done(r, ::close_range(3, ~0U, 0)); }
+void host_close_all_above_stdio(HostResult& r) { r.record(::close_range(3, ~0U, 0)); }
 
 }  // namespace fdlab::native

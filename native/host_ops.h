@@ -1,11 +1,17 @@
 #pragma once
 // The real syscalls behind each Kernel operation. Each function runs on the worker thread of
-// the scenario process (its fd table is the one the syscall sees) and reports the host's view:
-// host errno, host MSG_* bits. Mapping to the core's conventions happens in the driver, where
-// a value the model cannot name may throw a HarnessError without killing a worker thread.
+// the scenario process (its fd table is the one the syscall sees) and reports the host's view
+// in a HostResult: host errno, host MSG_* bits, and a harness failure as a string. The driver
+// maps that to the core's conventions in one place, PosixKernel::outcome: an Outcome, or a
+// HarnessError (native/backend_failure.h) for a failure or a value the model cannot name.
+//
+// Adding an operation to the native backend: a host_* function here, and a PosixKernel method
+// that hands it and its arguments to PosixKernel::on_worker.
 #include <sys/types.h>
 
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -14,11 +20,16 @@
 
 namespace fdlab::native {
 
+// What a new fd refers to: an open file description the operation just opened (socketpair,
+// pipe, open_temp, socket, accept), or one that existed before (recvmsg, dup, give).
+enum class Description : std::uint8_t { opened, existing };
+
 // An fd the operation created or installed, described from inside its process.
 struct HostFd {
   int fd = -1;
   FileKey key;
   bool cloexec = false;  // read back with F_GETFD
+  Description description = Description::existing;
 };
 
 struct HostResult {
@@ -31,6 +42,15 @@ struct HostResult {
   long value = 0;       // getsockopt
   int creds = -1;       // recvmsg: -1 no SCM_CREDENTIALS, 0 pid 0 (sent without), 1 our own tgid
   std::string failure;  // non-empty: the harness itself failed (e.g. fstat of a new fd)
+
+  // Records a syscall's return value, and errno when it failed; true when it succeeded.
+  bool record(long rc) {
+    ret = rc;
+    err = rc < 0 ? errno : 0;
+    return rc >= 0;
+  }
+  // The harness failed at `what`, with errno `e`.
+  void fail(const std::string& what, int e) { failure = what + ": " + std::strerror(e); }
 };
 
 void host_socketpair(HostResult& r, SockType type, bool nonblock, bool cloexec);
@@ -77,7 +97,7 @@ class NofileWindow {
 };
 
 // Describes a new fd into r.fds (fstat, F_GETFD); false after a harness failure.
-bool host_describe(HostResult& r, int fd);
+bool host_describe(HostResult& r, int fd, Description d);
 
 // `give`, run by the receiving process: takes fd out of the table of the giver's thread
 // `from_tid` (pidfd_getfd) and installs it at the lowest free number, FD_CLOEXEC clear, under

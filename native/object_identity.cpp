@@ -5,10 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
-#include <string>
 
-#include "core/harness_error.h"
+#include "native/backend_failure.h"
 
 namespace fdlab::native {
 
@@ -86,8 +84,7 @@ ObjectId ObjectIdentity::scan(ProcId p, int fd) const {
 bool ObjectIdentity::same_description(ProcId p1, int fd1, ProcId p2, int fd2) const {
   long r = ::syscall(SYS_kcmp, tids_[static_cast<std::size_t>(p1)],
                      tids_[static_cast<std::size_t>(p2)], KCMP_FILE, fd1, fd2);
-  if (r < 0)
-    throw HarnessError("", -1, "", std::string("native: kcmp(KCMP_FILE): ") + std::strerror(errno));
+  if (r < 0) backend_failure("kcmp(KCMP_FILE)", errno);
   return r == 0;
 }
 

@@ -8,17 +8,13 @@
 #include <cstring>
 #include <utility>
 
-#include "core/harness_error.h"
+#include "native/backend_failure.h"
 #include "native/host_errno.h"
 #include "native/host_flags.h"
 #include "native/host_ops.h"
 
 namespace fdlab::native {
 namespace {
-
-[[noreturn]] void backend_failure(const std::string& what) {
-  throw HarnessError("", -1, "", "native: " + what);
-}
 
 std::string fd_dir(pid_t tid) { return "/proc/self/task/" + std::to_string(tid) + "/fd"; }
 
@@ -108,7 +104,7 @@ ProcId PosixKernel::add_process() {
   return static_cast<ProcId>(workers_.size() - 1);
 }
 
-Outcome PosixKernel::plain(HostResult& r) {
+Outcome PosixKernel::outcome(ProcId p, HostResult& r) {
   if (!r.failure.empty()) backend_failure(r.failure);
   Outcome o;
   o.err = errno_from_host(r.err);
@@ -116,110 +112,73 @@ Outcome PosixKernel::plain(HostResult& r) {
   o.data = std::move(r.data);
   o.msg_flags = msg_flags_from_host(r.msg_flags);
   o.sigpipe = r.sigpipe;
+  o.value = r.value;
   o.creds.present = r.creds >= 0;
   o.creds.pid = r.creds == 1 ? CredPid::scenario : CredPid::none;
-  return o;
-}
-
-Outcome PosixKernel::created(ProcId p, HostResult& r) {
-  Outcome o = plain(r);
-  for (const HostFd& h : r.fds)
-    o.fds.push_back({h.fd, identity_.create(p, h.fd, h.key), h.cloexec});
-  return o;
-}
-
-Outcome PosixKernel::installed(ProcId p, HostResult& r) {
-  Outcome o = plain(r);
-  for (const HostFd& h : r.fds)
-    o.fds.push_back({h.fd, identity_.identify(p, h.fd, h.key), h.cloexec});
+  for (const HostFd& h : r.fds) {
+    const ObjectId object = h.description == Description::opened
+                                ? identity_.create(p, h.fd, h.key)
+                                : identity_.identify(p, h.fd, h.key);
+    o.fds.push_back({h.fd, object, h.cloexec});
+  }
   return o;
 }
 
 Outcome PosixKernel::socketpair(ProcId p, SockType type, bool nonblock, bool cloexec) {
-  HostResult r;
-  if (!run(p, [&] { host_socketpair(r, type, nonblock, cloexec); })) return Outcome::would_block();
-  return created(p, r);
+  return on_worker(p, host_socketpair, type, nonblock, cloexec);
 }
 
-Outcome PosixKernel::pipe(ProcId p) {
-  HostResult r;
-  if (!run(p, [&] { host_pipe(r); })) return Outcome::would_block();
-  return created(p, r);
-}
+Outcome PosixKernel::pipe(ProcId p) { return on_worker(p, host_pipe); }
 
-Outcome PosixKernel::open_temp(ProcId p) {
-  const std::string& dir = temp_dir();
-  HostResult r;
-  if (!run(p, [&] { host_open_temp(r, dir); })) return Outcome::would_block();
-  return created(p, r);
-}
+Outcome PosixKernel::open_temp(ProcId p) { return on_worker(p, host_open_temp, temp_dir()); }
 
 Outcome PosixKernel::sendmsg(ProcId p, int sock, const SendArgs& args) {
-  HostResult r;
-  if (!run(p, [&] { host_sendmsg(r, sock, args); })) return Outcome::would_block();
-  return plain(r);
+  return on_worker(p, host_sendmsg, sock, args);
 }
 
 Outcome PosixKernel::recvmsg(ProcId p, int sock, const RecvArgs& args) {
-  HostResult r;
-  if (!run(p, [&] { host_recvmsg(r, sock, args); })) return Outcome::would_block();
-  return installed(p, r);
+  return on_worker(p, host_recvmsg, sock, args);
 }
 
 Outcome PosixKernel::read(ProcId p, int fd, std::size_t len) {
-  HostResult r;
-  if (!run(p, [&] { host_read(r, fd, len); })) return Outcome::would_block();
-  return plain(r);
+  return on_worker(p, host_read, fd, len);
 }
 
 Outcome PosixKernel::write(ProcId p, int fd, const std::string& data) {
-  HostResult r;
-  if (!run(p, [&] { host_write(r, fd, data); })) return Outcome::would_block();
-  return plain(r);
+  return on_worker(p, host_write, fd, data);
 }
 
 Outcome PosixKernel::lseek(ProcId p, int fd, long offset, Whence whence) {
-  HostResult r;
-  if (!run(p, [&] { host_lseek(r, fd, offset, whence); })) return Outcome::would_block();
-  return plain(r);
+  return on_worker(p, host_lseek, fd, offset, whence);
 }
 
 Outcome PosixKernel::fcntl(ProcId p, int fd, FcntlCmd cmd, long arg) {
-  HostResult r;
-  if (!run(p, [&] { host_fcntl(r, fd, cmd, arg); })) return Outcome::would_block();
-  return plain(r);
+  return on_worker(p, host_fcntl, fd, cmd, arg);
 }
 
-Outcome PosixKernel::dup(ProcId p, int fd) {
-  HostResult r;
-  if (!run(p, [&] { host_dup(r, fd); })) return Outcome::would_block();
-  return installed(p, r);
-}
+Outcome PosixKernel::dup(ProcId p, int fd) { return on_worker(p, host_dup, fd); }
 
 Outcome PosixKernel::close(ProcId p, int fd) {
-  HostResult r;
-  if (!run(p, [&] { host_close(r, fd); })) return Outcome::would_block();
-  if (r.err == 0) identity_.closed(p, fd);
-  return plain(r);
+  Outcome o = on_worker(p, host_close, fd);
+  if (o.succeeded()) identity_.closed(p, fd);
+  return o;
 }
 
 Outcome PosixKernel::shutdown(ProcId p, int fd, ShutHow how) {
-  HostResult r;
-  if (!run(p, [&] { host_shutdown(r, fd, how); })) return Outcome::would_block();
-  return plain(r);
+  return on_worker(p, host_shutdown, fd, how);
 }
 
 Outcome PosixKernel::give(ProcId from, int fd, ProcId to) {
-  // Run by `to` alone, outside run(): host_give_take applies to's limit to the one syscall
-  // that must see it (native/host_give.cpp).
+  // Run by `to` outside run(), which would apply to's limit to every syscall: host_give_take
+  // applies it to the one syscall that must see it (native/host_give.cpp).
   const pid_t from_tid = worker(from).tid();
   HostResult got;
   if (!worker(to).run([&] { host_give_take(got, from_tid, fd, nofile(to)); },
                       options_.block_timeout))
     return Outcome::would_block();
-  if (got.err != 0) return plain(got);  // EBADF: `from` has no such fd; EMFILE: `to` is full
   // Identify before `from` closes its fd, so that kcmp can confirm against it.
-  Outcome o = installed(to, got);
+  Outcome o = outcome(to, got);
+  if (!o.succeeded()) return o;  // EBADF: `from` has no such fd; EMFILE: `to` is full
 
   HostResult closed;
   if (!run(from, [&] { host_close(closed, fd); })) return Outcome::would_block();
@@ -233,8 +192,7 @@ const std::string& PosixKernel::temp_dir() {
   const char* base = std::getenv("TMPDIR");
   std::string tmpl =
       std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/fdlab-native-XXXXXX";
-  if (::mkdtemp(tmpl.data()) == nullptr)
-    backend_failure("mkdtemp " + tmpl + ": " + std::strerror(errno));
+  if (::mkdtemp(tmpl.data()) == nullptr) backend_failure("mkdtemp " + tmpl, errno);
   temp_dir_ = tmpl;
   return temp_dir_;
 }

@@ -15,8 +15,6 @@
 
 namespace fdlab::native {
 
-struct HostResult;
-
 class PosixKernel final : public Kernel {
  public:
   struct Options {
@@ -69,7 +67,21 @@ class PosixKernel final : public Kernel {
   pid_t tid(ProcId p) const;
 
  private:
-  // Runs job on p's worker, inside p's RLIMIT_NOFILE when the scenario set one.
+  // The one way an operation runs: host_call(r, args...) on p's worker (native/host_ops.h),
+  // its HostResult r mapped to an Outcome by outcome(). A call that had to be interrupted
+  // would have blocked forever: Outcome::would_block().
+  template <class HostCall, class... Args>
+  Outcome on_worker(ProcId p, HostCall host_call, const Args&... args) {
+    HostResult r;
+    if (!run(p, [&] { host_call(r, args...); })) return Outcome::would_block();
+    return outcome(p, r);
+  }
+  // The core's view of a host call's result in process p: the host errno and flags mapped, each
+  // new fd identified (native/object_identity.h). Throws HarnessError when the harness failed.
+  Outcome outcome(ProcId p, HostResult& r);
+
+  // Runs job on p's worker, inside p's RLIMIT_NOFILE when the scenario set one; false when it
+  // had to be interrupted (native/worker.h).
   template <class F>
   bool run(ProcId p, F&& job) {
     Worker& w = worker(p);
@@ -84,9 +96,6 @@ class PosixKernel final : public Kernel {
   Worker& worker(ProcId p);
   long nofile(ProcId p) const;
   void enter_dir(ProcId p);  // p's cwd becomes the scenario's private directory
-  Outcome plain(HostResult& r);
-  Outcome created(ProcId p, HostResult& r);
-  Outcome installed(ProcId p, HostResult& r);
   const std::string& temp_dir();
   void check_proc();  // /proc shows this process's tasks (finish() reads them)
 

@@ -6,9 +6,8 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 
-#include "core/harness_error.h"
+#include "native/backend_failure.h"
 #include "native/host_ops.h"
 #include "native/posix_kernel.h"
 
@@ -22,9 +21,7 @@ namespace fdlab::native {
 void PosixKernel::new_abstract_tag() {
   std::uint64_t bits = 0;
   if (::getrandom(&bits, sizeof bits, 0) != static_cast<ssize_t>(sizeof bits))
-    throw HarnessError(
-        "", -1, "",
-        std::string("native: getrandom for the abstract-name tag: ") + std::strerror(errno));
+    backend_failure("getrandom for the abstract-name tag", errno);
   char tag[kAbstractTagLen + 1];
   std::snprintf(tag, sizeof tag, "fdlab%011llx",
                 static_cast<unsigned long long>(bits & 0xfffffffffffULL));
@@ -37,71 +34,49 @@ void PosixKernel::enter_dir(ProcId p) {
   const std::string& dir = temp_dir();
   HostResult r;
   if (!run(p, [&] { host_chdir(r, dir); }) || !r.failure.empty())
-    throw HarnessError("", -1, "", "native: cannot enter the scenario directory: " + r.failure);
+    backend_failure("cannot enter the scenario directory: " + r.failure);
   in_dir_[static_cast<std::size_t>(p)] = true;
 }
 
 Outcome PosixKernel::socket(ProcId p, SockType type, bool nonblock, bool cloexec) {
-  HostResult r;
-  if (!run(p, [&] { host_socket(r, type, nonblock, cloexec); })) return Outcome::would_block();
-  Outcome o = created(p, r);
-  return o;
+  return on_worker(p, host_socket, type, nonblock, cloexec);
 }
 
 Outcome PosixKernel::bind(ProcId p, int sock, const SockAddr& addr) {
   enter_dir(p);
-  HostResult r;
-  if (!run(p, [&] { host_bind(r, sock, addr, abstract_tag_); })) return Outcome::would_block();
-  return plain(r);
+  return on_worker(p, host_bind, sock, addr, abstract_tag_);
 }
 
 Outcome PosixKernel::listen(ProcId p, int sock, int backlog) {
-  HostResult r;
-  if (!run(p, [&] { host_listen(r, sock, backlog); })) return Outcome::would_block();
-  return plain(r);
+  return on_worker(p, host_listen, sock, backlog);
 }
 
 Outcome PosixKernel::connect(ProcId p, int sock, const SockAddr& addr) {
   enter_dir(p);
-  HostResult r;
-  if (!run(p, [&] { host_connect(r, sock, addr, abstract_tag_); })) return Outcome::would_block();
-  return plain(r);
+  return on_worker(p, host_connect, sock, addr, abstract_tag_);
 }
 
 Outcome PosixKernel::accept(ProcId p, int sock, bool nonblock, bool cloexec) {
-  HostResult r;
-  if (!run(p, [&] { host_accept(r, sock, nonblock, cloexec); })) return Outcome::would_block();
-  // The accepted socket is a new open file description (and a new inode).
-  return created(p, r);
+  return on_worker(p, host_accept, sock, nonblock, cloexec);
 }
 
 Outcome PosixKernel::unlink(ProcId p, const std::string& path) {
   enter_dir(p);
-  HostResult r;
-  if (!run(p, [&] { host_unlink(r, path); })) return Outcome::would_block();
-  return plain(r);
+  return on_worker(p, host_unlink, path);
 }
 
 Outcome PosixKernel::setsockopt(ProcId p, int sock, SockOpt opt, long value) {
-  HostResult r;
-  if (!run(p, [&] { host_setsockopt(r, sock, opt, value); })) return Outcome::would_block();
-  return plain(r);
+  return on_worker(p, host_setsockopt, sock, opt, value);
 }
 
 Outcome PosixKernel::getsockopt(ProcId p, int sock, SockOpt opt) {
-  HostResult r;
-  if (!run(p, [&] { host_getsockopt(r, sock, opt); })) return Outcome::would_block();
-  Outcome o = plain(r);
-  o.value = r.value;
-  return o;
+  return on_worker(p, host_getsockopt, sock, opt);
 }
 
 Outcome PosixKernel::setrlimit_nofile(ProcId p, long soft) {
-  HostResult r;
   // The kernel validates the new limit now; it then applies only around p's own steps.
-  if (!run(p, [&] { host_try_nofile(r, soft); })) return Outcome::would_block();
-  Outcome o = plain(r);
-  if (o.err == Errno::ok) nofile_[static_cast<std::size_t>(p)] = soft;
+  Outcome o = on_worker(p, host_try_nofile, soft);
+  if (o.succeeded()) nofile_[static_cast<std::size_t>(p)] = soft;
   return o;
 }
 

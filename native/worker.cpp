@@ -15,7 +15,7 @@
 #include <mutex>
 #include <utility>
 
-#include "core/harness_error.h"
+#include "native/backend_failure.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -51,7 +51,7 @@ void install_interrupt_handler() {
     if (::sigaction(interrupt_signal(), &sa, nullptr) != 0)
       error = std::string("sigaction: ") + std::strerror(errno);
   });
-  if (!error.empty()) throw HarnessError("", -1, "", "native: " + error);
+  if (!error.empty()) backend_failure(error);
 }
 
 long futex(std::atomic<std::uint32_t>* addr, int op, std::uint32_t val, const timespec* ts) {
@@ -82,7 +82,7 @@ Worker::Worker(SpinPolicy spin) : spin_(spin) {
   sigset_t all, old;
   sigfillset(&all);
   if (int rc = ::pthread_sigmask(SIG_SETMASK, &all, &old); rc != 0)
-    throw HarnessError("", -1, "", std::string("native: pthread_sigmask: ") + std::strerror(rc));
+    backend_failure("pthread_sigmask", rc);
   thread_ = std::thread([this] {
     bool ok = setup();
     started_.value.store(1, std::memory_order_seq_cst);
@@ -93,7 +93,7 @@ Worker::Worker(SpinPolicy spin) : spin_(spin) {
   wait(started_, 1, std::chrono::nanoseconds(0), Clock::time_point::max());
   if (!setup_error_.empty()) {
     thread_.join();
-    throw HarnessError("", -1, "", "native: cannot start a scenario process: " + setup_error_);
+    backend_failure("cannot start a scenario process: " + setup_error_);
   }
 }
 
@@ -158,7 +158,7 @@ bool Worker::post(JobFn fn, void* ctx, std::chrono::milliseconds timeout) {
   while (!finished) {
     interrupts_sent_.fetch_add(1, std::memory_order_release);
     if (::syscall(SYS_tgkill, ::getpid(), tid_, interrupt_signal()) != 0)
-      throw HarnessError("", -1, "", std::string("native: tgkill: ") + std::strerror(errno));
+      backend_failure("tgkill", errno);
     finished =
         wait(done_, seq, std::chrono::nanoseconds(0), Clock::now() + std::chrono::milliseconds(2));
   }

@@ -8,11 +8,6 @@
 #include "sim/sim_kernel.h"
 
 namespace fdlab::sim {
-namespace {
-
-constexpr std::size_t kUcredSize = 12;  // struct ucred: pid, uid, gid
-
-}  // namespace
 
 // maybe_add_creds: a segment carries its sender's credentials when the sender or the
 // receiver has SO_PASSCRED at send time, or the receiver has no socket yet (a connection
@@ -29,13 +24,13 @@ bool SimKernel::sends_creds(const UnixSocket& sender) const {
 // if less (28..31 bytes hold it without padding).
 std::size_t SimKernel::creds_space_used(const RecvArgs& a) {
   if (!a.has_control || a.control_len < cmsg::header_size) return 0;
-  return std::min(a.control_len, cmsg::space(kUcredSize));
+  return std::min(a.control_len, cmsg::space(cmsg::ucred_size));
 }
 
 // __scm_recv_common with SO_PASSCRED: no buffer, or too small a one, sets MSG_CTRUNC even
 // when no fds came (measured: control_len 0..27 all give MSG_CTRUNC).
 void SimKernel::report_creds(Outcome& o, const RecvArgs& a, int creds) {
-  if (!a.has_control || a.control_len < cmsg::len(kUcredSize)) {
+  if (!a.has_control || a.control_len < cmsg::len(cmsg::ucred_size)) {
     o.msg_flags |= msg::ctrunc;
     return;
   }

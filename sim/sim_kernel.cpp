@@ -27,11 +27,22 @@ FdTable& SimKernel::table(ProcId p) {
   return procs_[static_cast<std::size_t>(p)];
 }
 
-OpenFile* SimKernel::lookup(ProcId p, int fd, FileRef* ref) {
+OpenFile* SimKernel::file_at(ProcId p, int fd) {
   FdEntry* e = table(p).find(fd);
-  if (!e) return nullptr;
-  if (ref) *ref = e->file;
-  return &file(e->file);
+  return e ? &file(e->file) : nullptr;
+}
+
+SocketAt SimKernel::socket_at(ProcId p, int fd) {
+  SocketAt s;
+  s.file = file_at(p, fd);
+  if (!s.file) {
+    s.err = Errno::ebadf;
+  } else if (s.file->kind != FileKind::unix_socket) {
+    s.err = Errno::enotsock;
+  } else {
+    s.socket = &socket_of(*s.file);
+  }
+  return s;
 }
 
 FileRef SimKernel::new_file(FileKind kind, long status, bool scenario_object) {
@@ -124,7 +135,7 @@ Outcome SimKernel::open_temp(ProcId p) {
 }
 
 Outcome SimKernel::read(ProcId p, int fd, std::size_t len) {
-  OpenFile* f = lookup(p, fd);
+  OpenFile* f = file_at(p, fd);
   if (!f || !f->readable()) return Outcome::failure(Errno::ebadf);
   Outcome o;
   switch (f->kind) {
@@ -138,11 +149,7 @@ Outcome SimKernel::read(ProcId p, int fd, std::size_t len) {
     }
     case FileKind::pipe_read: {
       PipeResult r = pipes_[f->target]->read(len, f->nonblocking(), o.data);
-      if (r.blocked) {
-        Outcome b;
-        b.blocked = true;
-        return b;
-      }
+      if (r.blocked) return Outcome::would_block();
       if (r.err != Errno::ok) return Outcome::failure(r.err);
       break;
     }
@@ -162,7 +169,7 @@ Outcome SimKernel::read(ProcId p, int fd, std::size_t len) {
 }
 
 Outcome SimKernel::write(ProcId p, int fd, const std::string& data) {
-  OpenFile* f = lookup(p, fd);
+  OpenFile* f = file_at(p, fd);
   if (!f || !f->writable()) return Outcome::failure(Errno::ebadf);
   Outcome o;
   switch (f->kind) {
@@ -178,11 +185,7 @@ Outcome SimKernel::write(ProcId p, int fd, const std::string& data) {
     }
     case FileKind::pipe_write: {
       PipeResult r = pipes_[f->target]->write(data, f->nonblocking());
-      if (r.blocked) {
-        Outcome b;
-        b.blocked = true;
-        return b;
-      }
+      if (r.blocked) return Outcome::would_block();
       if (r.err != Errno::ok) {
         Outcome e = Outcome::failure(r.err);
         e.sigpipe = r.sigpipe;
@@ -206,7 +209,7 @@ Outcome SimKernel::write(ProcId p, int fd, const std::string& data) {
 }
 
 Outcome SimKernel::lseek(ProcId p, int fd, long offset, Whence whence) {
-  OpenFile* f = lookup(p, fd);
+  OpenFile* f = file_at(p, fd);
   if (!f) return Outcome::failure(Errno::ebadf);
   // Any offset and whence, even a negative result, is 0 (drivers/char/mem.c: null_lseek sets
   // f_pos to 0 and returns it; measured).
@@ -245,9 +248,10 @@ Outcome SimKernel::fcntl(ProcId p, int fd, FcntlCmd cmd, long arg) {
 }
 
 Outcome SimKernel::dup(ProcId p, int fd) {
-  FileRef r;
-  if (!lookup(p, fd, &r)) return Outcome::failure(Errno::ebadf);
+  const FdEntry* e = table(p).find(fd);
+  if (!e) return Outcome::failure(Errno::ebadf);
   if (fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
+  const FileRef r = e->file;
   hold(r);
   Outcome o;
   o.fds.push_back(install(p, r, false));  // dup clears FD_CLOEXEC on the new fd

@@ -13,9 +13,25 @@
 #include "sim/fd_table.h"
 #include "sim/open_file.h"
 #include "sim/pipe.h"
+#include "sim/socket_call.h"
 #include "sim/unix_socket.h"
 
 namespace fdlab::sim {
+
+// The socket behind an fd, or the errno that a socket call on that fd fails with before
+// anything else: EBADF when it is not open, ENOTSOCK when it is another kind of file
+// (sockfd_lookup, net/socket.c).
+struct SocketAt {
+  OpenFile* file = nullptr;
+  UnixSocket* socket = nullptr;
+  Errno err = Errno::ok;
+};
+
+// unix_find_other's answer: the socket bound at an address, or the errno of a connect to it.
+struct BoundSocket {
+  std::uint32_t index = no_socket;
+  Errno err = Errno::ok;
+};
 
 class SimKernel final : public Kernel {
  public:
@@ -60,32 +76,34 @@ class SimKernel final : public Kernel {
   const OpenFile& file(FileRef r) const { return *files_[r.slot]; }
   nlohmann::json queue_json(const UnixSocket& sk) const;  // sim/sim_snapshot.cpp
   // The open file behind fd in p, or nullptr (EBADF).
-  OpenFile* lookup(ProcId p, int fd, FileRef* ref = nullptr);
+  OpenFile* file_at(ProcId p, int fd);
+  SocketAt socket_at(ProcId p, int fd);
   UnixSocket& socket_of(const OpenFile& f) { return *sockets_[f.target]; }
 
   FileRef new_file(FileKind kind, long status, bool scenario_object);
   std::uint32_t new_socket(SockType type, FileRef file);
+  void free_socket(std::uint32_t s);  // the slot may be reused; no live socket refers to it
   NewFd install(ProcId p, FileRef r, bool cloexec);
   void hold(FileRef r) { ++file(r).refs; }
   void put(FileRef r);  // drops a reference; the last one releases the file
-  void queue_fds(UnixSocket& to, const std::vector<int>& fds, ProcId p, std::string_view bytes,
-                 std::uint32_t truesize);
-  void unqueue(FileRef r);  // an in-flight reference leaves a queue (still held)
-  void release(FileRef r);  // no references left
+  void queue_fds(UnixSocket& to, const std::vector<int>& fds, const SendCall& send,
+                 std::string_view bytes, std::uint32_t truesize);
+  void unqueue(FileRef r);           // an in-flight reference leaves a queue (still held)
+  void purge_queue(UnixSocket& sk);  // drops every reference queued in sk
+  void release(FileRef r);           // no references left
   void release_socket(std::uint32_t s);
   void collect_cycles();  // unix_gc: free sockets reachable only from their own queues
   bool has_inflight_sockets() const;
 
-  Outcome stream_send(UnixSocket& sk, ProcId p, const SendArgs& a, bool nonblock);
-  Outcome message_send(UnixSocket& sk, ProcId p, const SendArgs& a, bool nonblock);
-  Outcome stream_recv(UnixSocket& sk, ProcId p, const RecvArgs& a, bool nonblock);
-  Outcome message_recv(UnixSocket& sk, ProcId p, const RecvArgs& a, bool nonblock);
-  void deliver(Outcome& o, ProcId p, const RecvArgs& a, bool peek);
+  Outcome stream_send(UnixSocket& sk, const SendCall& send);
+  Outcome message_send(UnixSocket& sk, const SendCall& send);
+  Outcome stream_recv(UnixSocket& sk, RecvCall& recv);
+  Outcome message_recv(UnixSocket& sk, RecvCall& recv);
+  void deliver(Outcome& o, const RecvCall& recv);
   Outcome check_send_fds(ProcId p, const std::vector<int>& fds);
 
   // sim/sim_named_ops.cpp
-  UnixSocket* socket_at(ProcId p, int fd, Outcome& err);  // EBADF / ENOTSOCK in err
-  Errno find_other(const SockAddr& addr, SockType type, std::uint32_t& other) const;
+  BoundSocket find_other(const SockAddr& addr, SockType type) const;
   void forget_name(std::uint32_t s);
   void release_pending(UnixSocket& listener);
   // sim/sim_options.cpp: how many new fds p can get before RLIMIT_NOFILE (alloc_fd: the
@@ -103,7 +121,6 @@ class SimKernel final : public Kernel {
   std::vector<std::uint32_t> free_sockets_;
   std::vector<std::unique_ptr<Pipe>> pipes_;
   ObjectId next_object_ = 1;
-  std::vector<FileRef> taken_;      // fds taken by the current receive (reused buffer)
   std::vector<FileRef> releasing_;  // files whose last reference went, not yet released
   bool in_release_ = false;
   bool in_gc_ = false;
@@ -112,10 +129,7 @@ class SimKernel final : public Kernel {
   // with their socket. Ordered maps: nothing here depends on hash order.
   std::map<std::string, std::uint32_t> paths_;
   std::map<std::string, std::uint32_t> abstract_;
-  std::map<ProcId, long> nofile_;   // RLIMIT_NOFILE soft limits that a scenario set
-  int send_creds_ = -1;             // the current send attaches these credentials (-1: none)
-  int read_creds_ = -2;             // the current receive read a segment with these (-2: none)
-  std::size_t creds_consumed_ = 0;  // control bytes the current receive gave to SCM_CREDENTIALS
+  std::map<ProcId, long> nofile_;  // RLIMIT_NOFILE soft limits that a scenario set
 };
 
 }  // namespace fdlab::sim

@@ -21,19 +21,6 @@ constexpr int kSomaxconn = 4096;
 
 }  // namespace
 
-UnixSocket* SimKernel::socket_at(ProcId p, int fd, Outcome& err) {
-  OpenFile* f = lookup(p, fd);
-  if (!f) {
-    err = Outcome::failure(Errno::ebadf);
-    return nullptr;
-  }
-  if (f->kind != FileKind::unix_socket) {
-    err = Outcome::failure(Errno::enotsock);
-    return nullptr;
-  }
-  return &socket_of(*f);
-}
-
 Outcome SimKernel::socket(ProcId p, SockType type, bool nonblock, bool cloexec) {
   // sock_map_fd -> get_unused_fd_flags: EMFILE at the limit.
   if (fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
@@ -49,11 +36,11 @@ Outcome SimKernel::socket(ProcId p, SockType type, bool nonblock, bool cloexec) 
 }
 
 Outcome SimKernel::bind(ProcId p, int sock, const SockAddr& a) {
-  Outcome o;
-  UnixSocket* sk = socket_at(p, sock, o);
-  if (!sk) return o;
+  SocketAt at = socket_at(p, sock);
+  if (at.err != Errno::ok) return Outcome::failure(at.err);
+  UnixSocket* sk = at.socket;
   if (!address_fits(a)) return Outcome::failure(Errno::einval);
-  std::uint32_t self = file(FileRef{sk->file}).target;
+  std::uint32_t self = at.file->target;
   if (a.abstract) {
     // unix_bind_abstract: an already bound socket is EINVAL before the name is looked at.
     if (sk->bound) return Outcome::failure(Errno::einval);
@@ -69,57 +56,55 @@ Outcome SimKernel::bind(ProcId p, int sock, const SockAddr& a) {
   sk->bound = true;
   sk->abstract = a.abstract;
   sk->name = a.name;
-  return o;
+  return Outcome{};
 }
 
 Outcome SimKernel::listen(ProcId p, int sock, int backlog) {
-  Outcome o;
-  UnixSocket* sk = socket_at(p, sock, o);
-  if (!sk) return o;
+  SocketAt at = socket_at(p, sock);
+  if (at.err != Errno::ok) return Outcome::failure(at.err);
+  UnixSocket* sk = at.socket;
   // unix_listen: datagram sockets cannot listen; an unbound one or a connected one is EINVAL.
   if (sk->type == SockType::dgram) return Outcome::failure(Errno::eopnotsupp);
   if (!sk->bound) return Outcome::failure(Errno::einval);
   if (sk->state == SockState::established) return Outcome::failure(Errno::einval);
   sk->backlog = (backlog < 0 || backlog > kSomaxconn) ? kSomaxconn : backlog;
   sk->state = SockState::listening;
-  return o;
+  return Outcome{};
 }
 
 // unix_find_other: a path that is not there is ENOENT, a file whose socket is gone is
 // ECONNREFUSED; an abstract name that is not bound is ECONNREFUSED; a socket of another type
 // is EPROTOTYPE.
-Errno SimKernel::find_other(const SockAddr& a, SockType type, std::uint32_t& other) const {
+BoundSocket SimKernel::find_other(const SockAddr& a, SockType type) const {
   const auto& names = a.abstract ? abstract_ : paths_;
   auto it = names.find(a.name);
-  if (it == names.end()) return a.abstract ? Errno::econnrefused : Errno::enoent;
-  if (it->second == no_socket) return Errno::econnrefused;
-  if (sockets_[it->second]->type != type) return Errno::eprototype;
-  other = it->second;
-  return Errno::ok;
+  if (it == names.end()) return {no_socket, a.abstract ? Errno::econnrefused : Errno::enoent};
+  if (it->second == no_socket) return {no_socket, Errno::econnrefused};
+  if (sockets_[it->second]->type != type) return {no_socket, Errno::eprototype};
+  return {it->second, Errno::ok};
 }
 
 Outcome SimKernel::connect(ProcId p, int sock, const SockAddr& a) {
-  Outcome o;
-  UnixSocket* sk = socket_at(p, sock, o);
-  if (!sk) return o;
+  SocketAt at = socket_at(p, sock);
+  if (at.err != Errno::ok) return Outcome::failure(at.err);
+  UnixSocket* sk = at.socket;
   if (!address_fits(a)) return Outcome::failure(Errno::einval);
   if (sk->type == SockType::dgram)
     throw HarnessError("", -1, "op", "sim: connect on a dgram socket is not modelled yet");
-  std::uint32_t other = no_socket;
-  Errno e = find_other(a, sk->type, other);
-  if (e != Errno::ok) return Outcome::failure(e);
-  UnixSocket& listener = *sockets_[other];
+  const BoundSocket other = find_other(a, sk->type);
+  if (other.err != Errno::ok) return Outcome::failure(other.err);
+  UnixSocket& listener = *sockets_[other.index];
   if (listener.state != SockState::listening) return Outcome::failure(Errno::econnrefused);
   // unix_recvq_full_lockless: full when more than sk_max_ack_backlog connections wait, so
   // backlog + 1 connects get in. Checked before our own state (measured: connect on a
   // connected socket to a full listener is EAGAIN, not EISCONN).
   if (listener.pending.size() > static_cast<std::size_t>(listener.backlog)) {
-    if (file(FileRef{sk->file}).nonblocking()) return Outcome::failure(Errno::eagain);
+    if (at.file->nonblocking()) return Outcome::failure(Errno::eagain);
     return Outcome::would_block();
   }
   if (sk->state == SockState::established) return Outcome::failure(Errno::eisconn);
   if (sk->state == SockState::listening) return Outcome::failure(Errno::einval);
-  std::uint32_t self = file(FileRef{sk->file}).target;
+  std::uint32_t self = at.file->target;
   // The embryo (newsk) is connected at once: the client can send before it is accepted.
   std::uint32_t embryo = new_socket(sk->type, FileRef{no_file});
   sockets_[embryo]->file = no_file;
@@ -127,21 +112,21 @@ Outcome SimKernel::connect(ProcId p, int sock, const SockAddr& a) {
   UnixSocket& client = *sockets_[self];  // new_socket may have moved the vector
   client.peer = embryo;
   client.state = SockState::established;
-  sockets_[other]->pending.push_back(embryo);
-  return o;
+  sockets_[other.index]->pending.push_back(embryo);
+  return Outcome{};
 }
 
 Outcome SimKernel::accept(ProcId p, int sock, bool nonblock, bool cloexec) {
-  Outcome o;
-  UnixSocket* sk = socket_at(p, sock, o);
-  if (!sk) return o;
+  SocketAt at = socket_at(p, sock);
+  if (at.err != Errno::ok) return Outcome::failure(at.err);
+  UnixSocket* sk = at.socket;
   // do_accept takes the new fd number before it looks at the socket.
   if (fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
   if (sk->type == SockType::dgram) return Outcome::failure(Errno::eopnotsupp);
   if (sk->state != SockState::listening) return Outcome::failure(Errno::einval);
   if (sk->pending.empty()) {
     // The listener's O_NONBLOCK decides; accept4's SOCK_NONBLOCK is for the new fd only.
-    if (file(FileRef{sk->file}).nonblocking()) return Outcome::failure(Errno::eagain);
+    if (at.file->nonblocking()) return Outcome::failure(Errno::eagain);
     return Outcome::would_block();
   }
   std::uint32_t s = sk->pending.front();
@@ -150,6 +135,7 @@ Outcome SimKernel::accept(ProcId p, int sock, bool nonblock, bool cloexec) {
   file(r).target = s;
   sockets_[s]->file = r.slot;
   hold(r);
+  Outcome o;
   o.fds.push_back(install(p, r, cloexec));
   o.ret = o.fds.back().fd;
   return o;

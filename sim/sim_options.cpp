@@ -26,9 +26,9 @@ long doubled_buffer(long value, unsigned long max, long min) {
 }  // namespace
 
 Outcome SimKernel::setsockopt(ProcId p, int sock, SockOpt opt, long value) {
-  Outcome o;
-  UnixSocket* sk = socket_at(p, sock, o);
-  if (!sk) return o;
+  SocketAt at = socket_at(p, sock);
+  if (at.err != Errno::ok) return Outcome::failure(at.err);
+  UnixSocket* sk = at.socket;
   switch (opt) {
     case SockOpt::sndbuf:
       sk->sndbuf = static_cast<std::size_t>(doubled_buffer(value, kWmemMax, kMinSndbuf));
@@ -43,13 +43,14 @@ Outcome SimKernel::setsockopt(ProcId p, int sock, SockOpt opt, long value) {
     case SockOpt::type:
       return Outcome::failure(Errno::enoprotoopt);  // read-only
   }
-  return o;
+  return Outcome{};
 }
 
 Outcome SimKernel::getsockopt(ProcId p, int sock, SockOpt opt) {
+  SocketAt at = socket_at(p, sock);
+  if (at.err != Errno::ok) return Outcome::failure(at.err);
+  const UnixSocket* sk = at.socket;
   Outcome o;
-  UnixSocket* sk = socket_at(p, sock, o);
-  if (!sk) return o;
   switch (opt) {
     case SockOpt::sndbuf:
       o.value = static_cast<long>(sk->sndbuf);

@@ -33,6 +33,11 @@ std::uint32_t SimKernel::new_socket(SockType type, FileRef file) {
   return i;
 }
 
+void SimKernel::free_socket(std::uint32_t s) {
+  sockets_[s].reset();
+  free_sockets_.push_back(s);
+}
+
 Outcome SimKernel::socketpair(ProcId p, SockType type, bool nonblock, bool cloexec) {
   table(p);
   if (fd_room(p, 2) < 2) return Outcome::failure(Errno::emfile);  // get_unused_fd_flags
@@ -57,41 +62,53 @@ Outcome SimKernel::socketpair(ProcId p, SockType type, bool nonblock, bool cloex
 Outcome SimKernel::check_send_fds(ProcId p, const std::vector<int>& fds) {
   if (fds.size() > cmsg::scm_max_fd) return Outcome::failure(Errno::einval);
   for (int fd : fds)
-    if (!lookup(p, fd)) return Outcome::failure(Errno::ebadf);
+    if (!file_at(p, fd)) return Outcome::failure(Errno::ebadf);
   return Outcome{};
 }
 
-// The queue takes a reference to each file sent (fget_raw in scm_fp_copy).
-void SimKernel::queue_fds(UnixSocket& to, const std::vector<int>& fds, ProcId p,
+// The queue takes a reference to each file sent (fget_raw in scm_fp_copy); check_send_fds
+// already made sure that every fd is open.
+void SimKernel::queue_fds(UnixSocket& to, const std::vector<int>& fds, const SendCall& send,
                           std::string_view bytes, std::uint32_t truesize) {
-  taken_.clear();
+  std::vector<FileRef> refs;
+  refs.reserve(fds.size());
   for (int fd : fds) {
-    FileRef r;
-    lookup(p, fd, &r);
+    const FileRef r = table(send.proc).find(fd)->file;
     hold(r);
     ++file(r).inflight;
-    taken_.push_back(r);
+    refs.push_back(r);
   }
-  to.queue.push(bytes, taken_.data(), taken_.size(), truesize, send_creds_);
+  to.queue.push(bytes, refs.data(), refs.size(), truesize, send.creds);
 }
 
 void SimKernel::unqueue(FileRef r) { --file(r).inflight; }
 
+// The queue's references go with it, closing what they alone kept open (unix_release_sock and
+// unix_dgram_disconnected purge sk_receive_queue the same way).
+void SimKernel::purge_queue(UnixSocket& sk) {
+  std::vector<FileRef> queued;
+  sk.queue.clear(queued);
+  for (FileRef r : queued) {
+    unqueue(r);
+    put(r);
+  }
+}
+
 Outcome SimKernel::sendmsg(ProcId p, int sock, const SendArgs& a) {
-  OpenFile* f = lookup(p, sock);
-  if (!f) return Outcome::failure(Errno::ebadf);
-  if (f->kind != FileKind::unix_socket) return Outcome::failure(Errno::enotsock);
+  SocketAt at = socket_at(p, sock);
+  if (at.err != Errno::ok) return Outcome::failure(at.err);
+  UnixSocket& sk = *at.socket;
   // ____sys_sendmsg: O_NONBLOCK on the file acts as MSG_DONTWAIT.
-  bool nonblock = (a.flags & msg::dontwait) || f->nonblocking();
-  UnixSocket& sk = socket_of(*f);
-  send_creds_ = sends_creds(sk) ? p : -1;
-  if (sk.type == SockType::stream) return stream_send(sk, p, a, nonblock);
-  return message_send(sk, p, a, nonblock);
+  const SendCall send{p, a, (a.flags & msg::dontwait) || at.file->nonblocking(),
+                      sends_creds(sk) ? p : -1};
+  if (sk.type == SockType::stream) return stream_send(sk, send);
+  return message_send(sk, send);
 }
 
 // unix_stream_sendmsg.
-Outcome SimKernel::stream_send(UnixSocket& sk, ProcId p, const SendArgs& a, bool nonblock) {
-  Outcome o = check_send_fds(p, a.fds);
+Outcome SimKernel::stream_send(UnixSocket& sk, const SendCall& send) {
+  const SendArgs& a = send.args;
+  Outcome o = check_send_fds(send.proc, a.fds);
   if (o.err != Errno::ok) return o;
   if (sk.peer == no_socket) return Outcome::failure(Errno::enotconn);
   // The peer's close or SHUT_RD set our SEND_SHUTDOWN; a pending sk_err (ECONNRESET) is not
@@ -103,14 +120,14 @@ Outcome SimKernel::stream_send(UnixSocket& sk, ProcId p, const SendArgs& a, bool
   while (sent < a.data.size()) {
     // sock_alloc_send_pskb: our wmem is what our skbs in the peer's queue are charged.
     if (!skb::may_allocate(other.queue.truesize(), sk.sndbuf)) {
-      if (!nonblock) return Outcome::would_block();
+      if (!send.nonblock) return Outcome::would_block();
       break;
     }
     std::size_t size = skb::stream_chunk(a.data.size() - sent, sk.sndbuf);
     std::string_view chunk(a.data.data() + sent, size);
     // Only the first skb carries the fds.
     static const std::vector<int> none;
-    queue_fds(other, sent == 0 ? a.fds : none, p, chunk, skb::stream_truesize(size));
+    queue_fds(other, sent == 0 ? a.fds : none, send, chunk, skb::stream_truesize(size));
     sent += size;
   }
   if (sent == 0 && !a.data.empty()) return Outcome::failure(Errno::eagain);
@@ -119,12 +136,13 @@ Outcome SimKernel::stream_send(UnixSocket& sk, ProcId p, const SendArgs& a, bool
 }
 
 // unix_seqpacket_sendmsg / unix_dgram_sendmsg, for a connected pair.
-Outcome SimKernel::message_send(UnixSocket& sk, ProcId p, const SendArgs& a, bool nonblock) {
+Outcome SimKernel::message_send(UnixSocket& sk, const SendCall& send) {
+  const SendArgs& a = send.args;
   if (sk.type == SockType::seqpacket) {
     Errno e = sk.take_error();
     if (e != Errno::ok) return Outcome::failure(e);
   }
-  Outcome o = check_send_fds(p, a.fds);
+  Outcome o = check_send_fds(send.proc, a.fds);
   if (o.err != Errno::ok) return o;
   if (sk.peer == no_socket) return Outcome::failure(Errno::enotconn);
   if (a.data.size() + 32 > sk.sndbuf) return Outcome::failure(Errno::emsgsize);
@@ -134,46 +152,38 @@ Outcome SimKernel::message_send(UnixSocket& sk, ProcId p, const SendArgs& a, boo
   if (e != Errno::ok) return Outcome::failure(e);
   if (sk.shutdown & send_shutdown) return Outcome::failure(Errno::epipe);
   if (!skb::may_allocate(other.queue.truesize(), sk.sndbuf))
-    return nonblock ? Outcome::failure(Errno::eagain) : Outcome::would_block();
+    return send.nonblock ? Outcome::failure(Errno::eagain) : Outcome::would_block();
   if (other.dead) {
     if (sk.type == SockType::seqpacket) return Outcome::failure(Errno::epipe);
     // unix_dgram_sendmsg: the sender forgets its dead peer, which can then be freed.
     std::uint32_t dead = sk.peer;
     sk.peer = no_socket;
-    sockets_[dead].reset();
-    free_sockets_.push_back(dead);
+    free_socket(dead);
     // unix_dgram_disconnected: our own receive queue is purged, with the fds queued in it
     // (measured on Linux 6.18: the messages are gone and a queued pipe end is closed).
-    std::vector<FileRef> queued;
-    sk.queue.clear(queued);
-    for (FileRef r : queued) {
-      unqueue(r);
-      put(r);
-    }
+    purge_queue(sk);
     return Outcome::failure(Errno::econnrefused);
   }
   if (other.shutdown & rcv_shutdown) return Outcome::failure(Errno::epipe);
-  queue_fds(other, a.fds, p, a.data, skb::dgram_truesize(a.data.size()));
+  queue_fds(other, a.fds, send, a.data, skb::dgram_truesize(a.data.size()));
   o.ret = static_cast<long>(a.data.size());
   return o;
 }
 
 Outcome SimKernel::recvmsg(ProcId p, int sock, const RecvArgs& a) {
-  OpenFile* f = lookup(p, sock);
-  if (!f) return Outcome::failure(Errno::ebadf);
-  if (f->kind != FileKind::unix_socket) return Outcome::failure(Errno::enotsock);
-  bool nonblock = (a.flags & msg::dontwait) || f->nonblocking();
-  UnixSocket& sk = socket_of(*f);
+  SocketAt at = socket_at(p, sock);
+  if (at.err != Errno::ok) return Outcome::failure(at.err);
+  UnixSocket& sk = *at.socket;
   // A socket that never connected (or listens): unix_stream_read_generic says EINVAL,
   // unix_seqpacket_recvmsg ENOTCONN.
   if (sk.state != SockState::established && sk.type != SockType::dgram)
     return Outcome::failure(sk.type == SockType::stream ? Errno::einval : Errno::enotconn);
-  read_creds_ = -2;
-  creds_consumed_ = sk.passcred ? creds_space_used(a) : 0;
-  Outcome o = sk.type == SockType::stream ? stream_recv(sk, p, a, nonblock)
-                                          : message_recv(sk, p, a, nonblock);
-  if (o.err == Errno::ok && !o.blocked && sk.passcred && read_creds_ != -2)
-    report_creds(o, a, read_creds_);
+  const bool nonblock = (a.flags & msg::dontwait) || at.file->nonblocking();
+  const bool peek = (a.flags & msg::peek) != 0;
+  RecvCall recv{p, a, nonblock, peek, sk.passcred ? creds_space_used(a) : 0, {}, {}};
+  Outcome o = sk.type == SockType::stream ? stream_recv(sk, recv) : message_recv(sk, recv);
+  if (o.err == Errno::ok && !o.blocked && sk.passcred && recv.creds)
+    report_creds(o, a, *recv.creds);
   // ____sys_recvmsg copies MSG_CMSG_CLOEXEC from the call's flags into msg_flags on every
   // successful return, EOF included (measured; found by fdlab fuzz).
   if (o.err == Errno::ok && !o.blocked && (a.flags & msg::cmsg_cloexec))
@@ -182,58 +192,58 @@ Outcome SimKernel::recvmsg(ProcId p, int sock, const RecvArgs& a) {
 }
 
 // unix_stream_read_generic.
-Outcome SimKernel::stream_recv(UnixSocket& sk, ProcId p, const RecvArgs& a, bool nonblock) {
-  const bool peek = (a.flags & msg::peek) != 0;
+Outcome SimKernel::stream_recv(UnixSocket& sk, RecvCall& recv) {
+  const RecvArgs& a = recv.args;
   Outcome o;
-  taken_.clear();
-  QueueRead r = sk.queue.read_stream(a.len, peek, o.data, taken_, sk.passcred);
-  read_creds_ = r.creds;  // even at EOF, scm_recv_unix runs (with no credentials)
+  QueueRead r = sk.queue.read_stream(a.len, recv.peek, o.data, recv.taken, sk.passcred);
+  recv.creds = r.creds;  // even at EOF, scm_recv_unix runs (with no credentials)
   // sock_rcvlowat: the read is satisfied by one byte, or by all of them with MSG_WAITALL.
   std::size_t target = (a.flags & msg::waitall) ? std::max<std::size_t>(a.len, 1) : 1;
   if (r.ran_out && r.copied < target) {
     // The queue ran dry: "POSIX 1003.1g mandates this order": error, then EOF, then wait.
     Errno e = sk.take_error();
     if (e == Errno::ok && !(sk.shutdown & rcv_shutdown)) {
-      if (!nonblock) return Outcome::would_block();
+      if (!recv.nonblock) return Outcome::would_block();
       e = Errno::eagain;
     }
     if (r.copied == 0) return e == Errno::ok ? o : Outcome::failure(e);
   }
   o.ret = static_cast<long>(r.copied);
-  deliver(o, p, a, peek);
+  deliver(o, recv);
   return o;
 }
 
 // __unix_dgram_recvmsg (seqpacket adds a state check that a socketpair always passes).
-Outcome SimKernel::message_recv(UnixSocket& sk, ProcId p, const RecvArgs& a, bool nonblock) {
-  const bool peek = (a.flags & msg::peek) != 0;
+Outcome SimKernel::message_recv(UnixSocket& sk, RecvCall& recv) {
+  const RecvArgs& a = recv.args;
   // __skb_try_recv_datagram looks at sk_err before the queue.
   Errno e = sk.take_error();
   if (e != Errno::ok) return Outcome::failure(e);
   Outcome o;
-  taken_.clear();
-  QueueRead r = sk.queue.read_message(a.len, peek, o.data, taken_);
-  if (r.got_message) read_creds_ = r.creds;
+  QueueRead r = sk.queue.read_message(a.len, recv.peek, o.data, recv.taken);
   if (!r.got_message) {
     if (sk.shutdown & rcv_shutdown) {
       // A nonblocking dgram read still says EAGAIN; seqpacket turns it into EOF.
-      if (nonblock && sk.type == SockType::dgram) return Outcome::failure(Errno::eagain);
+      if (recv.nonblock && sk.type == SockType::dgram) return Outcome::failure(Errno::eagain);
       return o;
     }
-    return nonblock ? Outcome::failure(Errno::eagain) : Outcome::would_block();
+    return recv.nonblock ? Outcome::failure(Errno::eagain) : Outcome::would_block();
   }
+  recv.creds = r.creds;
   if (r.copied < r.message_len) o.msg_flags |= msg::trunc;
   o.ret = static_cast<long>((a.flags & msg::trunc) ? r.message_len : r.copied);
-  deliver(o, p, a, peek);
+  deliver(o, recv);
   return o;
 }
 
 // scm_recv_unix -> scm_detach_fds: install the taken fds that fit, close the rest.
-void SimKernel::deliver(Outcome& o, ProcId p, const RecvArgs& a, bool peek) {
+void SimKernel::deliver(Outcome& o, const RecvCall& recv) {
+  const RecvArgs& a = recv.args;
+  const ProcId p = recv.proc;
   const bool cloexec = (a.flags & msg::cmsg_cloexec) != 0;
-  if (taken_.empty()) return;
+  if (recv.taken.empty()) return;
   // SCM_CREDENTIALS, when asked for, was put in the buffer first (sim/sim_creds.cpp).
-  FdDelivery d = deliver_fds(a.has_control, a.control_len - creds_consumed_, taken_.size());
+  FdDelivery d = deliver_fds(a.has_control, a.control_len - recv.creds_space, recv.taken.size());
   // scm_detach_fds stops at the first fd it cannot install (EMFILE at RLIMIT_NOFILE): the
   // rest are closed and MSG_CTRUNC is set; the data is delivered all the same.
   const std::size_t room = fd_room(p, d.installed);
@@ -242,9 +252,9 @@ void SimKernel::deliver(Outcome& o, ProcId p, const RecvArgs& a, bool peek) {
     d.ctrunc = true;
   }
   if (d.ctrunc) o.msg_flags |= msg::ctrunc;
-  for (std::size_t i = 0; i < taken_.size(); ++i) {
-    FileRef r = taken_[i];
-    if (peek) {
+  for (std::size_t i = 0; i < recv.taken.size(); ++i) {
+    FileRef r = recv.taken[i];
+    if (recv.peek) {
       // unix_peek_fds duplicated the references; installed ones keep theirs.
       if (i < d.installed) {
         hold(r);
@@ -262,10 +272,9 @@ void SimKernel::deliver(Outcome& o, ProcId p, const RecvArgs& a, bool peek) {
 }
 
 Outcome SimKernel::shutdown(ProcId p, int fd, ShutHow how) {
-  OpenFile* f = lookup(p, fd);
-  if (!f) return Outcome::failure(Errno::ebadf);
-  if (f->kind != FileKind::unix_socket) return Outcome::failure(Errno::enotsock);
-  UnixSocket& sk = socket_of(*f);
+  SocketAt at = socket_at(p, fd);
+  if (at.err != Errno::ok) return Outcome::failure(at.err);
+  UnixSocket& sk = *at.socket;
   std::uint8_t bits = shutdown_bits(how);
   sk.shutdown |= bits;
   if (sk.peer != no_socket && sk.type != SockType::dgram)
@@ -286,21 +295,12 @@ void SimKernel::release_socket(std::uint32_t s) {
     peer.shutdown = shutdown_mask;
     if (!sk.queue.empty()) peer.sk_err = Errno::econnreset;
   }
-  std::vector<FileRef> queued;
-  sk.queue.clear(queued);
-  for (FileRef r : queued) {
-    unqueue(r);
-    put(r);
-  }
+  purge_queue(sk);
   // A peer still pointing here keeps the index; the slot is reused only when no live socket
   // refers to it.
   if (sk.peer != no_socket && !sockets_[sk.peer]->dead) return;
-  if (sk.peer != no_socket) {
-    free_sockets_.push_back(sk.peer);
-    sockets_[sk.peer].reset();
-  }
-  sockets_[s].reset();
-  free_sockets_.push_back(s);
+  if (sk.peer != no_socket) free_socket(sk.peer);
+  free_socket(s);
 }
 
 }  // namespace fdlab::sim

@@ -1,0 +1,39 @@
+#pragma once
+// One sendmsg or recvmsg while it runs: who calls, with what, and what the call has gathered so
+// far. It is passed from step to step as an argument, so that nothing in SimKernel outlives the
+// call that set it.
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+#include "core/kernel.h"
+#include "core/recv_queue.h"
+
+namespace fdlab::sim {
+
+// A sendmsg in progress (unix_stream_sendmsg, unix_dgram_sendmsg).
+struct SendCall {
+  ProcId proc;
+  const SendArgs& args;
+  bool nonblock;  // MSG_DONTWAIT, or O_NONBLOCK on the file (____sys_sendmsg)
+  // maybe_add_creds decides once per call: the ProcId that every segment of this send carries
+  // as its SCM_CREDENTIALS, or -1 for none.
+  int creds;
+};
+
+// A recvmsg in progress (unix_stream_read_generic, __unix_dgram_recvmsg, then scm_recv_unix).
+struct RecvCall {
+  ProcId proc;
+  const RecvArgs& args;
+  bool nonblock;  // MSG_DONTWAIT, or O_NONBLOCK on the file
+  bool peek;      // MSG_PEEK
+  // Control bytes that SCM_CREDENTIALS fills before any fd (0 without SO_PASSCRED).
+  std::size_t creds_space;
+  // What the read took from the queue, for scm_recv_unix: the fds (references the queue held,
+  // or copies when peeking), and the credentials of the segment read (-1: sent without any),
+  // empty when it read no segment at all.
+  std::vector<FileRef> taken;
+  std::optional<int> creds;
+};
+
+}  // namespace fdlab::sim
