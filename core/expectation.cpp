@@ -103,7 +103,7 @@ void match_fds(const nlohmann::json& want, const nlohmann::json& r, std::vector<
 
 void match_names(const char* key, const nlohmann::json& want, const nlohmann::json& r,
                  std::vector<std::string>& out) {
-  auto sorted = [](nlohmann::json v) {
+  auto sorted = [](const nlohmann::json& v) {
     std::vector<std::string> s =
         v.is_null() ? std::vector<std::string>{} : v.get<std::vector<std::string>>();
     std::sort(s.begin(), s.end());

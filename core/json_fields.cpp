@@ -1,6 +1,7 @@
 #include "core/json_fields.h"
 
 #include <cmath>
+#include <utility>
 
 namespace fdlab {
 namespace {
@@ -66,7 +67,7 @@ std::string JsonFields::req_string(const char* key) {
 
 std::string JsonFields::opt_string(const char* key, std::string fallback) {
   known_.insert(key);
-  return has(key) ? req_string(key) : fallback;
+  return has(key) ? req_string(key) : std::move(fallback);
 }
 
 bool JsonFields::opt_bool(const char* key, bool fallback) {

@@ -149,7 +149,7 @@ class UStepParser {
   }
 
   std::string fd_label(const char* field) {
-    const auto l = f_.req_string(field);
+    auto l = f_.req_string(field);
     if (!labels_.fds[step_.proc].count(l))
       f_.fail(field, "undefined fd label '" + l + "' in process '" + sc_.processes[step_.proc] +
                          "' (fds are labels at this level, never numbers)");
