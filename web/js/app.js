@@ -254,6 +254,7 @@
 
   app.ready = createFdlab().then(async (module) => {
     app.module = module;
+    ns.setOps(JSON.parse(module.ops()));
     app.session = new module.Session();
     app.traceView = new ns.TraceView($('trace'), (k) => app.goTo(k));
     app.timeline = new ns.Timeline($('timeline'), (k) => app.goTo(k));

@@ -6,25 +6,49 @@
     return JSON.stringify(shown);
   };
 
-  // "p sendmsg a "abcd" fds [f1]"
+  // The op declarations of both levels, by name (core/op_table.h, core/usocket/usocket_ops.cpp,
+  // handed over by the wasm module's ops()), so a step is described from what its op declares.
+  ns.setOps = function setOps(description) {
+    ns.ops = {};
+    for (const level of ['kernel', 'usocket']) {
+      for (const op of description[level]) {
+        ns.ops[op.op] = op;
+        for (const alias of op.aliases) ns.ops[alias] = op;
+      }
+    }
+  };
+
+  // One declared field of a step, in words.
+  function describeField(field, v) {
+    switch (field.name) {
+      case 'data': return typeof v === 'string' ? ns.shortBytes(v, 24) : null;
+      case 'data_hex': return 'hex:' + String(v).slice(0, 16);
+      case 'data_size': return `${v} bytes`;
+      case 'to': return `→ ${v}`;
+      case 'as': return `as ${[].concat(v).join(', ')}`;
+      default: break;
+    }
+    switch (field.type) {
+      case 'boolean': return v ? field.name : null;
+      case 'choice_list': return [].concat(v).length ? [].concat(v).join('|') : null;
+      case 'fd_list': case 'label_array': return `${field.name} [${v.join(', ')}]`;
+      case 'integer': case 'nullable_integer': case 'integer_or_boolean': return `${field.name} ${v}`;
+      default: return String(v);
+    }
+  }
+
+  // "p sendmsg a "abcd" fds [f1]", "p bind l srv.sock": every field the op declares, in order.
   ns.describeStep = function describeStep(step) {
     if (!step || typeof step !== 'object') return '?';
     const parts = [step.proc, step.op];
-    const fd = step.sock !== undefined ? step.sock : step.fd;
-    if (fd !== undefined) parts.push(String(fd));
-    if (step.type) parts.push(step.type);
-    if (typeof step.data === 'string') parts.push(ns.shortBytes(step.data, 24));
-    if (step.data_hex) parts.push('hex:' + String(step.data_hex).slice(0, 16));
-    if (step.data_size !== undefined) parts.push(`${step.data_size} bytes`);
-    if (Array.isArray(step.fds)) parts.push(`fds [${step.fds.join(', ')}]`);
-    if (step.len !== undefined) parts.push(`len ${step.len}`);
-    if (step.fd_space !== undefined) parts.push(`fd_space ${step.fd_space}`);
-    if (step.control_len !== undefined) parts.push(`control_len ${step.control_len}`);
-    if (step.cmd) parts.push(step.cmd);
-    if (step.how) parts.push(step.how);
-    if (step.to) parts.push(`→ ${step.to}`);
-    if (Array.isArray(step.flags) && step.flags.length) parts.push(step.flags.join('|'));
-    if (step.as !== undefined) parts.push(`as ${[].concat(step.as).join(', ')}`);
+    const op = ns.ops && ns.ops[step.op];
+    if (!op) return parts.join(' ');
+    const fields = op.fields.filter((f) => f.name !== 'as').concat(op.fields.filter((f) => f.name === 'as'));
+    for (const field of fields) {
+      if (step[field.name] === undefined) continue;
+      const words = describeField(field, step[field.name]);
+      if (words !== null && words !== '') parts.push(words);
+    }
     return parts.join(' ');
   };
 

@@ -28,6 +28,21 @@ const { check, finish } = harness();
     assert.match(bad.error.message, /^x\.json: invalid JSON: .*line 11, column 1/);
   });
 
+  await check('the page describes steps from the op declarations: every op of the corpus is declared, fields come in order', () => {
+    global.window = global.window || {};
+    require(path.join(root, 'web/js/describe.js'));
+    const ns = global.window.Fdlab;
+    ns.setOps(JSON.parse(m.ops()));
+    for (const e of scenarios.filter((x) => !x.path.includes('/bad/')))
+      for (const step of JSON.parse(e.text).steps) assert.ok(ns.ops[step.op], `${e.path}: op ${step.op} is not declared`);
+    assert.equal(ns.describeStep({ proc: 'p', op: 'bind', sock: 'l', path: 'srv' }), 'p bind l srv');
+    assert.equal(ns.describeStep({ proc: 'p', op: 'sendmsg', sock: 'a', data: 'abcd', fds: ['f1'] }),
+      'p sendmsg a "abcd" fds [f1]');
+    assert.equal(ns.describeStep({ proc: 'q', op: 'give', fd: 'b', to: 'r' }), 'q give b → r');
+    assert.equal(ns.describeStep({ proc: 'p', op: 'sys.lseek', fd: 'f', offset: 3, whence: 'SEEK_CUR' }),
+      'p sys.lseek f offset 3 SEEK_CUR');
+  });
+
   await check('a usocket-level scenario loads (trace and events, no stepwise state) or is refused, never a crash', () => {
     const s = new m.Session();
     for (const e of scenarios.filter((x) => x.level === 'usocket')) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Writes a long kernel-level scenario for the visualizer's speed targets: three processes that
 // pass files, pipe ends and socket pairs around in a loop, with expectations on every receive.
-// The live state stays small (labels are reused each round) while the history grows.
+// The live state stays small (every round closes what it opened) while the history grows.
 // Usage: gen-big-scenario.js [STEPS=10000] [OUT.json | - ]
 'use strict';
 const fs = require('fs');
@@ -14,39 +14,42 @@ function generate(total) {
     { proc: 'p', op: 'give', fd: 'd', to: 'r' },
   ];
   for (let i = 0; steps.length < total; i++) {
-    const f = `f${i % 8}`;
+    // A label names one object for the whole scenario (the parser refuses a rebinding), so each
+    // round names its objects afresh; the live state stays small, the label maps grow.
+    const f = `f${i}`;
+    const L = (name) => `${name}${i}`;
     const round = [
       { proc: 'p', op: 'open_temp', as: f },
       { proc: 'p', op: 'write', fd: f, data: `round ${i}` },
       { proc: 'p', op: 'sendmsg', sock: 'a', data: `file ${i}`, fds: [f], expect: { ret: `file ${i}`.length } },
       { proc: 'p', op: 'close', fd: f },
-      { proc: 'q', op: 'recvmsg', sock: 'b', len: 64, fd_space: 1, as: ['g'],
+      { proc: 'q', op: 'recvmsg', sock: 'b', len: 64, fd_space: 1, as: [L('g')],
         expect: { data: `file ${i}`, fds: [f], msg_flags: [] } },
-      { proc: 'q', op: 'lseek', fd: 'g', offset: 0, whence: 'SEEK_SET', expect: { ret: 0 } },
-      { proc: 'q', op: 'read', fd: 'g', len: 32, expect: { data: `round ${i}` } },
-      { proc: 'q', op: 'sendmsg', sock: 'b', data: 'ack', fds: ['g'] },
-      { proc: 'q', op: 'close', fd: 'g' },
-      { proc: 'p', op: 'recvmsg', sock: 'a', len: 16, fd_space: 1, as: ['h'],
+      { proc: 'q', op: 'lseek', fd: L('g'), offset: 0, whence: 'SEEK_SET', expect: { ret: 0 } },
+      { proc: 'q', op: 'read', fd: L('g'), len: 32, expect: { data: `round ${i}` } },
+      { proc: 'q', op: 'sendmsg', sock: 'b', data: 'ack', fds: [L('g')] },
+      { proc: 'q', op: 'close', fd: L('g') },
+      { proc: 'p', op: 'recvmsg', sock: 'a', len: 16, fd_space: 1, as: [L('h')],
         expect: { data: 'ack', fds: [f] } },
-      { proc: 'p', op: 'socketpair', type: 'stream', as: ['x', 'y'] },
-      { proc: 'p', op: 'sendmsg', sock: 'c', data: 'pair', fds: ['x', 'y'] },
-      { proc: 'p', op: 'close', fd: 'x' },
-      { proc: 'p', op: 'close', fd: 'y' },
-      { proc: 'r', op: 'recvmsg', sock: 'd', len: 16, fd_space: 2, as: ['rx', 'ry'],
-        expect: { ret: 4, fds: ['x', 'y'] } },
-      { proc: 'r', op: 'sendmsg', sock: 'ry', data: 'hi' },
-      { proc: 'r', op: 'recvmsg', sock: 'rx', len: 8, expect: { data: 'hi' } },
-      { proc: 'r', op: 'close', fd: 'rx' },
-      { proc: 'r', op: 'close', fd: 'ry' },
-      { proc: 'p', op: 'close', fd: 'h' },
-      { proc: 'p', op: 'pipe', as: ['pr', 'pw'] },
-      { proc: 'p', op: 'write', fd: 'pw', data: `pipe ${i}` },
-      { proc: 'p', op: 'sendmsg', sock: 'a', data: 'p', fds: ['pr'] },
-      { proc: 'p', op: 'close', fd: 'pr' },
-      { proc: 'q', op: 'recvmsg', sock: 'b', len: 1, fd_space: 1, as: ['qr'], expect: { fds: ['pr'] } },
-      { proc: 'q', op: 'read', fd: 'qr', len: 32, expect: { data: `pipe ${i}` } },
-      { proc: 'q', op: 'close', fd: 'qr' },
-      { proc: 'p', op: 'close', fd: 'pw' },
+      { proc: 'p', op: 'socketpair', type: 'stream', as: [L('x'), L('y')] },
+      { proc: 'p', op: 'sendmsg', sock: 'c', data: 'pair', fds: [L('x'), L('y')] },
+      { proc: 'p', op: 'close', fd: L('x') },
+      { proc: 'p', op: 'close', fd: L('y') },
+      { proc: 'r', op: 'recvmsg', sock: 'd', len: 16, fd_space: 2, as: [L('rx'), L('ry')],
+        expect: { ret: 4, fds: [L('x'), L('y')] } },
+      { proc: 'r', op: 'sendmsg', sock: L('ry'), data: 'hi' },
+      { proc: 'r', op: 'recvmsg', sock: L('rx'), len: 8, expect: { data: 'hi' } },
+      { proc: 'r', op: 'close', fd: L('rx') },
+      { proc: 'r', op: 'close', fd: L('ry') },
+      { proc: 'p', op: 'close', fd: L('h') },
+      { proc: 'p', op: 'pipe', as: [L('pr'), L('pw')] },
+      { proc: 'p', op: 'write', fd: L('pw'), data: `pipe ${i}` },
+      { proc: 'p', op: 'sendmsg', sock: 'a', data: 'p', fds: [L('pr')] },
+      { proc: 'p', op: 'close', fd: L('pr') },
+      { proc: 'q', op: 'recvmsg', sock: 'b', len: 1, fd_space: 1, as: [L('qr')], expect: { fds: [L('pr')] } },
+      { proc: 'q', op: 'read', fd: L('qr'), len: 32, expect: { data: `pipe ${i}` } },
+      { proc: 'q', op: 'close', fd: L('qr') },
+      { proc: 'p', op: 'close', fd: L('pw') },
     ];
     // A round is whole or absent; the tail is padded with harmless reads of a's flags.
     if (steps.length + round.length > total) break;
