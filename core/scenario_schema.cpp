@@ -186,6 +186,64 @@ json scenario_schema() {
   return schema;
 }
 
+namespace {
+
+const char* type_name(FieldType t) {
+  switch (t) {
+    case FieldType::integer:
+      return "integer";
+    case FieldType::boolean:
+      return "boolean";
+    case FieldType::choice:
+      return "choice";
+    case FieldType::choice_list:
+      return "choice_list";
+    case FieldType::fd:
+      return "fd";
+    case FieldType::fd_list:
+      return "fd_list";
+    case FieldType::label_list:
+      return "label_list";
+    case FieldType::label:
+      return "label";
+    case FieldType::label_array:
+      return "label_array";
+    case FieldType::nullable_integer:
+      return "nullable_integer";
+    case FieldType::integer_or_boolean:
+      return "integer_or_boolean";
+    case FieldType::text:
+      return "text";
+    case FieldType::hex:
+      return "hex";
+    case FieldType::process:
+      return "process";
+  }
+  return "?";
+}
+
+json op_json(const std::string& name, const std::vector<std::string>& aliases,
+             const std::vector<Field>& fields, const char* result) {
+  json list = json::array();
+  for (const auto& f : fields)
+    list.push_back({{"name", f.name}, {"type", type_name(f.type)}, {"required", f.required}});
+  return {{"op", name}, {"aliases", aliases}, {"fields", list}, {"result", result}};
+}
+
+}  // namespace
+
+json ops_description() {
+  json kernel = json::array();
+  for (const auto& op : kernel_ops()) {
+    auto names = names_of(op);
+    kernel.push_back(op_json(names[0], {names.begin() + 1, names.end()}, fields_of(op), op.result));
+  }
+  json usocket = json::array();
+  for (const auto& op : usocket::usocket_ops())
+    usocket.push_back(op_json(op.name, {}, op.fields, op.result));
+  return {{"kernel", kernel}, {"usocket", usocket}};
+}
+
 std::string kernel_ops_markdown() {
   std::string md = "| op | arguments | result |\n|---|---|---|\n";
   for (const auto& op : kernel_ops()) {

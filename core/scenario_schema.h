@@ -9,6 +9,11 @@ namespace fdlab {
 
 nlohmann::json scenario_schema();
 
+// The ops of both levels as data, for the page (which describes steps from it instead of
+// keeping its own copy): {"kernel": [...], "usocket": [...]}, each op
+// {"op", "aliases", "fields": [{"name", "type", "required"}], "result"}.
+nlohmann::json ops_description();
+
 // The markdown tables of ops, one row per op: | op | arguments | result |.
 std::string kernel_ops_markdown();
 std::string usocket_ops_markdown();
