@@ -8,8 +8,16 @@
 // - Every open file description gets an ObjectId when it is created (1, 2, 3, ... in creation
 //   order; socketpair and pipe number their two ends in the order fds[0], fds[1]). A received
 //   or duplicated fd reports the ObjectId of the description it refers to, never a new one.
-// - Modelled errors are values (Outcome::err); harness failures are exceptions of type
-//   HarnessError (core/harness_error.h) and never carry a modelled errno.
+//
+// One error convention, for all of fdlab:
+// - What the modelled kernel answers is an Outcome: a return value, or ret -1 with a symbolic
+//   errno (Errno, never a host number: Emscripten's numbers differ from Linux's).
+// - A call that would wait forever is Outcome::would_block(): blocked, with ret -1, a state of
+//   its own that cannot read as success or as EOF. Outcome::succeeded() says "returned, no errno".
+// - What goes wrong in the harness (a bad scenario, a backend that cannot do its job) is a
+//   HarnessError (core/harness_error.h), never a modelled errno. It names the file, the step and
+//   the field; one raised deep in a backend gets the file and step from the replay that called
+//   it (HarnessError::located).
 #include <cstdint>
 #include <string>
 #include <vector>
