@@ -21,6 +21,14 @@ std::vector<std::string> fcntl_arg_names() {
   return out;
 }
 
+std::vector<Field> data_fields() {
+  const auto bytes = static_cast<std::int64_t>(kMaxStepBytes);
+  return {
+      {"data", FieldType::text, false, 0, 0, {}, nullptr, "UTF-8 bytes as written"},
+      {"data_hex", FieldType::hex, false, 0, 0, {}, nullptr, "bytes in hex"},
+      {"data_size", FieldType::integer, false, 0, bytes, {}, nullptr, "that many pattern bytes"}};
+}
+
 constexpr const char* kFdDoc = "a label bound in the step's process, or an fd number used as is";
 
 std::vector<ArgSpec> make_args() {
@@ -49,28 +57,9 @@ std::vector<ArgSpec> make_args() {
       {Arg::one_label, {{"as", FieldType::label_list, false, 1, 1, {}, nullptr, ""}}},
       {Arg::two_labels, {{"as", FieldType::label_list, false, 2, 2, {}, nullptr, ""}}},
       {Arg::labels, {{"as", FieldType::label_list, false, 0, 0, {}, nullptr, ""}}},
-      {Arg::data,
-       {{"data", FieldType::text, false, 0, 0, {}, nullptr, "UTF-8 bytes as written"},
-        {"data_hex", FieldType::hex, false, 0, 0, {}, nullptr, "bytes in hex"},
-        {"data_size",
-         FieldType::integer,
-         false,
-         0,
-         bytes,
-         {},
-         nullptr,
-         "that many pattern bytes"}}},
-      {Arg::optional_data,
-       {{"data", FieldType::text, false, 0, 0, {}, nullptr, "UTF-8 bytes as written"},
-        {"data_hex", FieldType::hex, false, 0, 0, {}, nullptr, "bytes in hex"},
-        {"data_size",
-         FieldType::integer,
-         false,
-         0,
-         bytes,
-         {},
-         nullptr,
-         "that many pattern bytes"}}},
+      // One of the three; Arg::data requires one (the parser says so), optional_data does not.
+      {Arg::data, data_fields()},
+      {Arg::optional_data, data_fields()},
       {Arg::msg_flags,
        {{"flags", FieldType::choice_list, false, 0, 0, input_msg_flags(), nullptr, ""}}},
       {Arg::len, {{"len", FieldType::integer, true, 0, bytes, {}, nullptr, "bytes to read"}}},

@@ -5,12 +5,7 @@
 set -u
 fdlab=$1
 scenarios=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-check() {  # check NAME CONDITION-EXIT-CODE
-  if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi
-}
+. "$(dirname "$0")/check.sh"
 # The status flags of the open file description behind fd $1 of this shell, in octal.
 flags_of() { awk '/^flags:/ { print $2 }' "/proc/$$/fdinfo/$1"; }
 nonblock_or_append() { [ $((0$(flags_of "$1") & 06000)) -ne 0 ]; }

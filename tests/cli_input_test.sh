@@ -5,12 +5,7 @@ set -u
 fdlab=$1
 scenarios=$2
 data=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-check() {  # check NAME CONDITION-EXIT-CODE
-  if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi
-}
+. "$(dirname "$0")/check.sh"
 is_json() { node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$1" 2>/dev/null; }
 
 good=$(ls "$scenarios"/stream/*.json | head -n 1)

@@ -3,12 +3,7 @@
 set -u
 fdlab=$1
 scenarios=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-check() {  # check NAME CONDITION-EXIT-CODE
-  if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi
-}
+. "$(dirname "$0")/check.sh"
 
 good=$(ls "$scenarios"/stream/*.json | head -n 1)
 

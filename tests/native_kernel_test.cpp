@@ -12,20 +12,12 @@
 #include <string>
 
 #include "native/posix_kernel.h"
+#include "tests/native_fds.h"
 
 namespace fdlab {
 namespace {
 
-std::set<int> fds_of(pid_t tid) {
-  std::set<int> out;
-  std::string dir = "/proc/self/task/" + std::to_string(tid) + "/fd";
-  if (DIR* d = opendir(dir.c_str())) {
-    while (const dirent* e = readdir(d))
-      if (e->d_name[0] != '.') out.insert(std::stoi(e->d_name));
-    closedir(d);
-  }
-  return out;
-}
+using testing::fds_of;
 
 int count_entries(const char* dir) {
   int n = 0;

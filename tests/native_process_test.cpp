@@ -20,20 +20,12 @@
 
 #include "core/harness_error.h"
 #include "native/posix_kernel.h"
+#include "tests/native_fds.h"
 
 namespace fdlab {
 namespace {
 
-std::set<int> fds_of(pid_t tid) {
-  std::set<int> out;
-  std::string dir = "/proc/self/task/" + std::to_string(tid) + "/fd";
-  if (DIR* d = opendir(dir.c_str())) {
-    while (const dirent* e = readdir(d))
-      if (e->d_name[0] != '.') out.insert(std::stoi(e->d_name));
-    closedir(d);
-  }
-  return out;
-}
+using testing::fds_of;
 
 std::string target_of(pid_t tid, int fd) {
   std::string link = "/proc/self/task/" + std::to_string(tid) + "/fd/" + std::to_string(fd);

@@ -9,12 +9,7 @@ set -u
 fdlab=$1
 adapter=$2/adapters/usocket/replay.js
 data=$(cd "$(dirname "$0")" && pwd)/data/usocket
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-check() {  # check NAME CONDITION-EXIT-CODE
-  if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; failures=$((failures + 1)); fi
-}
+. "$(dirname "$0")/check.sh"
 status_of() {  # status_of REPORT.json: the usocket status and failures of the first scenario
   node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1]));
     const u = r.scenarios[0].backends.usocket;
