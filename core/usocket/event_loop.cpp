@@ -31,8 +31,9 @@ UServer* EventLoop::server(int id) {
 bool EventLoop::run() {
   const UServer::AcceptSink accept = [this](ProcId p, int fd) {
     USocket& s = new_socket(p);
-    // An accepted socket is connected when the user gets it: no 'connected' event.
-    s.adopt(fd, -1, false);
+    // An accepted socket is connected when the user gets it: no 'connected' event. A fresh
+    // socket is never refused; what goes wrong later arrives as its 'error' event.
+    (void)s.adopt(fd, -1, false);
     return s.id();
   };
   constexpr int kMaxPasses = 1 << 20;

@@ -5,10 +5,10 @@ namespace fdlab::usocket {
 UServer::UServer(Kernel& kernel, ProcId proc, int id, EventLog& log)
     : k_(kernel), proc_(proc), id_(id), log_(log) {}
 
-std::string UServer::listen(NamedSockets& named, const std::string& path, int backlog,
-                            int callback) {
-  if (listened_) return "EALREADY";
-  if (closed_) return "EDESTROYED";
+CallResult UServer::listen(NamedSockets& named, const std::string& path, int backlog,
+                           int callback) {
+  if (listened_) return CallResult::refused(error::already_listening);
+  if (closed_) return CallResult::refused(error::destroyed);
   listened_ = true;
   listen_callback_ = callback;
   // The path is never unlinked first: a file already there, even a live server's socket,
@@ -16,11 +16,11 @@ std::string UServer::listen(NamedSockets& named, const std::string& path, int ba
   const Outcome o = named.listen(proc_, path, backlog);
   if (o.err != Errno::ok) {
     error_due_ = o.err;
-    return "";
+    return CallResult::accepted();
   }
   fd_ = o.fds.at(0).fd;
   listening_due_ = true;
-  return "";
+  return CallResult::accepted();
 }
 
 void UServer::close() {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/kernel.h"
+#include "core/usocket/call_result.h"
 #include "core/usocket/events.h"
 #include "core/usocket/named_sockets.h"
 
@@ -26,7 +27,7 @@ class UServer {
   ProcId proc() const { return proc_; }
 
   // "" or a usage error; the outcome of the calls ('listening' or 'error') is an event.
-  std::string listen(NamedSockets& named, const std::string& path, int backlog, int callback);
+  CallResult listen(NamedSockets& named, const std::string& path, int backlog, int callback);
   void pause() { paused_ = true; }
   void resume() { paused_ = false; }
   // No further events, no 'close' (README); the listening socket is closed.

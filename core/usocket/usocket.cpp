@@ -20,23 +20,23 @@ void USocket::emit_callback(int step) {
   log_.emit(std::move(e));
 }
 
-std::string USocket::connect_path(NamedSockets& named, const std::string& path, int callback) {
-  if (ever_connected_ || destroyed_) return error::already_connected;
+CallResult USocket::connect_path(NamedSockets& named, const std::string& path, int callback) {
+  if (ever_connected_ || destroyed_) return CallResult::refused(error::already_connected);
   ever_connected_ = true;
   if (callback >= 0) connect_callbacks_.push_back(callback);
   const Outcome o = named.connect(proc_, path);
   // A failed connect is reported the way a successful one is: by the loop, as an event.
   if (o.err != Errno::ok) {
     error_due_ = o.err;
-    return "";
+    return CallResult::accepted();
   }
   fd_ = o.fds.at(0).fd;
   connected_due_ = true;
-  return "";
+  return CallResult::accepted();
 }
 
-std::string USocket::adopt(int fd, int callback, bool announce) {
-  if (ever_connected_ || destroyed_) return error::already_connected;
+CallResult USocket::adopt(int fd, int callback, bool announce) {
+  if (ever_connected_ || destroyed_) return CallResult::refused(error::already_connected);
   ever_connected_ = true;
   if (callback >= 0) connect_callbacks_.push_back(callback);
   // The loop must never block, and the fd may come from anywhere: make it nonblocking. The
@@ -48,49 +48,49 @@ std::string USocket::adopt(int fd, int callback, bool announce) {
   } else {
     error_due_ = fl.err;
   }
-  if (error_due_ != Errno::ok) return "";
+  if (error_due_ != Errno::ok) return CallResult::accepted();
   fd_ = fd;
   connected_due_ = announce;
-  return "";
+  return CallResult::accepted();
 }
 
-std::string USocket::validate(const WriteRequest& w) const {
-  if (destroyed_) return error::destroyed;
-  if (end_requested_) return error::write_after_end;
-  if (!ever_connected_ || fd_ < 0) return error::not_connected;
+CallResult USocket::validate(const WriteRequest& w) const {
+  if (destroyed_) return CallResult::refused(error::destroyed);
+  if (end_requested_) return CallResult::refused(error::write_after_end);
+  if (!ever_connected_ || fd_ < 0) return CallResult::refused(error::not_connected);
   // A zero-byte stream sendmsg returns 0 and the kernel drops its fds without a trace
   // (unix_stream_sendmsg sends no skb): refuse rather than lose them.
-  if (!w.has_payload) return error::empty_write;
-  if (w.data.empty() && !w.fds.empty()) return error::fds_without_data;
-  if (w.fds.size() > kMaxFdsPerWrite) return std::string(errno_name(Errno::einval));
+  if (!w.has_payload) return CallResult::refused(error::empty_write);
+  if (w.data.empty() && !w.fds.empty()) return CallResult::refused(error::fds_without_data);
+  if (w.fds.size() > kMaxFdsPerWrite) return CallResult::refused(std::string(errno_name(Errno::einval)));
   for (int fd : w.fds) {
     const Outcome o = k_.fcntl(proc_, fd, FcntlCmd::getfd, 0);
-    if (o.err != Errno::ok) return std::string(errno_name(o.err));
+    if (o.err != Errno::ok) return CallResult::refused(std::string(errno_name(o.err)));
   }
-  return "";
+  return CallResult::accepted();
 }
 
-std::string USocket::write(WriteRequest w) {
-  auto refused = validate(w);
-  if (!refused.empty()) return refused;
+CallResult USocket::write(WriteRequest w) {
+  CallResult checked = validate(w);
+  if (!checked.ok()) return checked;
   out_.push_back(PendingWrite{std::move(w), 0, false});
   // Send what the kernel takes now, as libuv's uv_try_write does; the callback still waits
   // for the loop, so it is never called from inside write().
   if (out_.size() == 1) flush();
-  return "";
+  return CallResult::accepted();
 }
 
-std::string USocket::end(std::optional<WriteRequest> w, int callback) {
-  if (destroyed_) return error::destroyed;
-  if (end_requested_) return error::write_after_end;
+CallResult USocket::end(std::optional<WriteRequest> w, int callback) {
+  if (destroyed_) return CallResult::refused(error::destroyed);
+  if (end_requested_) return CallResult::refused(error::write_after_end);
   if (w) {
-    auto refused = write(std::move(*w));
-    if (!refused.empty()) return refused;
+    CallResult written = write(std::move(*w));
+    if (!written.ok()) return written;
   }
   end_requested_ = true;
   end_callback_ = callback;
   if (fd_ >= 0) flush();
-  return "";
+  return CallResult::accepted();
 }
 
 void USocket::destroy() {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/kernel.h"
+#include "core/usocket/call_result.h"
 #include "core/usocket/events.h"
 #include "core/usocket/named_sockets.h"
 
@@ -20,16 +21,6 @@ namespace fdlab::usocket {
 constexpr std::size_t kHighWaterMark = 16 * 1024;
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kMaxFdsPerWrite = 253;  // SCM_MAX_FD: the kernel refuses more
-
-// Usage errors the model reports as a method's result (never as a silent drop).
-namespace error {
-constexpr const char* fds_without_data = "EFDS_WITHOUT_DATA";  // stream would drop them
-constexpr const char* empty_write = "EEMPTY_WRITE";            // neither data nor fds
-constexpr const char* not_connected = "ENOTCONN";
-constexpr const char* already_connected = "EISCONN";
-constexpr const char* write_after_end = "ERR_STREAM_WRITE_AFTER_END";  // node's code
-constexpr const char* destroyed = "EDESTROYED";
-}  // namespace error
 
 struct WriteRequest {
   std::string data;
@@ -58,17 +49,17 @@ class USocket {
 
   // connect(path[, callback]): the calls happen now; 'connected' (then the callback) or
   // 'error' and 'close' are emitted by the loop, never from inside the call.
-  std::string connect_path(NamedSockets& named, const std::string& path, int callback);
+  CallResult connect_path(NamedSockets& named, const std::string& path, int callback);
   // connect({fd}[, callback]): adopts a connected stream socket (made nonblocking). Announces
   // 'connected' like connect(path) unless it comes from a server's accept.
-  std::string adopt(int fd, int callback, bool announce);
+  CallResult adopt(int fd, int callback, bool announce);
   // new USocket(callback) with no options: the callback waits for a later connect.
   void add_connected_listener(int step) { connect_callbacks_.push_back(step); }
 
   // Returns "" when accepted (the data is then sent or queued) or a usage error.
-  std::string write(WriteRequest w);
+  CallResult write(WriteRequest w);
   // end([write]): writes, then shuts the sending side once everything queued was sent.
-  std::string end(std::optional<WriteRequest> w, int callback);
+  CallResult end(std::optional<WriteRequest> w, int callback);
   void destroy();
 
   ReadResult read(std::optional<std::size_t> size);  // read([size])
@@ -92,7 +83,7 @@ class USocket {
   void close_fd();
   void emit(const char* name);
   void emit_callback(int step);
-  std::string validate(const WriteRequest& w) const;
+  CallResult validate(const WriteRequest& w) const;
   std::string take_bytes(std::size_t n);
   void note_consumed();
 

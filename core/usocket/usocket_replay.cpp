@@ -24,8 +24,8 @@ void put_bytes(nlohmann::json& into, const std::string& bytes) {
 namespace {
 
 nlohmann::json error_result(const std::string& code) { return {{"error", code}}; }
-nlohmann::json accepted(const std::string& refused) {
-  return refused.empty() ? nlohmann::json(nullptr) : error_result(refused);
+nlohmann::json accepted(const CallResult& r) {
+  return r.ok() ? nlohmann::json(nullptr) : error_result(r.code());
 }
 
 class Session {
