@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/errno_name.h"
+#include "core/op_table.h"
 
 namespace fdlab {
 
@@ -146,6 +147,40 @@ struct Leftovers {
   std::string detail;
 };
 
+// One operation's arguments with every fd resolved to its number: what the replay asks a backend
+// to do. Which fields an op reads is declared in core/op_table.h.
+struct Call {
+  OpKind op = OpKind::close;
+  int fd = -1;  // sock / fd
+  SockType type = SockType::stream;
+  bool nonblock = false;
+  bool cloexec = false;
+  SendArgs send;        // sendmsg
+  RecvArgs recv;        // recvmsg
+  std::size_t len = 0;  // read
+  std::string data;     // write
+  long offset = 0;
+  Whence whence = Whence::set;
+  FcntlCmd cmd = FcntlCmd::getfd;
+  long arg = 0;  // fcntl setters, in core bits
+  ShutHow how = ShutHow::rdwr;
+  ProcId to = 0;  // give
+  SockAddr addr;  // bind, connect; unlink's path in addr.name
+  int backlog = 0;
+  SockOpt opt = SockOpt::sndbuf;
+  long value = 0;  // setsockopt's value; setrlimit's soft limit
+};
+
+// Declares a backend's handler of every op: Outcome op_socketpair(ProcId, const Call&); ...
+// (a backend writes FDLAB_KERNEL_OPS(FDLAB_DECLARE_OP_HANDLER) in its class, and defines each
+// handler next to the rule or the host call it runs).
+#define FDLAB_DECLARE_OP_HANDLER(op, args, result) Outcome op_##op(ProcId p, const Call& c);
+
+// The body of a backend's call(): a switch over the ops, each to its handler.
+#define FDLAB_DISPATCH_OP_CASE(op, args, result) \
+  case OpKind::op:                               \
+    return op_##op(p, c);
+
 class Kernel {
  public:
   virtual ~Kernel() = default;
@@ -153,43 +188,42 @@ class Kernel {
   // A new scenario process with fds 0, 1, 2 open.
   virtual ProcId add_process() = 0;
 
-  virtual Outcome socketpair(ProcId p, SockType type, bool nonblock, bool cloexec) = 0;
-  virtual Outcome pipe(ProcId p) = 0;
-  virtual Outcome open_temp(ProcId p) = 0;  // O_RDWR, a fresh unlinked regular file
-
-  virtual Outcome sendmsg(ProcId p, int sock, const SendArgs& args) = 0;
-  virtual Outcome recvmsg(ProcId p, int sock, const RecvArgs& args) = 0;
-  virtual Outcome read(ProcId p, int fd, std::size_t len) = 0;
-  virtual Outcome write(ProcId p, int fd, const std::string& data) = 0;
-  virtual Outcome lseek(ProcId p, int fd, long offset, Whence whence) = 0;
-  virtual Outcome fcntl(ProcId p, int fd, FcntlCmd cmd, long arg) = 0;
-  virtual Outcome dup(ProcId p, int fd) = 0;
-  virtual Outcome close(ProcId p, int fd) = 0;
-  virtual Outcome shutdown(ProcId p, int fd, ShutHow how) = 0;
-
-  // Named sockets (net/unix/af_unix.c). socket and accept create new objects.
-  virtual Outcome socket(ProcId p, SockType type, bool nonblock, bool cloexec) = 0;
-  virtual Outcome bind(ProcId p, int sock, const SockAddr& addr) = 0;
-  virtual Outcome listen(ProcId p, int sock, int backlog) = 0;
-  virtual Outcome connect(ProcId p, int sock, const SockAddr& addr) = 0;
-  // accept4: nonblock/cloexec are SOCK_NONBLOCK/SOCK_CLOEXEC for the new fd only.
-  virtual Outcome accept(ProcId p, int sock, bool nonblock, bool cloexec) = 0;
-  virtual Outcome unlink(ProcId p, const std::string& path) = 0;
-
-  // SOL_SOCKET options; getsockopt reports the value in Outcome::value.
-  virtual Outcome setsockopt(ProcId p, int sock, SockOpt opt, long value) = 0;
-  virtual Outcome getsockopt(ProcId p, int sock, SockOpt opt) = 0;
-  // setrlimit(RLIMIT_NOFILE) of one scenario process: the soft limit (the hard one is kept).
-  virtual Outcome setrlimit_nofile(ProcId p, long soft) = 0;
-
-  // Moves fd from process `from` into process `to` (the lowest free number there); `from`
-  // no longer has it. Not a syscall: the harness's way of setting up who holds what.
-  virtual Outcome give(ProcId from, int fd, ProcId to) = 0;
+  // Any op of core/op_table.h. give moves c.fd from p into process c.to (the lowest free
+  // number there): not a syscall, the harness's way of setting up who holds what.
+  virtual Outcome call(ProcId p, const Call& c) = 0;
 
   // Closes everything the scenario opened and reports what could not be released.
   virtual Leftovers finish() = 0;
 
   virtual const char* name() const = 0;
+
+  // The same operations as typed calls, for C++ callers (the usocket model, tests,
+  // benchmarks); each builds a Call (core/kernel_calls.cpp).
+  Outcome socketpair(ProcId p, SockType type, bool nonblock, bool cloexec);
+  Outcome pipe(ProcId p);
+  Outcome open_temp(ProcId p);  // O_RDWR, a fresh unlinked regular file
+  Outcome sendmsg(ProcId p, int sock, const SendArgs& args);
+  Outcome recvmsg(ProcId p, int sock, const RecvArgs& args);
+  Outcome read(ProcId p, int fd, std::size_t len);
+  Outcome write(ProcId p, int fd, const std::string& data);
+  Outcome lseek(ProcId p, int fd, long offset, Whence whence);
+  Outcome fcntl(ProcId p, int fd, FcntlCmd cmd, long arg);
+  Outcome dup(ProcId p, int fd);
+  Outcome close(ProcId p, int fd);
+  Outcome shutdown(ProcId p, int fd, ShutHow how);
+  Outcome socket(ProcId p, SockType type, bool nonblock, bool cloexec);
+  Outcome bind(ProcId p, int sock, const SockAddr& addr);
+  Outcome listen(ProcId p, int sock, int backlog);
+  Outcome connect(ProcId p, int sock, const SockAddr& addr);
+  // accept4: nonblock/cloexec are SOCK_NONBLOCK/SOCK_CLOEXEC for the new fd only.
+  Outcome accept(ProcId p, int sock, bool nonblock, bool cloexec);
+  Outcome unlink(ProcId p, const std::string& path);
+  // SOL_SOCKET options; getsockopt reports the value in Outcome::value.
+  Outcome setsockopt(ProcId p, int sock, SockOpt opt, long value);
+  Outcome getsockopt(ProcId p, int sock, SockOpt opt);
+  // setrlimit(RLIMIT_NOFILE) of one scenario process: the soft limit (the hard one is kept).
+  Outcome setrlimit_nofile(ProcId p, long soft);
+  Outcome give(ProcId from, int fd, ProcId to);
 };
 
 }  // namespace fdlab

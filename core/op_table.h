@@ -4,7 +4,12 @@
 // enum, the step parser, the JSON Schema and the op table of docs/scenario-format.md all come
 // from this list; `fdlab schema` fails when a generated file is stale.
 //
-// To add an op: a line here, the rule in the sim, the host call in native, a scenario.
+// The backends' handlers are declared from this list too (FDLAB_DECLARE_OP_HANDLER in
+// core/kernel.h) and the replay hands every op over as one Call, so adding an op is: a line
+// here; its rule, `Outcome SimKernel::op_NAME(ProcId, const Call&)`, in sim/; its host call in
+// native/host_*.cpp (declared in native/host_ops.h) and the one-line PosixKernel::op_NAME that
+// runs it; a scenario. A new kind of argument also adds an Arg (core/step_args.h), its case in
+// the parser and its field in Call.
 #include <cstdint>
 #include <string_view>
 #include <vector>

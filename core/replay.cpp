@@ -44,67 +44,34 @@ int ReplaySession::resolve(const Step& step, const FdArg& a) const {
   return it->second;
 }
 
+// The step's arguments as a Call, every fd label resolved to its number in the step's process.
 Outcome ReplaySession::execute(const Step& s) {
-  const ProcId p = procs_[s.proc];
-  switch (s.op) {
-    case OpKind::socketpair:
-      return k_.socketpair(p, s.type, s.nonblock, s.cloexec);
-    case OpKind::pipe:
-      return k_.pipe(p);
-    case OpKind::open_temp:
-      return k_.open_temp(p);
-    case OpKind::sendmsg: {
-      SendArgs a;
-      a.data = s.data;
-      a.flags = s.flags;
-      a.fds.reserve(s.fds.size());
-      for (const auto& f : s.fds) a.fds.push_back(resolve(s, f));
-      return k_.sendmsg(p, resolve(s, s.fd), a);
-    }
-    case OpKind::recvmsg: {
-      RecvArgs a;
-      a.len = s.len;
-      a.has_control = s.has_control;
-      a.control_len = s.control_len;
-      a.flags = s.flags;
-      return k_.recvmsg(p, resolve(s, s.fd), a);
-    }
-    case OpKind::read:
-      return k_.read(p, resolve(s, s.fd), s.len);
-    case OpKind::write:
-      return k_.write(p, resolve(s, s.fd), s.data);
-    case OpKind::lseek:
-      return k_.lseek(p, resolve(s, s.fd), s.offset, s.whence);
-    case OpKind::fcntl:
-      return k_.fcntl(p, resolve(s, s.fd), s.cmd, s.arg);
-    case OpKind::dup:
-      return k_.dup(p, resolve(s, s.fd));
-    case OpKind::close:
-      return k_.close(p, resolve(s, s.fd));
-    case OpKind::shutdown:
-      return k_.shutdown(p, resolve(s, s.fd), s.how);
-    case OpKind::give:
-      return k_.give(p, resolve(s, s.fd), procs_[s.to]);
-    case OpKind::socket:
-      return k_.socket(p, s.type, s.nonblock, s.cloexec);
-    case OpKind::bind:
-      return k_.bind(p, resolve(s, s.fd), s.addr);
-    case OpKind::listen:
-      return k_.listen(p, resolve(s, s.fd), s.backlog);
-    case OpKind::connect:
-      return k_.connect(p, resolve(s, s.fd), s.addr);
-    case OpKind::accept:
-      return k_.accept(p, resolve(s, s.fd), s.nonblock, s.cloexec);
-    case OpKind::unlink:
-      return k_.unlink(p, s.addr.name);
-    case OpKind::setsockopt:
-      return k_.setsockopt(p, resolve(s, s.fd), s.opt, s.value);
-    case OpKind::getsockopt:
-      return k_.getsockopt(p, resolve(s, s.fd), s.opt);
-    case OpKind::setrlimit:
-      return k_.setrlimit_nofile(p, s.value);
-  }
-  throw HarnessError(sc_.file, s.index, "op", "unhandled op");
+  Call c;
+  c.op = s.op;
+  c.fd = resolve(s, s.fd);
+  c.type = s.type;
+  c.nonblock = s.nonblock;
+  c.cloexec = s.cloexec;
+  c.send.data = s.data;
+  c.send.flags = s.flags;
+  for (const auto& f : s.fds) c.send.fds.push_back(resolve(s, f));
+  c.recv.len = s.len;
+  c.recv.has_control = s.has_control;
+  c.recv.control_len = s.control_len;
+  c.recv.flags = s.flags;
+  c.len = s.len;
+  c.data = s.data;
+  c.offset = s.offset;
+  c.whence = s.whence;
+  c.cmd = s.cmd;
+  c.arg = s.arg;
+  c.how = s.how;
+  c.to = procs_[s.to];
+  c.addr = s.addr;
+  c.backlog = s.backlog;
+  c.opt = s.opt;
+  c.value = s.value;
+  return k_.call(procs_[s.proc], c);
 }
 
 // Binds the step's labels to what it created and names every reported fd by its object.

@@ -4,6 +4,8 @@
 
 namespace fdlab {
 
+static_assert(kMaxPathBytes == 4 * kSunPathLen, "a path may be four sun_paths long");
+
 // DESIGN.md: "paths escaping the sandbox" are scenario errors: a path is a plain file name,
 // never absolute, never "." or "..", no "/". An abstract name never touches the file system.
 SockAddr parse_sock_addr(JsonFields& f, bool may_be_abstract) {

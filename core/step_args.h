@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "core/kernel.h"
 
 namespace fdlab {
 
@@ -82,7 +81,7 @@ constexpr std::int64_t kMaxFdNumber = 1 << 20;
 constexpr std::size_t kMaxFdsPerSend = 1024;  // well past SCM_MAX_FD, so EINVAL stays testable
 // Longest socket path a step may give: long enough to test the 108-byte limit of sun_path,
 // short enough to stay a sane scenario.
-constexpr std::size_t kMaxPathBytes = 4 * kSunPathLen;
+constexpr std::size_t kMaxPathBytes = 432;  // 4 * kSunPathLen, checked in core/scenario_named.cpp
 // Largest byte count a step may send, write or ask to read.
 constexpr std::size_t kMaxStepBytes = 16u << 20;
 

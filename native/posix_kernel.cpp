@@ -104,6 +104,11 @@ ProcId PosixKernel::add_process() {
   return static_cast<ProcId>(workers_.size() - 1);
 }
 
+Outcome PosixKernel::call(ProcId p, const Call& c) {
+  switch (c.op) { FDLAB_KERNEL_OPS(FDLAB_DISPATCH_OP_CASE) }
+  throw HarnessError("", -1, "op", "native: an op without a handler");
+}
+
 Outcome PosixKernel::outcome(ProcId p, HostResult& r) {
   if (!r.failure.empty()) backend_failure(r.failure);
   Outcome o;
@@ -124,51 +129,56 @@ Outcome PosixKernel::outcome(ProcId p, HostResult& r) {
   return o;
 }
 
-Outcome PosixKernel::socketpair(ProcId p, SockType type, bool nonblock, bool cloexec) {
-  return on_worker(p, host_socketpair, type, nonblock, cloexec);
+Outcome PosixKernel::op_socketpair(ProcId p, const Call& c) {
+  return on_worker(p, host_socketpair, c.type, c.nonblock, c.cloexec);
 }
 
-Outcome PosixKernel::pipe(ProcId p) { return on_worker(p, host_pipe); }
+Outcome PosixKernel::op_pipe(ProcId p, const Call&) { return on_worker(p, host_pipe); }
 
-Outcome PosixKernel::open_temp(ProcId p) { return on_worker(p, host_open_temp, temp_dir()); }
-
-Outcome PosixKernel::sendmsg(ProcId p, int sock, const SendArgs& args) {
-  return on_worker(p, host_sendmsg, sock, args);
+Outcome PosixKernel::op_open_temp(ProcId p, const Call&) {
+  return on_worker(p, host_open_temp, temp_dir());
 }
 
-Outcome PosixKernel::recvmsg(ProcId p, int sock, const RecvArgs& args) {
-  return on_worker(p, host_recvmsg, sock, args);
+Outcome PosixKernel::op_sendmsg(ProcId p, const Call& c) {
+  return on_worker(p, host_sendmsg, c.fd, c.send);
 }
 
-Outcome PosixKernel::read(ProcId p, int fd, std::size_t len) {
-  return on_worker(p, host_read, fd, len);
+Outcome PosixKernel::op_recvmsg(ProcId p, const Call& c) {
+  return on_worker(p, host_recvmsg, c.fd, c.recv);
 }
 
-Outcome PosixKernel::write(ProcId p, int fd, const std::string& data) {
-  return on_worker(p, host_write, fd, data);
+Outcome PosixKernel::op_read(ProcId p, const Call& c) {
+  return on_worker(p, host_read, c.fd, c.len);
 }
 
-Outcome PosixKernel::lseek(ProcId p, int fd, long offset, Whence whence) {
-  return on_worker(p, host_lseek, fd, offset, whence);
+Outcome PosixKernel::op_write(ProcId p, const Call& c) {
+  return on_worker(p, host_write, c.fd, c.data);
 }
 
-Outcome PosixKernel::fcntl(ProcId p, int fd, FcntlCmd cmd, long arg) {
-  return on_worker(p, host_fcntl, fd, cmd, arg);
+Outcome PosixKernel::op_lseek(ProcId p, const Call& c) {
+  return on_worker(p, host_lseek, c.fd, c.offset, c.whence);
 }
 
-Outcome PosixKernel::dup(ProcId p, int fd) { return on_worker(p, host_dup, fd); }
+Outcome PosixKernel::op_fcntl(ProcId p, const Call& c) {
+  return on_worker(p, host_fcntl, c.fd, c.cmd, c.arg);
+}
 
-Outcome PosixKernel::close(ProcId p, int fd) {
+Outcome PosixKernel::op_dup(ProcId p, const Call& c) { return on_worker(p, host_dup, c.fd); }
+
+Outcome PosixKernel::op_close(ProcId p, const Call& c) {
+  const int fd = c.fd;
   Outcome o = on_worker(p, host_close, fd);
   if (o.succeeded()) identity_.closed(p, fd);
   return o;
 }
 
-Outcome PosixKernel::shutdown(ProcId p, int fd, ShutHow how) {
-  return on_worker(p, host_shutdown, fd, how);
+Outcome PosixKernel::op_shutdown(ProcId p, const Call& c) {
+  return on_worker(p, host_shutdown, c.fd, c.how);
 }
 
-Outcome PosixKernel::give(ProcId from, int fd, ProcId to) {
+Outcome PosixKernel::op_give(ProcId from, const Call& c) {
+  const int fd = c.fd;
+  const ProcId to = c.to;
   // Run by `to` outside run(), which would apply to's limit to every syscall: host_give_take
   // applies it to the one syscall that must see it (native/host_give.cpp).
   const pid_t from_tid = worker(from).tid();

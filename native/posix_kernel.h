@@ -31,32 +31,7 @@ class PosixKernel final : public Kernel {
 
   ProcId add_process() override;
 
-  Outcome socketpair(ProcId p, SockType type, bool nonblock, bool cloexec) override;
-  Outcome pipe(ProcId p) override;
-  Outcome open_temp(ProcId p) override;
-
-  Outcome sendmsg(ProcId p, int sock, const SendArgs& args) override;
-  Outcome recvmsg(ProcId p, int sock, const RecvArgs& args) override;
-  Outcome read(ProcId p, int fd, std::size_t len) override;
-  Outcome write(ProcId p, int fd, const std::string& data) override;
-  Outcome lseek(ProcId p, int fd, long offset, Whence whence) override;
-  Outcome fcntl(ProcId p, int fd, FcntlCmd cmd, long arg) override;
-  Outcome dup(ProcId p, int fd) override;
-  Outcome close(ProcId p, int fd) override;
-  Outcome shutdown(ProcId p, int fd, ShutHow how) override;
-
-  Outcome give(ProcId from, int fd, ProcId to) override;
-
-  // native/posix_named.cpp
-  Outcome socket(ProcId p, SockType type, bool nonblock, bool cloexec) override;
-  Outcome bind(ProcId p, int sock, const SockAddr& addr) override;
-  Outcome listen(ProcId p, int sock, int backlog) override;
-  Outcome connect(ProcId p, int sock, const SockAddr& addr) override;
-  Outcome accept(ProcId p, int sock, bool nonblock, bool cloexec) override;
-  Outcome unlink(ProcId p, const std::string& path) override;
-  Outcome setsockopt(ProcId p, int sock, SockOpt opt, long value) override;
-  Outcome getsockopt(ProcId p, int sock, SockOpt opt) override;
-  Outcome setrlimit_nofile(ProcId p, long soft) override;
+  Outcome call(ProcId p, const Call& c) override;
 
   // Also leaves the backend ready for another scenario: processes and ObjectIds start afresh.
   Leftovers finish() override;
@@ -67,6 +42,9 @@ class PosixKernel final : public Kernel {
   pid_t tid(ProcId p) const;
 
  private:
+  // One handler per op of core/op_table.h, each running a host call on the process's worker
+  // (native/posix_kernel.cpp, native/posix_named.cpp; the host calls: native/host_*.cpp).
+  FDLAB_KERNEL_OPS(FDLAB_DECLARE_OP_HANDLER)
   // The one way an operation runs: host_call(r, args...) on p's worker (native/host_ops.h),
   // its HostResult r mapped to an Outcome by outcome(). A call that had to be interrupted
   // would have blocked forever: Outcome::would_block().

@@ -38,42 +38,48 @@ void PosixKernel::enter_dir(ProcId p) {
   in_dir_[static_cast<std::size_t>(p)] = true;
 }
 
-Outcome PosixKernel::socket(ProcId p, SockType type, bool nonblock, bool cloexec) {
-  return on_worker(p, host_socket, type, nonblock, cloexec);
+Outcome PosixKernel::op_socket(ProcId p, const Call& c) {
+  return on_worker(p, host_socket, c.type, c.nonblock, c.cloexec);
 }
 
-Outcome PosixKernel::bind(ProcId p, int sock, const SockAddr& addr) {
+Outcome PosixKernel::op_bind(ProcId p, const Call& c) {
+  const int sock = c.fd;
+  const SockAddr& addr = c.addr;
   enter_dir(p);
   return on_worker(p, host_bind, sock, addr, abstract_tag_);
 }
 
-Outcome PosixKernel::listen(ProcId p, int sock, int backlog) {
-  return on_worker(p, host_listen, sock, backlog);
+Outcome PosixKernel::op_listen(ProcId p, const Call& c) {
+  return on_worker(p, host_listen, c.fd, c.backlog);
 }
 
-Outcome PosixKernel::connect(ProcId p, int sock, const SockAddr& addr) {
+Outcome PosixKernel::op_connect(ProcId p, const Call& c) {
+  const int sock = c.fd;
+  const SockAddr& addr = c.addr;
   enter_dir(p);
   return on_worker(p, host_connect, sock, addr, abstract_tag_);
 }
 
-Outcome PosixKernel::accept(ProcId p, int sock, bool nonblock, bool cloexec) {
-  return on_worker(p, host_accept, sock, nonblock, cloexec);
+Outcome PosixKernel::op_accept(ProcId p, const Call& c) {
+  return on_worker(p, host_accept, c.fd, c.nonblock, c.cloexec);
 }
 
-Outcome PosixKernel::unlink(ProcId p, const std::string& path) {
+Outcome PosixKernel::op_unlink(ProcId p, const Call& c) {
+  const std::string& path = c.addr.name;
   enter_dir(p);
   return on_worker(p, host_unlink, path);
 }
 
-Outcome PosixKernel::setsockopt(ProcId p, int sock, SockOpt opt, long value) {
-  return on_worker(p, host_setsockopt, sock, opt, value);
+Outcome PosixKernel::op_setsockopt(ProcId p, const Call& c) {
+  return on_worker(p, host_setsockopt, c.fd, c.opt, c.value);
 }
 
-Outcome PosixKernel::getsockopt(ProcId p, int sock, SockOpt opt) {
-  return on_worker(p, host_getsockopt, sock, opt);
+Outcome PosixKernel::op_getsockopt(ProcId p, const Call& c) {
+  return on_worker(p, host_getsockopt, c.fd, c.opt);
 }
 
-Outcome PosixKernel::setrlimit_nofile(ProcId p, long soft) {
+Outcome PosixKernel::op_setrlimit(ProcId p, const Call& c) {
+  const long soft = c.value;
   // The kernel validates the new limit now; it then applies only around p's own steps.
   Outcome o = on_worker(p, host_try_nofile, soft);
   if (o.succeeded()) nofile_[static_cast<std::size_t>(p)] = soft;

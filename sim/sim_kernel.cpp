@@ -21,6 +21,11 @@ ProcId SimKernel::add_process() {
   return static_cast<ProcId>(procs_.size() - 1);
 }
 
+Outcome SimKernel::call(ProcId p, const Call& c) {
+  switch (c.op) { FDLAB_KERNEL_OPS(FDLAB_DISPATCH_OP_CASE) }
+  throw HarnessError("", -1, "op", "sim: an op without a handler");
+}
+
 FdTable& SimKernel::table(ProcId p) {
   if (p < 0 || static_cast<std::size_t>(p) >= procs_.size())
     throw HarnessError("", -1, "proc", "sim: no process " + std::to_string(p));
@@ -108,7 +113,7 @@ void SimKernel::release(FileRef r) {
   free_files_.push_back(r.slot);
 }
 
-Outcome SimKernel::pipe(ProcId p) {
+Outcome SimKernel::op_pipe(ProcId p, const Call&) {
   table(p);
   if (fd_room(p, 2) < 2) return Outcome::failure(Errno::emfile);  // do_pipe2: both numbers first
   pipes_.push_back(std::make_unique<Pipe>());
@@ -123,7 +128,7 @@ Outcome SimKernel::pipe(ProcId p) {
   return o;
 }
 
-Outcome SimKernel::open_temp(ProcId p) {
+Outcome SimKernel::op_open_temp(ProcId p, const Call&) {
   table(p);
   if (fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
   FileRef r = new_file(FileKind::regular, fl::rdwr, true);
@@ -134,7 +139,9 @@ Outcome SimKernel::open_temp(ProcId p) {
   return o;
 }
 
-Outcome SimKernel::read(ProcId p, int fd, std::size_t len) {
+Outcome SimKernel::op_read(ProcId p, const Call& c) {
+  const int fd = c.fd;
+  const std::size_t len = c.len;
   OpenFile* f = file_at(p, fd);
   if (!f || !f->readable()) return Outcome::failure(Errno::ebadf);
   Outcome o;
@@ -168,7 +175,9 @@ Outcome SimKernel::read(ProcId p, int fd, std::size_t len) {
   return o;
 }
 
-Outcome SimKernel::write(ProcId p, int fd, const std::string& data) {
+Outcome SimKernel::op_write(ProcId p, const Call& c) {
+  const int fd = c.fd;
+  const std::string& data = c.data;
   OpenFile* f = file_at(p, fd);
   if (!f || !f->writable()) return Outcome::failure(Errno::ebadf);
   Outcome o;
@@ -208,7 +217,10 @@ Outcome SimKernel::write(ProcId p, int fd, const std::string& data) {
   return o;
 }
 
-Outcome SimKernel::lseek(ProcId p, int fd, long offset, Whence whence) {
+Outcome SimKernel::op_lseek(ProcId p, const Call& c) {
+  const int fd = c.fd;
+  const long offset = c.offset;
+  const Whence whence = c.whence;
   OpenFile* f = file_at(p, fd);
   if (!f) return Outcome::failure(Errno::ebadf);
   // Any offset and whence, even a negative result, is 0 (drivers/char/mem.c: null_lseek sets
@@ -225,7 +237,10 @@ Outcome SimKernel::lseek(ProcId p, int fd, long offset, Whence whence) {
   return o;
 }
 
-Outcome SimKernel::fcntl(ProcId p, int fd, FcntlCmd cmd, long arg) {
+Outcome SimKernel::op_fcntl(ProcId p, const Call& c) {
+  const int fd = c.fd;
+  const FcntlCmd cmd = c.cmd;
+  const long arg = c.arg;
   FdEntry* e = table(p).find(fd);
   if (!e) return Outcome::failure(Errno::ebadf);
   OpenFile& f = file(e->file);
@@ -247,7 +262,8 @@ Outcome SimKernel::fcntl(ProcId p, int fd, FcntlCmd cmd, long arg) {
   return o;
 }
 
-Outcome SimKernel::dup(ProcId p, int fd) {
+Outcome SimKernel::op_dup(ProcId p, const Call& c) {
+  const int fd = c.fd;
   const FdEntry* e = table(p).find(fd);
   if (!e) return Outcome::failure(Errno::ebadf);
   if (fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
@@ -259,14 +275,17 @@ Outcome SimKernel::dup(ProcId p, int fd) {
   return o;
 }
 
-Outcome SimKernel::close(ProcId p, int fd) {
+Outcome SimKernel::op_close(ProcId p, const Call& c) {
+  const int fd = c.fd;
   FileRef r;
   if (!table(p).remove(fd, r)) return Outcome::failure(Errno::ebadf);
   put(r);
   return Outcome{};
 }
 
-Outcome SimKernel::give(ProcId from, int fd, ProcId to) {
+Outcome SimKernel::op_give(ProcId from, const Call& c) {
+  const int fd = c.fd;
+  const ProcId to = c.to;
   table(to);
   if (!table(from).find(fd)) return Outcome::failure(Errno::ebadf);
   // The native give is an SCM_RIGHTS message: at the limit the receiver's copy is closed and

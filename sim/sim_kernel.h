@@ -41,28 +41,7 @@ class SimKernel final : public Kernel {
   SimKernel& operator=(const SimKernel&) = delete;
 
   ProcId add_process() override;
-  Outcome socketpair(ProcId p, SockType type, bool nonblock, bool cloexec) override;
-  Outcome pipe(ProcId p) override;
-  Outcome open_temp(ProcId p) override;
-  Outcome sendmsg(ProcId p, int sock, const SendArgs& args) override;
-  Outcome recvmsg(ProcId p, int sock, const RecvArgs& args) override;
-  Outcome read(ProcId p, int fd, std::size_t len) override;
-  Outcome write(ProcId p, int fd, const std::string& data) override;
-  Outcome lseek(ProcId p, int fd, long offset, Whence whence) override;
-  Outcome fcntl(ProcId p, int fd, FcntlCmd cmd, long arg) override;
-  Outcome dup(ProcId p, int fd) override;
-  Outcome close(ProcId p, int fd) override;
-  Outcome shutdown(ProcId p, int fd, ShutHow how) override;
-  Outcome give(ProcId from, int fd, ProcId to) override;
-  Outcome socket(ProcId p, SockType type, bool nonblock, bool cloexec) override;
-  Outcome bind(ProcId p, int sock, const SockAddr& addr) override;
-  Outcome listen(ProcId p, int sock, int backlog) override;
-  Outcome connect(ProcId p, int sock, const SockAddr& addr) override;
-  Outcome accept(ProcId p, int sock, bool nonblock, bool cloexec) override;
-  Outcome unlink(ProcId p, const std::string& path) override;
-  Outcome setsockopt(ProcId p, int sock, SockOpt opt, long value) override;
-  Outcome getsockopt(ProcId p, int sock, SockOpt opt) override;
-  Outcome setrlimit_nofile(ProcId p, long soft) override;
+  Outcome call(ProcId p, const Call& c) override;
   Leftovers finish() override;
   const char* name() const override { return "sim"; }
 
@@ -71,6 +50,8 @@ class SimKernel final : public Kernel {
   nlohmann::json snapshot() const;
 
  private:
+  // One handler per op of core/op_table.h, each defined beside its rule (sim/sim_*.cpp).
+  FDLAB_KERNEL_OPS(FDLAB_DECLARE_OP_HANDLER)
   FdTable& table(ProcId p);
   OpenFile& file(FileRef r) { return *files_[r.slot]; }
   const OpenFile& file(FileRef r) const { return *files_[r.slot]; }

@@ -21,7 +21,10 @@ constexpr int kSomaxconn = 4096;
 
 }  // namespace
 
-Outcome SimKernel::socket(ProcId p, SockType type, bool nonblock, bool cloexec) {
+Outcome SimKernel::op_socket(ProcId p, const Call& c) {
+  const SockType type = c.type;
+  const bool nonblock = c.nonblock;
+  const bool cloexec = c.cloexec;
   // sock_map_fd -> get_unused_fd_flags: EMFILE at the limit.
   if (fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
   FileRef r = new_file(FileKind::unix_socket, fl::rdwr | (nonblock ? fl::nonblock : 0), true);
@@ -35,7 +38,9 @@ Outcome SimKernel::socket(ProcId p, SockType type, bool nonblock, bool cloexec) 
   return o;
 }
 
-Outcome SimKernel::bind(ProcId p, int sock, const SockAddr& a) {
+Outcome SimKernel::op_bind(ProcId p, const Call& c) {
+  const int sock = c.fd;
+  const SockAddr& a = c.addr;
   SocketAt at = socket_at(p, sock);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket* sk = at.socket;
@@ -59,7 +64,9 @@ Outcome SimKernel::bind(ProcId p, int sock, const SockAddr& a) {
   return Outcome{};
 }
 
-Outcome SimKernel::listen(ProcId p, int sock, int backlog) {
+Outcome SimKernel::op_listen(ProcId p, const Call& c) {
+  const int sock = c.fd;
+  const int backlog = c.backlog;
   SocketAt at = socket_at(p, sock);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket* sk = at.socket;
@@ -84,7 +91,9 @@ BoundSocket SimKernel::find_other(const SockAddr& a, SockType type) const {
   return {it->second, Errno::ok};
 }
 
-Outcome SimKernel::connect(ProcId p, int sock, const SockAddr& a) {
+Outcome SimKernel::op_connect(ProcId p, const Call& c) {
+  const int sock = c.fd;
+  const SockAddr& a = c.addr;
   SocketAt at = socket_at(p, sock);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket* sk = at.socket;
@@ -116,7 +125,10 @@ Outcome SimKernel::connect(ProcId p, int sock, const SockAddr& a) {
   return Outcome{};
 }
 
-Outcome SimKernel::accept(ProcId p, int sock, bool nonblock, bool cloexec) {
+Outcome SimKernel::op_accept(ProcId p, const Call& c) {
+  const int sock = c.fd;
+  const bool nonblock = c.nonblock;
+  const bool cloexec = c.cloexec;
   SocketAt at = socket_at(p, sock);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket* sk = at.socket;
@@ -141,7 +153,8 @@ Outcome SimKernel::accept(ProcId p, int sock, bool nonblock, bool cloexec) {
   return o;
 }
 
-Outcome SimKernel::unlink(ProcId p, const std::string& path) {
+Outcome SimKernel::op_unlink(ProcId p, const Call& c) {
+  const std::string& path = c.addr.name;
   table(p);
   // The lookup refuses an over-long component before it looks (fs/namei.c, hash_name).
   if (path.size() > kNameMax) return Outcome::failure(Errno::enametoolong);

@@ -25,7 +25,10 @@ long doubled_buffer(long value, unsigned long max, long min) {
 
 }  // namespace
 
-Outcome SimKernel::setsockopt(ProcId p, int sock, SockOpt opt, long value) {
+Outcome SimKernel::op_setsockopt(ProcId p, const Call& c) {
+  const int sock = c.fd;
+  const SockOpt opt = c.opt;
+  const long value = c.value;
   SocketAt at = socket_at(p, sock);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket* sk = at.socket;
@@ -46,7 +49,9 @@ Outcome SimKernel::setsockopt(ProcId p, int sock, SockOpt opt, long value) {
   return Outcome{};
 }
 
-Outcome SimKernel::getsockopt(ProcId p, int sock, SockOpt opt) {
+Outcome SimKernel::op_getsockopt(ProcId p, const Call& c) {
+  const int sock = c.fd;
+  const SockOpt opt = c.opt;
   SocketAt at = socket_at(p, sock);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   const UnixSocket* sk = at.socket;
@@ -68,7 +73,8 @@ Outcome SimKernel::getsockopt(ProcId p, int sock, SockOpt opt) {
   return o;
 }
 
-Outcome SimKernel::setrlimit_nofile(ProcId p, long soft) {
+Outcome SimKernel::op_setrlimit(ProcId p, const Call& c) {
+  const long soft = c.value;
   table(p);
   // Lowering the limit below open fds is allowed; those fds stay usable (measured).
   nofile_[p] = soft;

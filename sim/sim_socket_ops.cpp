@@ -38,7 +38,10 @@ void SimKernel::free_socket(std::uint32_t s) {
   free_sockets_.push_back(s);
 }
 
-Outcome SimKernel::socketpair(ProcId p, SockType type, bool nonblock, bool cloexec) {
+Outcome SimKernel::op_socketpair(ProcId p, const Call& c) {
+  const SockType type = c.type;
+  const bool nonblock = c.nonblock;
+  const bool cloexec = c.cloexec;
   table(p);
   if (fd_room(p, 2) < 2) return Outcome::failure(Errno::emfile);  // get_unused_fd_flags
   FileRef a = new_file(FileKind::unix_socket, fl::rdwr | (nonblock ? fl::nonblock : 0), true);
@@ -94,7 +97,9 @@ void SimKernel::purge_queue(UnixSocket& sk) {
   }
 }
 
-Outcome SimKernel::sendmsg(ProcId p, int sock, const SendArgs& a) {
+Outcome SimKernel::op_sendmsg(ProcId p, const Call& c) {
+  const int sock = c.fd;
+  const SendArgs& a = c.send;
   SocketAt at = socket_at(p, sock);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket& sk = *at.socket;
@@ -170,7 +175,9 @@ Outcome SimKernel::message_send(UnixSocket& sk, const SendCall& send) {
   return o;
 }
 
-Outcome SimKernel::recvmsg(ProcId p, int sock, const RecvArgs& a) {
+Outcome SimKernel::op_recvmsg(ProcId p, const Call& c) {
+  const int sock = c.fd;
+  const RecvArgs& a = c.recv;
   SocketAt at = socket_at(p, sock);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket& sk = *at.socket;
@@ -271,7 +278,9 @@ void SimKernel::deliver(Outcome& o, const RecvCall& recv) {
   }
 }
 
-Outcome SimKernel::shutdown(ProcId p, int fd, ShutHow how) {
+Outcome SimKernel::op_shutdown(ProcId p, const Call& c) {
+  const int fd = c.fd;
+  const ShutHow how = c.how;
   SocketAt at = socket_at(p, fd);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket& sk = *at.socket;
