@@ -44,34 +44,10 @@ int ReplaySession::resolve(const Step& step, const FdArg& a) const {
   return it->second;
 }
 
-// The step's arguments as a Call, every fd label resolved to its number in the step's process.
 Outcome ReplaySession::execute(const Step& s) {
-  Call c;
-  c.op = s.op;
-  c.fd = resolve(s, s.fd);
-  c.type = s.type;
-  c.nonblock = s.nonblock;
-  c.cloexec = s.cloexec;
-  c.send.data = s.data;
-  c.send.flags = s.flags;
-  for (const auto& f : s.fds) c.send.fds.push_back(resolve(s, f));
-  c.recv.len = s.len;
-  c.recv.has_control = s.has_control;
-  c.recv.control_len = s.control_len;
-  c.recv.flags = s.flags;
-  c.len = s.len;
-  c.data = s.data;
-  c.offset = s.offset;
-  c.whence = s.whence;
-  c.cmd = s.cmd;
-  c.arg = s.arg;
-  c.how = s.how;
-  c.to = procs_[s.to];
-  c.addr = s.addr;
-  c.backlog = s.backlog;
-  c.opt = s.opt;
-  c.value = s.value;
-  return k_.call(procs_[s.proc], c);
+  return k_.call(procs_[s.proc],
+                 make_call(
+                     s, [&](const FdArg& a) { return resolve(s, a); }, procs_[s.to]));
 }
 
 // Binds the step's labels to what it created and names every reported fd by its object.
@@ -117,6 +93,35 @@ ReplayReport replay_kernel_level(const Scenario& sc, Kernel& kernel, const Repla
   }
   finish_replay(report, kernel, sc.file);
   return report;
+}
+
+Call make_call(const Step& s, const std::function<int(const FdArg&)>& fd_of, ProcId to) {
+  Call c;
+  c.op = s.op;
+  c.fd = fd_of(s.fd);
+  c.type = s.type;
+  c.nonblock = s.nonblock;
+  c.cloexec = s.cloexec;
+  c.send.data = s.data;
+  c.send.flags = s.flags;
+  for (const auto& f : s.fds) c.send.fds.push_back(fd_of(f));
+  c.recv.len = s.len;
+  c.recv.has_control = s.has_control;
+  c.recv.control_len = s.control_len;
+  c.recv.flags = s.flags;
+  c.len = s.len;
+  c.data = s.data;
+  c.offset = s.offset;
+  c.whence = s.whence;
+  c.cmd = s.cmd;
+  c.arg = s.arg;
+  c.how = s.how;
+  c.to = to;
+  c.addr = s.addr;
+  c.backlog = s.backlog;
+  c.opt = s.opt;
+  c.value = s.value;
+  return c;
 }
 
 bool budget_spent(const ReplayLimits& limits, int step, ReplayReport& report) {

@@ -69,7 +69,12 @@ class ReplaySession {
 
 // Runs every step of a kernel-level scenario on `kernel` (a fresh one per scenario) and calls
 // kernel.finish(). core/level.h replays a scenario of either level.
-ReplayReport replay_kernel_level(const Scenario& sc, Kernel& kernel, const ReplayLimits& limits = {});
+ReplayReport replay_kernel_level(const Scenario& sc, Kernel& kernel,
+                                 const ReplayLimits& limits = {});
+
+// A step's arguments as the Call a backend runs: its fds resolved by `fd_of`, give's target
+// process given as `to`. Both levels build their calls here.
+Call make_call(const Step& s, const std::function<int(const FdArg&)>& fd_of, ProcId to);
 
 // Whether the budget ran out before `step`; records it in `report` when it did.
 bool budget_spent(const ReplayLimits& limits, int step, ReplayReport& report);

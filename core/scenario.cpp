@@ -9,6 +9,7 @@
 #include "core/expectation.h"
 #include "core/flag_names.h"
 #include "core/json_fields.h"
+#include "core/label_scope.h"
 #include "core/scenario_named.h"
 
 namespace fdlab {
@@ -21,51 +22,10 @@ std::string known_ops() {
   return s;
 }
 
-// Where each label is bound, step by step, so a wrong label is caught before anything runs.
-class LabelScope {
- public:
-  explicit LabelScope(std::size_t processes) : bound_(processes) {}
-
-  void bind(JsonFields& f, const char* field, ProcId p, const std::string& label) {
-    if (label.empty()) f.fail(field, "a label must not be empty");
-    // A label names one object for the whole scenario (traces report fds by it): bound again,
-    // two objects would show under one name.
-    if (ever_.count(label))
-      f.fail(field, "label '" + label + "' is already taken by an earlier step; pick a new name");
-    for (std::size_t q = 0; q < bound_.size(); ++q)
-      if (static_cast<ProcId>(q) != p && bound_[q].count(label))
-        f.fail(field, "label '" + label + "' is already bound in another process");
-    bound_[p].insert(label);
-    ever_.insert(label);
-  }
-  // give moves a label to another process: the same object, so not a new binding.
-  void move(JsonFields& f, const char* field, ProcId from, ProcId to, const std::string& label) {
-    bound_[from].erase(label);
-    for (std::size_t q = 0; q < bound_.size(); ++q)
-      if (static_cast<ProcId>(q) != to && bound_[q].count(label))
-        f.fail(field, "label '" + label + "' is still bound in another process");
-    bound_[to].insert(label);
-  }
-
-  void require(JsonFields& f, const char* field, ProcId p, const std::string& label,
-               const std::vector<std::string>& names) const {
-    if (bound_[p].count(label)) return;
-    for (std::size_t q = 0; q < bound_.size(); ++q)
-      if (bound_[q].count(label))
-        f.fail(field, "label '" + label + "' is bound in process '" + names[q] + "', not in '" +
-                          names[p] + "'");
-    f.fail(field, "undefined label '" + label + "'");
-  }
-
- private:
-  std::vector<std::set<std::string>> bound_;
-  std::set<std::string> ever_;  // every label bound so far, in any process
-};
-
 class StepParser {
  public:
-  StepParser(Scenario& sc, const nlohmann::json& j, int index, LabelScope& labels)
-      : sc_(sc), f_(j, sc.file, index), labels_(labels) {
+  StepParser(const Scenario& sc, const nlohmann::json& j, int index, LabelScope& labels, bool sys)
+      : sc_(sc), f_(j, sc.file, index), labels_(labels), sys_(sys) {
     step_.index = index;
   }
 
@@ -75,13 +35,18 @@ class StepParser {
     if (it == sc_.processes.end()) f_.fail("proc", "unknown process '" + proc + "'");
     step_.proc = static_cast<ProcId>(it - sc_.processes.begin());
 
-    const std::string op = f_.req_string("op");
+    std::string op = f_.req_string("op");
+    if (sys_) op.erase(0, std::string(kSysPrefix).size());  // the caller checked the prefix
     const OpSpec* spec = find_op(op);
     if (!spec) f_.fail("op", "unknown op '" + op + "' (known: " + known_ops() + ")");
     step_.op = spec->kind;
 
     for (Arg a : spec->args) parse_arg(a);
-    if (f_.has("expect")) step_.expect = parse_expectation(f_.raw("expect"), f_);
+    // A sys.* step's expectation is the usocket level's ({result, events}): its parser's.
+    if (sys_)
+      f_.allow({"expect"});
+    else if (f_.has("expect"))
+      step_.expect = parse_expectation(f_.raw("expect"), f_);
     f_.allow({"comment"});
     f_.reject_unknown();
     return step_;
@@ -178,6 +143,10 @@ class StepParser {
     if (v.is_string()) {
       a.label = v.get<std::string>();
       labels_.require(f_, field.name, step_.proc, a.label, sc_.processes);
+    } else if (v.is_number_integer() && sys_) {
+      // One node process runs every scenario process on the usocket backend: numbers there
+      // name nothing the scenario made.
+      f_.fail(field.name, "fds are labels at this level, never numbers");
     } else if (v.is_number_integer()) {
       // An unsigned above INT64_MAX would read as a negative int64: check it as unsigned.
       if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(field.max))
@@ -276,6 +245,8 @@ class StepParser {
   // recvmsg and dup (min 0): any number.
   void bind_labels(const Field& field) {
     step_.as = f_.opt_strings(field.name);
+    // sys.* steps name what they create: the usocket level has no generated names.
+    if (sys_ && field.min > 0 && step_.as.empty()) f_.fail(field.name, "is required");
     if (field.min > 0 && !step_.as.empty() &&
         step_.as.size() != static_cast<std::size_t>(field.min))
       f_.fail(field.name, "expected " + std::to_string(field.min) + " label(s), got " +
@@ -290,13 +261,18 @@ class StepParser {
     }
   }
 
-  Scenario& sc_;
+  const Scenario& sc_;
   JsonFields f_;
   LabelScope& labels_;
+  bool sys_;  // a usocket-level sys.* step
   Step step_;
 };
 
 }  // namespace
+
+Step parse_sys_step(const Scenario& sc, const nlohmann::json& step, int index, LabelScope& labels) {
+  return StepParser(sc, step, index, labels, true).parse();
+}
 
 bool read_step_bytes(JsonFields& f, std::string& out) {
   const int given = f.has("data") + f.has("data_hex") + f.has("data_size");
@@ -352,7 +328,7 @@ void parse_kernel_steps(Scenario& sc, const nlohmann::json& steps) {
   LabelScope labels(sc.processes.size());
   int index = 0;
   for (const auto& s : steps) {
-    sc.steps.push_back(StepParser(sc, s, index, labels).parse());
+    sc.steps.push_back(StepParser(sc, s, index, labels, false).parse());
     ++index;
   }
 }

@@ -87,4 +87,12 @@ Scenario parse_scenario_header(const nlohmann::json& scenario, const std::string
 // The kernel level's steps into sc.steps; throws HarnessError naming the step and the field.
 void parse_kernel_steps(Scenario& sc, const nlohmann::json& steps);
 
+class LabelScope;  // core/label_scope.h
+
+// The usocket level's plain fd calls are kernel ops written "sys.NAME", parsed by the kernel
+// level's step parser with two differences: fds are labels only, and creations name their
+// fds. The usocket parser checks the prefix, the fields it allows, and the expectation.
+constexpr const char* kSysPrefix = "sys.";
+Step parse_sys_step(const Scenario& sc, const nlohmann::json& step, int index, LabelScope& labels);
+
 }  // namespace fdlab

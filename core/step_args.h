@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-
 namespace fdlab {
 
 enum class Arg : std::uint8_t {

@@ -62,7 +62,8 @@ CallResult USocket::validate(const WriteRequest& w) const {
   // (unix_stream_sendmsg sends no skb): refuse rather than lose them.
   if (!w.has_payload) return CallResult::refused(error::empty_write);
   if (w.data.empty() && !w.fds.empty()) return CallResult::refused(error::fds_without_data);
-  if (w.fds.size() > kMaxFdsPerWrite) return CallResult::refused(std::string(errno_name(Errno::einval)));
+  if (w.fds.size() > kMaxFdsPerWrite)
+    return CallResult::refused(std::string(errno_name(Errno::einval)));
   for (int fd : w.fds) {
     const Outcome o = k_.fcntl(proc_, fd, FcntlCmd::getfd, 0);
     if (o.err != Errno::ok) return CallResult::refused(std::string(errno_name(o.err)));

@@ -78,6 +78,13 @@ class Session {
 
   NamedSockets& named() { return loop_.named(); }
 
+  // A sys.* step: the kernel level's op, its fd labels resolved in this process.
+  Outcome sys_call(const UStep& s) {
+    const Step& k = *s.sys;
+    const auto fd_of = [&](const FdArg& a) { return a.is_label() ? fd(s, a.label).fd : a.number; };
+    return k_.call(proc(s), make_call(k, fd_of, procs_[static_cast<std::size_t>(k.to)]));
+  }
+
   void bind_created(const UStep& s, const Outcome& o) {
     for (std::size_t i = 0; i < o.fds.size() && i < s.as.size(); ++i) {
       fds_[s.proc][s.as[i]] = o.fds[i];
@@ -207,38 +214,28 @@ class Session {
       case UOp::run:
         if (!loop_.run()) fail("op", "the usocket event loop did not settle (a model bug)");
         return nullptr;
-      case UOp::sys_socketpair: {
-        const Outcome o = k_.socketpair(p, SockType::stream, false, false);
-        bind_created(s, o);
-        return created(o);
-      }
-      case UOp::sys_pipe: {
-        const Outcome o = k_.pipe(p);
-        bind_created(s, o);
-        return created(o);
-      }
+      case UOp::sys_socketpair:
+      case UOp::sys_pipe:
       case UOp::sys_open_temp: {
-        const Outcome o = k_.open_temp(p);
+        const Outcome o = sys_call(s);
         bind_created(s, o);
         return created(o);
       }
-      case UOp::sys_write:
-        return sys_result(k_.write(p, fd(s, s.fd).fd, s.data), false);
       case UOp::sys_read: {
-        const Outcome o = k_.read(p, fd(s, s.fd).fd, s.len);
+        const Outcome o = sys_call(s);
         stop = o.blocked;
         return sys_result(o, true);
       }
+      case UOp::sys_write:
       case UOp::sys_lseek:
-        return sys_result(k_.lseek(p, fd(s, s.fd).fd, s.offset, s.whence), false);
       case UOp::sys_close:
-        return sys_result(k_.close(p, fd(s, s.fd).fd), false);
+        return sys_result(sys_call(s), false);
       case UOp::sys_give: {
-        const NewFd from = fd(s, s.fd);
-        const Outcome o = k_.give(p, from.fd, procs_[s.to_proc]);
+        const std::string& label = s.sys->fd.label;
+        const Outcome o = sys_call(s);
         if (o.err == Errno::ok && !o.fds.empty()) {
-          fds_[s.proc].erase(s.fd);
-          fds_[s.to_proc][s.fd] = o.fds[0];
+          fds_[s.proc].erase(label);
+          fds_[s.sys->to][label] = o.fds[0];
         }
         return nullptr;
       }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/json_fields.h"
+#include "core/label_scope.h"
 #include "core/scenario_named.h"
 #include "core/usocket/usocket_ops.h"
 
@@ -13,17 +14,19 @@ namespace {
 
 enum class Kind : std::uint8_t { server, socket };
 
-// Labels of usocket objects (scenario-wide, each living in one process) and of fds (per
-// process), followed through the steps so a wrong label fails before anything runs.
+// Labels of usocket objects (scenario-wide, each living in one process) and of fds (the
+// kernel level's tracker), followed through the steps so a wrong label fails before anything
+// runs.
 struct Labels {
+  explicit Labels(std::size_t processes) : fds(processes) {}
   std::map<std::string, std::pair<Kind, ProcId>> objects;
-  std::vector<std::set<std::string>> fds;
+  LabelScope fds;
 };
 
 class UStepParser {
  public:
   UStepParser(const Scenario& sc, const nlohmann::json& j, int index, Labels& labels)
-      : sc_(sc), f_(j, sc.file, index), labels_(labels) {
+      : sc_(sc), j_(j), f_(j, sc.file, index), labels_(labels) {
     step_.index = index;
   }
 
@@ -34,7 +37,10 @@ class UStepParser {
     if (!spec) f_.fail("op", "unknown usocket-level op '" + op + "'");
     step_.op = spec->op;
     spec_ = spec;
-    arguments();
+    if (op.rfind(kSysPrefix, 0) == 0)
+      sys_step();
+    else
+      arguments();
     if (f_.has("expect")) expectation(f_.raw("expect"));
     f_.allow({"comment"});
     f_.reject_unknown();
@@ -96,34 +102,7 @@ class UStepParser {
         step_.as = f_.opt_strings("as");
         bind_objects();
         break;
-      case UOp::sys_socketpair:
-      case UOp::sys_pipe:
-        bind_fds(2);
-        break;
-      case UOp::sys_open_temp:
-        bind_fds(1);
-        break;
-      case UOp::sys_write:
-        step_.fd = fd_label("fd");
-        if (!data()) f_.fail("data", "is required (or data_hex, data_size)");
-        break;
-      case UOp::sys_read:
-        step_.fd = fd_label("fd");
-        step_.len = static_cast<std::size_t>(f_.integer(declared("len")));
-        break;
-      case UOp::sys_lseek:
-        lseek();
-        break;
-      case UOp::sys_close:
-        step_.fd = fd_label("fd");
-        break;
-      case UOp::sys_give:
-        step_.fd = fd_label("fd");
-        step_.to = f_.req_string("to");
-        step_.to_proc = process("to", step_.to);
-        if (step_.to_proc == step_.proc) f_.fail("to", "a process cannot give an fd to itself");
-        labels_.fds[step_.proc].erase(step_.fd);
-        labels_.fds[step_.to_proc].insert(step_.fd);
+      default:  // sys.*: sys_step()
         break;
     }
   }
@@ -149,24 +128,28 @@ class UStepParser {
   }
 
   std::string fd_label(const char* field) {
-    auto l = f_.req_string(field);
-    if (!labels_.fds[step_.proc].count(l))
-      f_.fail(field, "undefined fd label '" + l + "' in process '" + sc_.processes[step_.proc] +
-                         "' (fds are labels at this level, never numbers)");
+    const auto& v = f_.raw(field);
+    if (!v.is_string()) f_.fail(field, "fds are labels at this level, never numbers");
+    auto l = v.get<std::string>();
+    labels_.fds.require(f_, field, step_.proc, l, sc_.processes);
     return l;
   }
 
-  void bind_fds(std::size_t count) {
-    step_.as = f_.opt_strings("as");
-    if (step_.as.size() != count) f_.fail("as", "expected " + std::to_string(count) + " label(s)");
-    for (const auto& l : step_.as) bind_fd(l);
-  }
+  void bind_fd(const std::string& l) { labels_.fds.bind(f_, "as", step_.proc, l); }
 
-  void bind_fd(const std::string& l) {
-    if (l.empty()) f_.fail("as", "a label must not be empty");
-    for (const auto& set : labels_.fds)
-      if (set.count(l)) f_.fail("as", "fd label '" + l + "' is already bound");
-    labels_.fds[step_.proc].insert(l);
+  // A plain fd call: the kernel level's op of the same name, parsed by the kernel level's
+  // parser (core/scenario.h, parse_sys_step), with only the fields usocket_ops declares.
+  void sys_step() {
+    for (const auto& item : j_.items()) {
+      const auto& k = item.key();
+      if (k == "proc" || k == "op" || k == "comment" || k == "expect") continue;
+      bool declared_here = false;
+      for (const auto& field : spec_->fields) declared_here |= k == field.name;
+      if (!declared_here) f_.fail(k, "unknown field");
+    }
+    step_.sys = parse_sys_step(sc_, j_, step_.index, labels_.fds);
+    step_.as = step_.sys->as;
+    f_.allow({"fd", "as", "data", "data_hex", "data_size", "len", "offset", "whence", "to"});
   }
 
   void bind_objects() {
@@ -206,7 +189,7 @@ class UStepParser {
         f_.fail("form", "expected string or options, got '" + form + "'");
     } else if (f_.has("fd")) {
       step_.fd = fd_label("fd");
-      labels_.fds[step_.proc].erase(step_.fd);  // the socket owns it now
+      labels_.fds.release(step_.proc, step_.fd);  // the socket owns it now
       step_.connect_form = ConnectForm::fd_options;
       if (!form.empty() && form != "options") f_.fail("form", "an fd is given as {fd}");
     } else if (!optional) {
@@ -224,7 +207,7 @@ class UStepParser {
     for (const auto& item : v) {
       if (!item.is_string()) f_.fail("fds", "fds are labels at this level, never numbers");
       const auto l = item.get<std::string>();
-      if (!labels_.fds[step_.proc].count(l)) f_.fail("fds", "undefined fd label '" + l + "'");
+      labels_.fds.require(f_, "fds", step_.proc, l, sc_.processes);
       step_.fds.push_back(l);
     }
     return true;
@@ -274,12 +257,6 @@ class UStepParser {
     for (const auto& l : step_.as) bind_fd(l);
   }
 
-  void lseek() {
-    step_.fd = fd_label("fd");
-    step_.offset = static_cast<long>(f_.integer(arg_field(Arg::offset, "offset")));
-    step_.whence = static_cast<Whence>(f_.choice(arg_field(Arg::whence, "whence")));
-  }
-
   void expectation(const nlohmann::json& e) {
     if (!e.is_object()) f_.fail("expect", "expected an object");
     for (const auto& item : e.items()) {
@@ -299,6 +276,7 @@ class UStepParser {
   }
 
   const Scenario& sc_;
+  const nlohmann::json& j_;
   JsonFields f_;
   Labels& labels_;
   UStep step_;
@@ -311,8 +289,7 @@ const char* uop_name(UOp op) { return uop_spec(op).name; }
 
 void parse_script(Scenario& sc, const nlohmann::json& steps) {
   auto script = std::make_shared<Script>();
-  Labels labels;
-  labels.fds.resize(sc.processes.size());
+  Labels labels(sc.processes.size());
   int index = 0;
   for (const auto& s : steps) script->steps.push_back(UStepParser(sc, s, index++, labels).parse());
   sc.usocket = std::move(script);

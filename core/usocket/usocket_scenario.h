@@ -69,11 +69,8 @@ struct UStep {
   std::optional<std::size_t> size;  // nullopt: null
   std::optional<std::size_t> count;
 
-  std::size_t len = 0;  // sys.read, read_until
-  long offset = 0;      // sys.lseek
-  Whence whence = Whence::set;
-  std::string to;  // sys.give: the process name
-  ProcId to_proc = 0;
+  std::size_t len = 0;      // read_until
+  std::optional<Step> sys;  // sys.*: the kernel level's step (core/scenario.h, parse_sys_step)
 
   std::optional<nlohmann::json> expect;  // {"result": ..., "events": [...]}
 };
