@@ -155,17 +155,18 @@ struct Call {
   SockType type = SockType::stream;
   bool nonblock = false;
   bool cloexec = false;
-  SendArgs send;        // sendmsg
-  RecvArgs recv;        // recvmsg
-  std::size_t len = 0;  // read
-  std::string data;     // write
+  // What an op sends is not copied into the Call: it points at its caller's (a replay step, a
+  // typed call's arguments), which outlive the call.
+  const SendArgs* send = nullptr;     // sendmsg
+  const std::string* data = nullptr;  // write
+  RecvArgs recv;                      // recvmsg; read uses recv.len
   long offset = 0;
   Whence whence = Whence::set;
   FcntlCmd cmd = FcntlCmd::getfd;
   long arg = 0;  // fcntl setters, in core bits
   ShutHow how = ShutHow::rdwr;
-  ProcId to = 0;  // give
-  SockAddr addr;  // bind, connect; unlink's path in addr.name
+  ProcId to = 0;                   // give
+  const SockAddr* addr = nullptr;  // bind, connect, unlink (its path in addr->name)
   int backlog = 0;
   SockOpt opt = SockOpt::sndbuf;
   long value = 0;  // setsockopt's value; setrlimit's soft limit

@@ -27,7 +27,7 @@ Outcome Kernel::open_temp(ProcId p) { return call(p, make(OpKind::open_temp)); }
 
 Outcome Kernel::sendmsg(ProcId p, int sock, const SendArgs& args) {
   Call c = make(OpKind::sendmsg, sock);
-  c.send = args;
+  c.send = &args;
   return call(p, c);
 }
 
@@ -39,13 +39,13 @@ Outcome Kernel::recvmsg(ProcId p, int sock, const RecvArgs& args) {
 
 Outcome Kernel::read(ProcId p, int fd, std::size_t len) {
   Call c = make(OpKind::read, fd);
-  c.len = len;
+  c.recv.len = len;
   return call(p, c);
 }
 
 Outcome Kernel::write(ProcId p, int fd, const std::string& data) {
   Call c = make(OpKind::write, fd);
-  c.data = data;
+  c.data = &data;
   return call(p, c);
 }
 
@@ -83,7 +83,7 @@ Outcome Kernel::socket(ProcId p, SockType type, bool nonblock, bool cloexec) {
 
 Outcome Kernel::bind(ProcId p, int sock, const SockAddr& addr) {
   Call c = make(OpKind::bind, sock);
-  c.addr = addr;
+  c.addr = &addr;
   return call(p, c);
 }
 
@@ -95,7 +95,7 @@ Outcome Kernel::listen(ProcId p, int sock, int backlog) {
 
 Outcome Kernel::connect(ProcId p, int sock, const SockAddr& addr) {
   Call c = make(OpKind::connect, sock);
-  c.addr = addr;
+  c.addr = &addr;
   return call(p, c);
 }
 
@@ -107,8 +107,9 @@ Outcome Kernel::accept(ProcId p, int sock, bool nonblock, bool cloexec) {
 }
 
 Outcome Kernel::unlink(ProcId p, const std::string& path) {
+  const SockAddr addr{path, false};
   Call c = make(OpKind::unlink);
-  c.addr.name = path;
+  c.addr = &addr;
   return call(p, c);
 }
 

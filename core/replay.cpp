@@ -45,9 +45,9 @@ int ReplaySession::resolve(const Step& step, const FdArg& a) const {
 }
 
 Outcome ReplaySession::execute(const Step& s) {
-  return k_.call(procs_[s.proc],
-                 make_call(
-                     s, [&](const FdArg& a) { return resolve(s, a); }, procs_[s.to]));
+  SendArgs send;  // the Call points at it
+  const auto fd_of = [&](const FdArg& a) { return resolve(s, a); };
+  return k_.call(procs_[s.proc], make_call(s, fd_of, procs_[s.to], send));
 }
 
 // Binds the step's labels to what it created and names every reported fd by its object.
@@ -95,29 +95,32 @@ ReplayReport replay_kernel_level(const Scenario& sc, Kernel& kernel, const Repla
   return report;
 }
 
-Call make_call(const Step& s, const std::function<int(const FdArg&)>& fd_of, ProcId to) {
+Call make_call(const Step& s, const std::function<int(const FdArg&)>& fd_of, ProcId to,
+               SendArgs& send) {
   Call c;
   c.op = s.op;
   c.fd = fd_of(s.fd);
   c.type = s.type;
   c.nonblock = s.nonblock;
   c.cloexec = s.cloexec;
-  c.send.data = s.data;
-  c.send.flags = s.flags;
-  for (const auto& f : s.fds) c.send.fds.push_back(fd_of(f));
+  if (s.op == OpKind::sendmsg) {  // the one op that sends a message: its bytes are copied once
+    send.data = s.data;
+    send.flags = s.flags;
+    for (const auto& f : s.fds) send.fds.push_back(fd_of(f));
+    c.send = &send;
+  }
+  c.data = &s.data;
   c.recv.len = s.len;
   c.recv.has_control = s.has_control;
   c.recv.control_len = s.control_len;
   c.recv.flags = s.flags;
-  c.len = s.len;
-  c.data = s.data;
   c.offset = s.offset;
   c.whence = s.whence;
   c.cmd = s.cmd;
   c.arg = s.arg;
   c.how = s.how;
   c.to = to;
-  c.addr = s.addr;
+  c.addr = &s.addr;
   c.backlog = s.backlog;
   c.opt = s.opt;
   c.value = s.value;

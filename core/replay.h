@@ -73,8 +73,10 @@ ReplayReport replay_kernel_level(const Scenario& sc, Kernel& kernel,
                                  const ReplayLimits& limits = {});
 
 // A step's arguments as the Call a backend runs: its fds resolved by `fd_of`, give's target
-// process given as `to`. Both levels build their calls here.
-Call make_call(const Step& s, const std::function<int(const FdArg&)>& fd_of, ProcId to);
+// process given as `to`, a sendmsg's message built in `send` (which the Call points at, as
+// it points at the step's bytes). Both levels build their calls here.
+Call make_call(const Step& s, const std::function<int(const FdArg&)>& fd_of, ProcId to,
+               SendArgs& send);
 
 // Whether the budget ran out before `step`; records it in `report` when it did.
 bool budget_spent(const ReplayLimits& limits, int step, ReplayReport& report);

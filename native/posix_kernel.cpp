@@ -140,7 +140,7 @@ Outcome PosixKernel::op_open_temp(ProcId p, const Call&) {
 }
 
 Outcome PosixKernel::op_sendmsg(ProcId p, const Call& c) {
-  return on_worker(p, host_sendmsg, c.fd, c.send);
+  return on_worker(p, host_sendmsg, c.fd, *c.send);
 }
 
 Outcome PosixKernel::op_recvmsg(ProcId p, const Call& c) {
@@ -148,11 +148,11 @@ Outcome PosixKernel::op_recvmsg(ProcId p, const Call& c) {
 }
 
 Outcome PosixKernel::op_read(ProcId p, const Call& c) {
-  return on_worker(p, host_read, c.fd, c.len);
+  return on_worker(p, host_read, c.fd, c.recv.len);
 }
 
 Outcome PosixKernel::op_write(ProcId p, const Call& c) {
-  return on_worker(p, host_write, c.fd, c.data);
+  return on_worker(p, host_write, c.fd, *c.data);
 }
 
 Outcome PosixKernel::op_lseek(ProcId p, const Call& c) {

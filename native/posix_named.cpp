@@ -44,7 +44,7 @@ Outcome PosixKernel::op_socket(ProcId p, const Call& c) {
 
 Outcome PosixKernel::op_bind(ProcId p, const Call& c) {
   const int sock = c.fd;
-  const SockAddr& addr = c.addr;
+  const SockAddr& addr = *c.addr;
   enter_dir(p);
   return on_worker(p, host_bind, sock, addr, abstract_tag_);
 }
@@ -55,7 +55,7 @@ Outcome PosixKernel::op_listen(ProcId p, const Call& c) {
 
 Outcome PosixKernel::op_connect(ProcId p, const Call& c) {
   const int sock = c.fd;
-  const SockAddr& addr = c.addr;
+  const SockAddr& addr = *c.addr;
   enter_dir(p);
   return on_worker(p, host_connect, sock, addr, abstract_tag_);
 }
@@ -65,7 +65,7 @@ Outcome PosixKernel::op_accept(ProcId p, const Call& c) {
 }
 
 Outcome PosixKernel::op_unlink(ProcId p, const Call& c) {
-  const std::string& path = c.addr.name;
+  const std::string& path = c.addr->name;
   enter_dir(p);
   return on_worker(p, host_unlink, path);
 }

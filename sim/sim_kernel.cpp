@@ -141,7 +141,7 @@ Outcome SimKernel::op_open_temp(ProcId p, const Call&) {
 
 Outcome SimKernel::op_read(ProcId p, const Call& c) {
   const int fd = c.fd;
-  const std::size_t len = c.len;
+  const std::size_t len = c.recv.len;
   OpenFile* f = file_at(p, fd);
   if (!f || !f->readable()) return Outcome::failure(Errno::ebadf);
   Outcome o;
@@ -177,7 +177,7 @@ Outcome SimKernel::op_read(ProcId p, const Call& c) {
 
 Outcome SimKernel::op_write(ProcId p, const Call& c) {
   const int fd = c.fd;
-  const std::string& data = c.data;
+  const std::string& data = *c.data;
   OpenFile* f = file_at(p, fd);
   if (!f || !f->writable()) return Outcome::failure(Errno::ebadf);
   Outcome o;

@@ -40,7 +40,7 @@ Outcome SimKernel::op_socket(ProcId p, const Call& c) {
 
 Outcome SimKernel::op_bind(ProcId p, const Call& c) {
   const int sock = c.fd;
-  const SockAddr& a = c.addr;
+  const SockAddr& a = *c.addr;
   SocketAt at = socket_at(p, sock);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket* sk = at.socket;
@@ -93,7 +93,7 @@ BoundSocket SimKernel::find_other(const SockAddr& a, SockType type) const {
 
 Outcome SimKernel::op_connect(ProcId p, const Call& c) {
   const int sock = c.fd;
-  const SockAddr& a = c.addr;
+  const SockAddr& a = *c.addr;
   SocketAt at = socket_at(p, sock);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket* sk = at.socket;
@@ -154,7 +154,7 @@ Outcome SimKernel::op_accept(ProcId p, const Call& c) {
 }
 
 Outcome SimKernel::op_unlink(ProcId p, const Call& c) {
-  const std::string& path = c.addr.name;
+  const std::string& path = c.addr->name;
   table(p);
   // The lookup refuses an over-long component before it looks (fs/namei.c, hash_name).
   if (path.size() > kNameMax) return Outcome::failure(Errno::enametoolong);

@@ -99,7 +99,7 @@ void SimKernel::purge_queue(UnixSocket& sk) {
 
 Outcome SimKernel::op_sendmsg(ProcId p, const Call& c) {
   const int sock = c.fd;
-  const SendArgs& a = c.send;
+  const SendArgs& a = *c.send;
   SocketAt at = socket_at(p, sock);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket& sk = *at.socket;

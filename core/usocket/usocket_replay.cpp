@@ -82,7 +82,8 @@ class Session {
   Outcome sys_call(const UStep& s) {
     const Step& k = *s.sys;
     const auto fd_of = [&](const FdArg& a) { return a.is_label() ? fd(s, a.label).fd : a.number; };
-    return k_.call(proc(s), make_call(k, fd_of, procs_[static_cast<std::size_t>(k.to)]));
+    SendArgs send;  // the Call points at it
+    return k_.call(proc(s), make_call(k, fd_of, procs_[static_cast<std::size_t>(k.to)], send));
   }
 
   void bind_created(const UStep& s, const Outcome& o) {
