@@ -3,6 +3,7 @@
 // own constants (no <sys/socket.h>): core must give the same answers under em++, whose
 // CMSG_* macros describe a 32-bit layout.
 #include <cstddef>
+#include <vector>
 
 namespace fdlab {
 namespace cmsg {
@@ -24,6 +25,44 @@ constexpr std::size_t max_fds_for_control_len(std::size_t control_len) {
 }
 
 }  // namespace cmsg
+
+// One cmsghdr as recvmsg returned it (SOL_SOCKET: the only level an AF_UNIX socket writes).
+struct RecvCmsg {
+  int type = 0;         // cmsg::scm_rights, cmsg::scm_credentials, ...
+  std::size_t len = 0;  // its cmsg_len, truncated when it did not fit
+  long value = 0;       // SCM_INQ: the int it holds (when cmsg_len holds it)
+};
+
+// msg_control as the kernel fills it on receive, one cmsg after the other: put_cmsg and
+// scm_detach_fds (net/core/scm.c). has_control false: msg_control is NULL (whatever its length).
+class ControlWriter {
+ public:
+  ControlWriter(bool has_control, std::size_t control_len)
+      : has_control_(has_control), left_(has_control ? control_len : 0) {}
+
+  bool has_control() const { return has_control_; }
+  // put_cmsg: below a whole header nothing is written (MSG_CTRUNC); a cmsg that does not fit
+  // is cut to what is left (MSG_CTRUNC) and uses it all; a whole one uses CMSG_SPACE.
+  // Returns the payload bytes written.
+  std::size_t put(int type, std::size_t payload);
+  // scm_detach_fds: how many fds the rest of the buffer holds (scm_max_fds).
+  std::size_t fd_room() const;
+  // scm_detach_fds after installing `installed` of `queued` fds (the rest are closed).
+  void put_fds(std::size_t installed, std::size_t queued);
+  void truncate() { ctrunc_ = true; }
+
+  bool ctrunc() const { return ctrunc_; }
+  std::size_t used() const { return used_; }  // the msg_controllen recvmsg returns
+  std::vector<RecvCmsg>& cmsgs() { return cmsgs_; }
+
+ private:
+  void advance(std::size_t n);
+  bool has_control_;
+  std::size_t left_;
+  std::size_t used_ = 0;
+  bool ctrunc_ = false;
+  std::vector<RecvCmsg> cmsgs_;
+};
 
 // What the receiver's control buffer does with `queued` fds taken from the queue
 // (scm_recv_unix -> scm_detach_fds, net/core/scm.c).

@@ -1,5 +1,7 @@
 #include "core/expectation.h"
 
+#include <set>
+
 #include "core/bytes.h"
 #include "core/errno_name.h"
 #include "core/flag_names.h"
@@ -131,10 +133,16 @@ const std::vector<ExpectKey>& expectation_keys() {
       {"flags", R"({"type": "array", "items": {"type": "string"}})", "fcntl getters' flags"},
       {"sigpipe", R"({"type": "boolean"})", "whether SIGPIPE was raised"},
       {"blocked", R"({"type": "boolean"})", "whether the call would block forever"},
-      {"value", R"({"type": ["integer", "boolean", "string"]})", "getsockopt's value"},
+      {"value", R"({"type": ["integer", "boolean", "string", "object"]})",
+       "getsockopt's value (SO_PEERCRED: {pid, uid, gid})"},
       {"creds",
-       R"({"oneOf": [{"type": "null"}, {"type": "object", "additionalProperties": false, "properties": {"pid": {"type": "string"}, "uid": {"type": "string"}, "gid": {"type": "string"}}}]})",
-       "SCM_CREDENTIALS received, symbolically"},
+       R"({"oneOf": [{"type": "null"}, {"type": "object", "additionalProperties": false, "properties": {"pid": {"type": "string"}, "uid": {"type": ["string", "integer"]}, "gid": {"type": ["string", "integer"]}}}]})",
+       "a whole SCM_CREDENTIALS received: pid none/scenario/init, uid and gid self/nobody/a number"},
+      {"msg_controllen", R"({"type": "integer", "minimum": 0})",
+       "the msg_controllen recvmsg returned: the control bytes it wrote"},
+      {"cmsgs",
+       R"({"type": "array", "items": {"type": "object", "additionalProperties": false, "properties": {"level": {"type": "string"}, "type": {"type": "string"}, "cmsg_len": {"type": "integer"}, "fds": {"type": "array", "items": {"type": "integer"}}, "inq": {"type": "integer"}, "pid": {"type": "string"}, "uid": {"type": ["string", "integer"]}, "gid": {"type": ["string", "integer"]}}}})",
+       "every cmsg recvmsg wrote, in order; each entry's keys are checked"},
   };
   return keys;
 }
@@ -175,15 +183,31 @@ nlohmann::json parse_expectation(const nlohmann::json& e, const JsonFields& step
     } else if (k == "sigpipe" || k == "blocked") {
       if (!v.is_boolean()) step.fail(field, "expected true or false");
     } else if (k == "value") {
-      if (!v.is_number_integer() && !v.is_boolean() && !v.is_string())
-        step.fail(field, "expected an integer, a boolean (SO_PASSCRED) or a type name (SO_TYPE)");
+      if (!v.is_number_integer() && !v.is_boolean() && !v.is_string() && !v.is_object())
+        step.fail(field,
+                  "expected an integer, a boolean (SO_PASSCRED), a type name (SO_TYPE) or "
+                  "{pid, uid, gid} (SO_PEERCRED)");
     } else if (k == "creds") {
       // null: no SCM_CREDENTIALS received; else any subset of pid, uid, gid.
       if (!v.is_null() && !v.is_object()) step.fail(field, "expected an object or null");
       if (v.is_object())
         for (const auto& c : v.items())
-          if ((c.key() != "pid" && c.key() != "uid" && c.key() != "gid") || !c.value().is_string())
-            step.fail(field, "keys are pid, uid, gid, each a symbolic string");
+          if ((c.key() != "pid" && c.key() != "uid" && c.key() != "gid") ||
+              !(c.value().is_string() || (c.key() != "pid" && c.value().is_number_integer())))
+            step.fail(field, "keys are pid, uid, gid: a symbolic string (uid, gid: or a number)");
+    } else if (k == "msg_controllen") {
+      if (!v.is_number_unsigned()) step.fail(field, "expected a byte count");
+    } else if (k == "cmsgs") {
+      static const std::set<std::string> keys{"level", "type", "cmsg_len", "fds",
+                                              "inq",   "pid",  "uid",      "gid"};
+      if (!v.is_array()) step.fail(field, "expected an array of cmsg objects");
+      for (const auto& c : v) {
+        if (!c.is_object()) step.fail(field, "each cmsg is an object");
+        for (const auto& item2 : c.items())
+          if (!keys.count(item2.key()))
+            step.fail(field, "unknown cmsg key '" + item2.key() +
+                                 "' (known: level, type, cmsg_len, fds, inq, pid, uid, gid)");
+      }
     } else {
       std::string known;
       for (const auto& key : expectation_keys())
@@ -219,7 +243,15 @@ std::vector<std::string> match_expectation(const nlohmann::json& e, const nlohma
   if (e.contains("fds")) match_fds(e["fds"], r, out);
   if (e.contains("msg_flags")) match_names("msg_flags", e["msg_flags"], r, out);
   if (e.contains("flags")) match_names("flags", e["flags"], r, out);
-  if (e.contains("value") && (!r.contains("value") || r["value"] != e["value"]))
+  // An object (SO_PEERCRED) matches on the keys it gives; anything else exactly.
+  auto value_matches = [&] {
+    if (!r.contains("value")) return false;
+    if (!e["value"].is_object() || !r["value"].is_object()) return r["value"] == e["value"];
+    for (const auto& c : e["value"].items())
+      if (!r["value"].contains(c.key()) || r["value"][c.key()] != c.value()) return false;
+    return true;
+  };
+  if (e.contains("value") && !value_matches())
     out.push_back("value: expected " + e["value"].dump() + ", got " +
                   (r.contains("value") ? r["value"].dump() : "nothing"));
   if (e.contains("creds")) {
@@ -228,6 +260,18 @@ std::vector<std::string> match_expectation(const nlohmann::json& e, const nlohma
     if (same && got.is_object())
       for (const auto& c : e["creds"].items()) same = same && got[c.key()] == c.value();
     if (!same) out.push_back("creds: expected " + show(e["creds"]) + ", got " + show(got));
+  }
+  if (e.contains("msg_controllen") &&
+      (!r.contains("msg_controllen") || r["msg_controllen"] != e["msg_controllen"]))
+    out.push_back("msg_controllen: expected " + e["msg_controllen"].dump() + ", got " +
+                  (r.contains("msg_controllen") ? r["msg_controllen"].dump() : "nothing"));
+  if (e.contains("cmsgs")) {
+    const nlohmann::json got = r.contains("cmsgs") ? r["cmsgs"] : nlohmann::json::array();
+    bool same = got.size() == e["cmsgs"].size();
+    for (std::size_t i = 0; same && i < got.size(); ++i)
+      for (const auto& c : e["cmsgs"][i].items())
+        same = same && got[i].contains(c.key()) && got[i][c.key()] == c.value();
+    if (!same) out.push_back("cmsgs: expected " + e["cmsgs"].dump() + ", got " + got.dump());
   }
   if (e.contains("sigpipe") && e["sigpipe"].get<bool>() != r.value("sigpipe", false))
     out.push_back(std::string("sigpipe: expected ") + (e["sigpipe"].get<bool>() ? "" : "no ") +

@@ -41,13 +41,14 @@ std::string json_kind(const nlohmann::json& value) {
   }
 }
 
-JsonFields::JsonFields(const nlohmann::json& object, std::string file, int step)
-    : object_(object), file_(std::move(file)), step_(step) {
+JsonFields::JsonFields(const nlohmann::json& object, std::string file, int step, std::string path)
+    : object_(object), file_(std::move(file)), step_(step), path_(std::move(path)) {
   if (!object_.is_object()) fail("", "expected an object, got " + json_kind(object_));
 }
 
 void JsonFields::fail(const std::string& field, const std::string& what) const {
-  throw HarnessError(file_, step_, field, what);
+  if (path_.empty()) throw HarnessError(file_, step_, field, what);
+  throw HarnessError(file_, step_, field.empty() ? path_ : path_ + "." + field, what);
 }
 
 bool JsonFields::has(const char* key) const { return object_.contains(key); }
@@ -124,7 +125,8 @@ std::int64_t JsonFields::integer(const Field& field) {
 
 std::size_t JsonFields::choice(const Field& field) {
   const std::string v =
-      field.required ? req_string(field.name) : opt_string(field.name, field.fallback);
+      field.required ? req_string(field.name)
+                     : opt_string(field.name, field.fallback ? field.fallback : "");
   for (std::size_t i = 0; i < field.choices.size(); ++i)
     if (v == field.choices[i]) return i;
   fail(field.name, "expected " + one_of(field.choices) + ", got '" + v + "'");

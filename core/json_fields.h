@@ -14,7 +14,9 @@ namespace fdlab {
 
 class JsonFields {
  public:
-  JsonFields(const nlohmann::json& object, std::string file, int step);
+  // `path` names the object inside its step in messages ("control[1]"): a field x of it is
+  // reported as "control[1].x".
+  JsonFields(const nlohmann::json& object, std::string file, int step, std::string path = "");
 
   bool has(const char* key) const;
   const nlohmann::json& raw(const char* key);  // marks the key as known; must exist
@@ -42,6 +44,7 @@ class JsonFields {
   const nlohmann::json& object_;
   std::string file_;
   int step_;
+  std::string path_;
   std::set<std::string> known_;
 };
 

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "core/control_message.h"
+#include "core/control_space.h"
 #include "core/errno_name.h"
 #include "core/op_table.h"
 
@@ -62,15 +64,27 @@ constexpr std::size_t kMaxAbstractName = kSunPathLen - 1 - kAbstractTagLen;
 // file system looks it up (unlink here; bind and connect stop earlier, at kSunPathLen).
 constexpr std::size_t kNameMax = 255;
 
-enum class SockOpt : std::uint8_t { sndbuf, rcvbuf, passcred, type };
+// SOL_SOCKET options a scenario can set or read. passrights (6.16) and inq (6.17) are newer than
+// the others; their scenarios say min_kernel.
+enum class SockOpt : std::uint8_t { sndbuf, rcvbuf, passcred, type, passrights, inq, peercred };
 
 // The credentials of an SCM_CREDENTIALS message, symbolically: real pids differ between runs
-// and backends (docs/decisions.md, "Credentials").
-enum class CredPid : std::uint8_t { none, scenario };
+// and backends (docs/decisions.md, "Credentials"). none is pid 0 (a segment sent without
+// credentials, or a stream's EOF); scenario is the tgid of a scenario process (every one on
+// native: they are threads of one process); init is pid 1, which a sender may name.
+enum class CredPid : std::uint8_t { none, scenario, init };
+
+// A uid or gid as received: the harness's own ("self"), or a number.
+struct CredId {
+  bool self = false;
+  std::int64_t number = 0;
+};
 
 struct Creds {
-  bool present = false;         // a whole SCM_CREDENTIALS message was received
-  CredPid pid = CredPid::none;  // none: the segment was sent without credentials (pid 0)
+  bool present = false;  // an SCM_CREDENTIALS cmsg came, whole or cut short
+  int fields = 0;        // how many of pid, uid, gid it holds whole (3 unless MSG_CTRUNC cut it)
+  CredPid pid = CredPid::none;
+  CredId uid, gid;
 };
 
 // One fd that an operation created or installed in the calling process.
@@ -94,6 +108,8 @@ struct Outcome {
   bool blocked = false;         // the operation would block forever; nothing else is set
   long value = 0;               // getsockopt: the option's value (SO_TYPE: a SockType)
   Creds creds;                  // recvmsg: SCM_CREDENTIALS, when SO_PASSCRED is on
+  std::size_t msg_controllen = 0;  // recvmsg: the control bytes it wrote (msg_controllen back)
+  std::vector<RecvCmsg> cmsgs;     // recvmsg: each cmsghdr it wrote, in order
 
   // The call would wait forever: steps run one at a time, so no later step can wake it. A
   // state of its own: ret is -1, so a blocked read can never pass for EOF (ret 0) in a check
@@ -118,12 +134,13 @@ struct SendArgs {
   std::string data;
   std::vector<int> fds;     // fd numbers in the sender, as SCM_RIGHTS; empty: no control message
   std::uint32_t flags = 0;  // msg:: bits
+  SendControl control;      // given: msg_control stated exactly (then fds is empty)
 };
 
 struct RecvArgs {
   std::size_t len = 0;
   bool has_control = false;     // false: msg_control is NULL
-  std::size_t control_len = 0;  // msg_controllen in bytes, when has_control
+  std::size_t control_len = 0;  // msg_controllen in bytes (NULL msg_control may have one too)
   std::uint32_t flags = 0;      // msg:: bits
 };
 

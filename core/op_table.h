@@ -24,9 +24,10 @@ namespace fdlab {
     "two fds, the ends fds[0] and fds[1]")                                                         \
   X(pipe, (Arg::two_labels), "two fds: the read end, then the write end")                          \
   X(open_temp, (Arg::one_label), "a fresh unlinked regular file opened O_RDWR")                    \
-  X(sendmsg, (Arg::sock, Arg::optional_data, Arg::fds, Arg::msg_flags), "bytes sent")              \
+  X(sendmsg, (Arg::sock, Arg::optional_data, Arg::fds, Arg::send_control, Arg::msg_flags),         \
+    "bytes sent")                                                                                  \
   X(recvmsg, (Arg::sock, Arg::len, Arg::msg_flags, Arg::control, Arg::labels),                     \
-    "bytes, fds, msg_flags (and creds with SO_PASSCRED)")                                          \
+    "bytes, fds, msg_flags, msg_controllen and each cmsg (creds with SO_PASSCRED)")                                          \
   X(read, (Arg::fd, Arg::len), "bytes (no control data: queued fds are discarded)")                \
   X(write, (Arg::fd, Arg::data), "bytes written")                                                  \
   X(lseek, (Arg::fd, Arg::offset, Arg::whence), "the new offset")                                  \

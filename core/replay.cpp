@@ -107,6 +107,11 @@ Call make_call(const Step& s, const std::function<int(const FdArg&)>& fd_of, Pro
     send.data = s.data;
     send.flags = s.flags;
     for (const auto& f : s.fds) send.fds.push_back(fd_of(f));
+    if (s.control.given) {
+      send.control = s.control;
+      for (std::size_t i = 0; i < s.control_fds.size(); ++i)
+        for (const auto& f : s.control_fds[i]) send.control.cmsgs[i].fds.push_back(fd_of(f));
+    }
     c.send = &send;
   }
   c.data = &s.data;

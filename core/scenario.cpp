@@ -98,6 +98,9 @@ class StepParser {
       case Arg::control:
         control_arg();
         break;
+      case Arg::send_control:
+        send_control_arg(fields);
+        break;
       case Arg::offset:
         step_.offset = static_cast<long>(integer(first));
         break;
@@ -211,6 +214,103 @@ class StepParser {
           (step_.has_control ? step_.control_len : 0) + cmsg::space(cmsg::ucred_size);
       step_.has_control = true;
     }
+    // A NULL msg_control with whatever msg_controllen the step gave.
+    if (f_.opt_bool("null_control")) {
+      if (f_.has("fd_space") || f_.has("creds_space"))
+        f_.fail("null_control", "a NULL buffer has no fd_space or creds_space; give control_len");
+      step_.has_control = false;
+    }
+  }
+
+  // sendmsg's msg_control: cmsgs as data, an exact msg_controllen, or a NULL pointer.
+  void send_control_arg(const std::vector<Field>& fields) {
+    const Field& list = fields[0];
+    const Field& controllen = fields[1];
+    const Field& null = fields[2];
+    f_.allow({list.name});
+    SendControl& c = step_.control;
+    c.null = f_.opt_bool(null.name);
+    if (f_.has(controllen.name)) c.controllen = static_cast<std::size_t>(integer(controllen));
+    if (f_.has(list.name)) {
+      if (!step_.fds.empty() || f_.has("fds"))
+        f_.fail(list.name, "give fds or control, not both (fds is one SCM_RIGHTS cmsg)");
+      if (c.null) f_.fail(null.name, "a NULL msg_control carries no cmsgs");
+      const auto& v = f_.raw(list.name);
+      if (!v.is_array()) f_.fail(list.name, "expected an array of cmsgs, got " + json_kind(v));
+      if (v.size() > static_cast<std::size_t>(list.max))
+        f_.fail(list.name, "at most " + std::to_string(list.max) + " cmsgs");
+      for (std::size_t i = 0; i < v.size(); ++i) parse_cmsg(v[i], std::string(list.name) + "[" +
+                                                                      std::to_string(i) + "]");
+    }
+    if (c.null && !c.controllen) f_.fail(null.name, "needs msg_controllen (NULL with a length)");
+    c.given = f_.has(list.name) || c.null || c.controllen.has_value();
+    if (c.given && f_.has("fds") && !f_.has(list.name))
+      f_.fail("fds", "with msg_controllen or null_control, give the fds as a control cmsg");
+  }
+
+  void parse_cmsg(const nlohmann::json& v, const std::string& where) {
+    if (!v.is_object()) f_.fail(where, "expected a cmsg object, got " + json_kind(v));
+    JsonFields e(v, sc_.file, step_.index, where);
+    SendCmsg c;
+    std::vector<FdArg> fds;
+    const int kinds = e.has("rights") + e.has("creds") + (e.has("level") || e.has("type"));
+    if (kinds != 1)
+      e.fail("", "give exactly one of rights, creds, or level and type (a raw cmsg)");
+    if (e.has("rights")) {
+      c.kind = SendCmsg::Kind::rights;
+      const Field& field = cmsg_field("rights");
+      const auto& list = e.raw("rights");
+      if (!list.is_array()) e.fail("rights", "expected an array of labels or fd numbers");
+      if (list.size() > static_cast<std::size_t>(field.max))
+        e.fail("rights", "at most " + std::to_string(field.max) + " fds per cmsg");
+      const Field& entry = arg_field(Arg::fd, "fd");
+      for (const auto& item : list) fds.push_back(fd_value(item, entry));
+    } else if (e.has("creds")) {
+      c.kind = SendCmsg::Kind::creds;
+      const auto& cv = e.raw("creds");
+      if (!cv.is_object()) e.fail("creds", "expected {pid, uid, gid}, got " + json_kind(cv));
+      JsonFields cf(cv, sc_.file, step_.index, where + ".creds");
+      c.pid = cred_arg(cf, cred_field("pid"), true);
+      c.uid = cred_arg(cf, cred_field("uid"), false);
+      c.gid = cred_arg(cf, cred_field("gid"), false);
+      cf.reject_unknown();
+    } else {
+      c.kind = SendCmsg::Kind::raw;
+      if (!e.has("level") || !e.has("type")) e.fail("type", "a raw cmsg needs level and type");
+      c.level = name_or_integer(e, cmsg_field("level"), {cmsg::sol_socket});
+      c.type = name_or_integer(e, cmsg_field("type"),
+                               {cmsg::scm_rights, cmsg::scm_credentials, cmsg::scm_pidfd});
+      if (e.has("data_hex") && !decode_hex(e.req_string("data_hex"), c.payload))
+        e.fail("data_hex", "expected an even number of hex digits");
+      if (c.payload.size() > 4096) e.fail("data_hex", "at most 4096 bytes");
+    }
+    if (e.has("cmsg_len")) c.cmsg_len = static_cast<std::uint64_t>(e.integer(cmsg_field("cmsg_len")));
+    e.reject_unknown();
+    step_.control.cmsgs.push_back(std::move(c));
+    step_.control_fds.push_back(std::move(fds));
+  }
+
+  static std::int64_t name_or_integer(JsonFields& e, const Field& field,
+                                      const std::vector<std::int64_t>& values) {
+    const auto& v = e.raw(field.name);
+    if (v.is_string()) return values.at(e.choice(field));
+    return e.integer(field);
+  }
+
+  static CredArg cred_arg(JsonFields& e, const Field& field, bool is_pid) {
+    CredArg a;
+    if (!e.has(field.name)) return a;
+    const auto& v = e.raw(field.name);
+    if (v.is_string()) {
+      a.kind = e.choice(field) == 0 ? CredArg::Kind::own : CredArg::Kind::init;
+      return a;
+    }
+    a.kind = CredArg::Kind::number;
+    a.number = e.integer(field);
+    if (is_pid && a.number > 0 && a.number <= cmsg::pid_max_limit)
+      e.fail(field.name, "a pid number must be <= 0 or above 4194304 (one no machine has); "
+                         "use \"own\" or \"init\"");
+    return a;
   }
 
   void fcntl_args(const std::vector<Field>& fields) {

@@ -55,6 +55,10 @@ struct Step {
   SockOpt opt = SockOpt::sndbuf;  // setsockopt / getsockopt
   long value = 0;                 // setsockopt's value; setrlimit's soft limit
   bool creds_space = false;       // recvmsg: room for SCM_CREDENTIALS in front of the fds
+  // sendmsg's msg_control as data; each rights cmsg's fds are resolved at replay from
+  // control_fds (one list per cmsg, empty for the others).
+  SendControl control;
+  std::vector<std::vector<FdArg>> control_fds;
 
   std::optional<nlohmann::json> expect;  // validated object
 };

@@ -21,6 +21,14 @@ json labels_schema(const Field& f) {
   return {{"oneOf", options}};
 }
 
+json field_schema(const Field& f);
+
+json object_schema(const std::vector<Field>& fields) {
+  json props = json::object();
+  for (const auto& f : fields) props[f.name] = field_schema(f);
+  return {{"type", "object"}, {"properties", props}, {"additionalProperties", false}};
+}
+
 json field_schema(const Field& f) {
   switch (f.type) {
     case FieldType::integer:
@@ -64,6 +72,13 @@ json field_schema(const Field& f) {
       return {{"type", "string"}, {"pattern", "^([0-9a-fA-F]{2})*$"}};
     case FieldType::process:
       return {{"type", "string"}};
+    case FieldType::name_or_integer:
+      return {{"oneOf",
+               {{{"enum", f.choices}}, {{"type", "integer"}, {"minimum", f.min}, {"maximum", f.max}}}}};
+    case FieldType::cred_object:
+      return object_schema(cred_fields());
+    case FieldType::cmsg_list:
+      return {{"type", "array"}, {"maxItems", f.max}, {"items", object_schema(cmsg_fields())}};
   }
   return json::object();
 }

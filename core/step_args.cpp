@@ -7,13 +7,8 @@
 namespace fdlab {
 namespace {
 
-// Flags a caller may pass in: MSG_CTRUNC is only ever an answer.
-std::vector<std::string> input_msg_flags() {
-  std::vector<std::string> out;
-  for (auto& n : all_msg_flag_names())
-    if (n != "MSG_CTRUNC") out.push_back(n);
-  return out;
-}
+// Flags a caller may pass in: every one, MSG_CTRUNC included (Linux ignores it on input).
+std::vector<std::string> input_msg_flags() { return all_msg_flag_names(); }
 
 std::vector<std::string> fcntl_arg_names() {
   std::vector<std::string> out{"FD_CLOEXEC"};
@@ -87,7 +82,40 @@ std::vector<ArgSpec> make_args() {
          0,
          {},
          nullptr,
-         "CMSG_SPACE(sizeof(struct ucred)) more, in front"}}},
+         "CMSG_SPACE(sizeof(struct ucred)) more, in front"},
+        {"null_control",
+         FieldType::boolean,
+         false,
+         0,
+         0,
+         {},
+         nullptr,
+         "msg_control is NULL; control_len, if given, is its msg_controllen"}}},
+      {Arg::send_control,
+       {{"control",
+         FieldType::cmsg_list,
+         false,
+         0,
+         64,
+         {},
+         nullptr,
+         "msg_control as cmsgs, each at the next CMSG_SPACE boundary (instead of fds)"},
+        {"msg_controllen",
+         FieldType::integer,
+         false,
+         0,
+         65536,
+         {},
+         nullptr,
+         "msg_controllen in bytes (default: the cmsgs' total CMSG_SPACE); more is zeros"},
+        {"null_control",
+         FieldType::boolean,
+         false,
+         0,
+         0,
+         {},
+         nullptr,
+         "msg_control is NULL, with msg_controllen as given"}}},
       {Arg::offset,
        {{"offset", FieldType::integer, true, -(1LL << 40), 1LL << 40, {}, nullptr, ""}}},
       {Arg::whence,
@@ -139,7 +167,8 @@ std::vector<ArgSpec> make_args() {
          true,
          0,
          0,
-         {"SO_SNDBUF", "SO_RCVBUF", "SO_PASSCRED", "SO_TYPE"},
+         {"SO_SNDBUF", "SO_RCVBUF", "SO_PASSCRED", "SO_TYPE", "SO_PASSRIGHTS", "SO_INQ",
+          "SO_PEERCRED"},
          nullptr,
          ""}}},
       {Arg::sockopt_value,
@@ -157,7 +186,53 @@ std::vector<ArgSpec> make_args() {
   };
 }
 
+std::vector<Field> make_cmsg_fields() {
+  const auto max_fds = static_cast<std::int64_t>(kMaxFdsPerSend);
+  return {
+      {"rights", FieldType::fd_list, false, 0, max_fds, {}, nullptr,
+       "SCM_RIGHTS: labels or fd numbers (an empty list is an empty SCM_RIGHTS)"},
+      {"creds", FieldType::cred_object, false, 0, 0, {}, nullptr,
+       "SCM_CREDENTIALS: {pid, uid, gid}, each \"own\" unless given"},
+      {"level", FieldType::name_or_integer, false, 0, (1LL << 31) - 1, {"SOL_SOCKET"}, nullptr,
+       "a raw cmsg's cmsg_level"},
+      {"type", FieldType::name_or_integer, false, 0, (1LL << 31) - 1,
+       {"SCM_RIGHTS", "SCM_CREDENTIALS", "SCM_PIDFD"}, nullptr, "a raw cmsg's cmsg_type"},
+      {"data_hex", FieldType::hex, false, 0, 0, {}, nullptr, "a raw cmsg's payload bytes"},
+      {"cmsg_len", FieldType::integer, false, 0, 65536, {}, nullptr,
+       "cmsg_len as written (default CMSG_LEN of the payload)"},
+  };
+}
+
+std::vector<Field> make_cred_fields() {
+  // A pid a scenario may name: its own, init's, or one that no machine can have.
+  return {
+      {"pid", FieldType::name_or_integer, false, -(1LL << 31), (1LL << 31) - 1, {"own", "init"},
+       "own", "the sender's (own), pid 1 (init), or a number <= 0 or > 4194304 (PID_MAX_LIMIT)"},
+      {"uid", FieldType::name_or_integer, false, 0, (1LL << 32) - 1, {"own"}, "own",
+       "the sender's uid (own) or a number"},
+      {"gid", FieldType::name_or_integer, false, 0, (1LL << 32) - 1, {"own"}, "own",
+       "the sender's gid (own) or a number"},
+  };
+}
+
+const Field& named(const std::vector<Field>& fields, const char* name) {
+  for (const auto& f : fields)
+    if (std::string(f.name) == name) return f;
+  throw std::logic_error(std::string("no field ") + name);
+}
+
 }  // namespace
+
+const std::vector<Field>& cmsg_fields() {
+  static const std::vector<Field> fields = make_cmsg_fields();
+  return fields;
+}
+const std::vector<Field>& cred_fields() {
+  static const std::vector<Field> fields = make_cred_fields();
+  return fields;
+}
+const Field& cmsg_field(const char* name) { return named(cmsg_fields(), name); }
+const Field& cred_field(const char* name) { return named(cred_fields(), name); }
 
 const ArgSpec& arg_spec(Arg arg) {
   static const std::vector<ArgSpec> args = make_args();

@@ -24,7 +24,8 @@ enum class Arg : std::uint8_t {
   optional_data,  // bytes, may be absent (sendmsg with fds only)
   msg_flags,      // flags: MSG_* names
   len,            // bytes to read
-  control,        // recvmsg's control buffer: fd_space, control_len, creds_space
+  control,        // recvmsg's control buffer: fd_space, control_len, creds_space, null_control
+  send_control,   // sendmsg's msg_control as data: control (cmsgs), msg_controllen, null_control
   offset,
   whence,
   fcntl_cmd,  // cmd and arg
@@ -53,6 +54,9 @@ enum class FieldType : std::uint8_t {
   text,     // a string (data, a path)
   hex,      // an even number of hex digits
   process,  // a process name
+  cmsg_list,        // an array of cmsgs, each an object of cmsg_fields()
+  name_or_integer,  // one string of `choices`, or an integer in [min, max]
+  cred_object,      // {pid, uid, gid}, each of cred_fields()
 };
 
 struct Field {
@@ -72,6 +76,11 @@ struct ArgSpec {
 };
 
 const ArgSpec& arg_spec(Arg arg);
+// The fields of one cmsg in sendmsg's `control`, and of its `creds`.
+const std::vector<Field>& cmsg_fields();
+const std::vector<Field>& cred_fields();
+const Field& cmsg_field(const char* name);
+const Field& cred_field(const char* name);
 // The field of `arg` named `name`; throws std::logic_error when there is none (a table bug).
 const Field& arg_field(Arg arg, const char* name);
 

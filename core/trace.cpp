@@ -25,6 +25,67 @@ std::string trace_hash(const std::string& bytes) {
   return buf;
 }
 
+namespace {
+
+const char* cred_pid_name(CredPid p) {
+  switch (p) {
+    case CredPid::none:
+      return "none";
+    case CredPid::scenario:
+      return "scenario";
+    case CredPid::init:
+      return "init";
+  }
+  return "?";
+}
+
+// The harness's own id is "self"; 65534, the overflow id of a segment sent without
+// credentials, is "nobody"; any other id is its number.
+nlohmann::json cred_id_value(const CredId& id) {
+  if (id.self) return "self";
+  if (id.number == cmsg::overflow_id) return "nobody";
+  return id.number;
+}
+
+const char* cmsg_type_name(int type) {
+  switch (type) {
+    case cmsg::scm_rights:
+      return "SCM_RIGHTS";
+    case cmsg::scm_credentials:
+      return "SCM_CREDENTIALS";
+    case cmsg::scm_pidfd:
+      return "SCM_PIDFD";
+    case cmsg::scm_inq:
+      return "SCM_INQ";
+  }
+  return "?";
+}
+
+// Every cmsghdr recvmsg wrote: its type and cmsg_len, then what it holds, as far as it holds
+// it (a cut SCM_CREDENTIALS shows only its whole fields).
+nlohmann::json cmsgs_record(const Outcome& o) {
+  nlohmann::json out = nlohmann::json::array();
+  std::size_t next_fd = 0;
+  for (const RecvCmsg& c : o.cmsgs) {
+    nlohmann::json j{{"level", "SOL_SOCKET"}, {"type", cmsg_type_name(c.type)}, {"cmsg_len", c.len}};
+    if (c.type == cmsg::scm_rights) {
+      auto& fds = j["fds"] = nlohmann::json::array();
+      const std::size_t n = (c.len - cmsg::header_size) / cmsg::fd_size;
+      for (std::size_t i = 0; i < n && next_fd < o.fds.size(); ++i) fds.push_back(o.fds[next_fd++].fd);
+    } else if (c.type == cmsg::scm_inq) {
+      if (c.len >= cmsg::len(4)) j["inq"] = c.value;
+    } else if (c.type == cmsg::scm_credentials) {
+      if (o.creds.fields >= 1) j["pid"] = cred_pid_name(o.creds.pid);
+      if (o.creds.fields >= 2) j["uid"] = cred_id_value(o.creds.uid);
+      if (o.creds.fields >= 3) j["gid"] = cred_id_value(o.creds.gid);
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+}  // namespace
+
 nlohmann::json trace_record(const Scenario& sc, const Step& step, const Outcome& o,
                             const std::vector<std::string>& objects) {
   nlohmann::json r;
@@ -62,18 +123,24 @@ nlohmann::json trace_record(const Scenario& sc, const Step& step, const Outcome&
   if (step.op == OpKind::getsockopt && o.err == Errno::ok) {
     if (step.opt == SockOpt::type)
       r["value"] = sock_type_name(static_cast<SockType>(o.value));
-    else if (step.opt == SockOpt::passcred)
+    else if (step.opt == SockOpt::passcred || step.opt == SockOpt::passrights)
       r["value"] = o.value != 0;
+    else if (step.opt == SockOpt::peercred)
+      r["value"] = {{"pid", cred_pid_name(o.creds.pid)},
+                    {"uid", cred_id_value(o.creds.uid)},
+                    {"gid", cred_id_value(o.creds.gid)}};
     else
       r["value"] = o.value;
   }
-  if (o.creds.present) {
-    // A segment sent without credentials reads as pid 0 and the overflow uid/gid (65534).
-    const bool none = o.creds.pid == CredPid::none;
-    r["creds"] = {{"pid", none ? "none" : "scenario"},
-                  {"uid", none ? "nobody" : "self"},
-                  {"gid", none ? "nobody" : "self"}};
+  if (step.op == OpKind::recvmsg && o.err == Errno::ok) {
+    r["msg_controllen"] = o.msg_controllen;
+    if (!o.cmsgs.empty()) r["cmsgs"] = cmsgs_record(o);
   }
+  // The credentials, when a whole SCM_CREDENTIALS came (a cut one is only in cmsgs).
+  if (step.op == OpKind::recvmsg && o.creds.present && o.creds.fields == 3)
+    r["creds"] = {{"pid", cred_pid_name(o.creds.pid)},
+                  {"uid", cred_id_value(o.creds.uid)},
+                  {"gid", cred_id_value(o.creds.gid)}};
   if (o.sigpipe) r["sigpipe"] = true;
   return r;
 }

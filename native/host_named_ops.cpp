@@ -55,6 +55,12 @@ int host_opt(SockOpt opt) {
       return SO_PASSCRED;
     case SockOpt::type:
       return SO_TYPE;
+    case SockOpt::passrights:
+      return 83;  // SO_PASSRIGHTS (Linux 6.16), newer than this machine's headers
+    case SockOpt::inq:
+      return 84;  // SO_INQ (Linux 6.17)
+    case SockOpt::peercred:
+      return SO_PEERCRED;
   }
   return -1;
 }
@@ -94,6 +100,22 @@ void host_setsockopt(HostResult& r, int sock, SockOpt opt, long value) {
 }
 
 void host_getsockopt(HostResult& r, int sock, SockOpt opt) {
+  if (opt == SockOpt::peercred) {
+    // Every scenario process is a thread of this one: a peer's pid is ours or none (0).
+    ucred u{};
+    socklen_t ulen = sizeof u;
+    if (!r.record(::getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &u, &ulen))) return;
+    r.creds.present = true;
+    r.creds.fields = 3;
+    if (u.pid != 0 && u.pid != ::getpid()) {
+      r.failure = "SO_PEERCRED: unexpected pid " + std::to_string(u.pid);
+      return;
+    }
+    r.creds.pid = u.pid == 0 ? CredPid::none : CredPid::scenario;
+    r.creds.uid = {u.uid == ::getuid(), static_cast<std::int64_t>(u.uid)};
+    r.creds.gid = {u.gid == ::getgid(), static_cast<std::int64_t>(u.gid)};
+    return;
+  }
   int v = 0;
   socklen_t len = sizeof v;
   if (!r.record(::getsockopt(sock, SOL_SOCKET, host_opt(opt), &v, &len))) return;

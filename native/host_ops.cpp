@@ -46,24 +46,31 @@ class ControlBuffer {
   std::size_t len_;
 };
 
-// SCM_CREDENTIALS, symbolically. Every scenario process is a thread of this process, so the
-// pid is our tgid (getpid) for all of them; a segment sent before anyone asked for
-// credentials carries pid 0 and the overflow ids (65534, kernel.overflowuid). Anything else is
-// a harness failure.
+// SCM_CREDENTIALS, symbolically, as far as the cmsg holds it (put_cmsg cuts one that does not
+// fit). Every scenario process is a thread of this process, so a scenario pid is our tgid
+// (getpid) for all of them; pid 0 is a segment sent without credentials (or a stream's EOF);
+// pid 1 is init, which a sender may name. Any other pid is a harness failure.
 bool read_creds(HostResult& r, const cmsghdr* c) {
-  ucred u{};
-  std::memcpy(&u, CMSG_DATA(c), sizeof u);
-  // pid 0: no credentials were attached (the ids are the overflow ids, or 0 at a stream's
-  // EOF, where scm_recv_unix reports a zeroed scm_cookie).
-  if (u.pid == 0) {
-    r.creds = 0;
-  } else if (u.pid == ::getpid() && u.uid == ::getuid() && u.gid == ::getgid()) {
-    r.creds = 1;
-  } else {
-    r.failure = "SCM_CREDENTIALS from an unexpected sender: pid " + std::to_string(u.pid) +
-                " uid " + std::to_string(u.uid) + " gid " + std::to_string(u.gid);
-    return false;
+  const std::size_t bytes = c->cmsg_len - CMSG_LEN(0);
+  std::uint32_t v[3] = {0, 0, 0};
+  std::memcpy(v, CMSG_DATA(c), std::min(bytes, sizeof v));
+  r.creds.present = true;
+  r.creds.fields = static_cast<int>(std::min<std::size_t>(bytes / 4, 3));
+  const auto pid = static_cast<pid_t>(v[0]);
+  if (r.creds.fields >= 1) {
+    if (pid == 0) {
+      r.creds.pid = CredPid::none;
+    } else if (pid == ::getpid()) {
+      r.creds.pid = CredPid::scenario;
+    } else if (pid == 1) {
+      r.creds.pid = CredPid::init;
+    } else {
+      r.failure = "SCM_CREDENTIALS from an unexpected pid " + std::to_string(pid);
+      return false;
+    }
   }
+  r.creds.uid = {v[1] == ::getuid(), static_cast<std::int64_t>(v[1])};
+  r.creds.gid = {v[2] == ::getgid(), static_cast<std::int64_t>(v[2])};
   return true;
 }
 
@@ -128,6 +135,19 @@ void host_sendmsg(HostResult& r, int sock, const SendArgs& args) {
   m.msg_iov = &iov;
   m.msg_iovlen = 1;
   const std::size_t payload = args.fds.size() * sizeof(int);
+  if (args.control.given) {
+    // The scenario states msg_control byte for byte; core lays it out (core/control_message.h).
+    std::string image = control_image(
+        args.control, CredNumbers{::getpid(), static_cast<std::int64_t>(::getuid()),
+                                  static_cast<std::int64_t>(::getgid())});
+    ControlBuffer control(image.size());
+    std::memcpy(control.data(), image.data(), image.size());
+    m.msg_control = args.control.null ? nullptr : control.data();
+    m.msg_controllen = control_length(args.control);
+    r.record(::sendmsg(sock, &m, host_msg_flags(args.flags)));
+    take_sigpipe(r);
+    return;
+  }
   ControlBuffer control(args.fds.empty() ? 0 : CMSG_SPACE(payload));
   if (!args.fds.empty()) {
     m.msg_control = control.data();
@@ -148,11 +168,10 @@ void host_recvmsg(HostResult& r, int sock, const RecvArgs& args) {
   msghdr m{};
   m.msg_iov = &iov;
   m.msg_iovlen = 1;
-  ControlBuffer control(args.has_control ? args.control_len : 0);
-  if (args.has_control) {
-    m.msg_control = control.data();
-    m.msg_controllen = control.size();
-  }
+  ControlBuffer control(args.control_len);
+  // A NULL msg_control may still have a length.
+  m.msg_control = args.has_control ? control.data() : nullptr;
+  m.msg_controllen = args.control_len;
   if (!r.record(::recvmsg(sock, &m, host_msg_flags(args.flags)))) {
     r.data.clear();
     return;
@@ -160,16 +179,30 @@ void host_recvmsg(HostResult& r, int sock, const RecvArgs& args) {
   // With MSG_TRUNC a datagram's full length comes back, which may exceed the buffer.
   r.data.resize(std::min(static_cast<std::size_t>(r.ret), args.len));
   r.msg_flags = m.msg_flags;
+  r.msg_controllen = args.has_control ? m.msg_controllen : 0;
   if (m.msg_control == nullptr) return;
   for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
-    if (c->cmsg_level != SOL_SOCKET) continue;
+    if (c->cmsg_level != SOL_SOCKET) {
+      r.failure = "a cmsg of level " + std::to_string(c->cmsg_level) + " on an AF_UNIX socket";
+      return;
+    }
+    r.cmsgs.push_back({c->cmsg_type, static_cast<std::size_t>(c->cmsg_len)});
     if (c->cmsg_type == SCM_CREDENTIALS) {
-      // put_cmsg truncates a cmsg that does not fit (MSG_CTRUNC): only a whole ucred counts.
-      if (c->cmsg_len < CMSG_LEN(sizeof(ucred))) continue;
       if (!read_creds(r, c)) return;
       continue;
     }
-    if (c->cmsg_type != SCM_RIGHTS) continue;
+    if (c->cmsg_type == 84 /* SCM_INQ, Linux 6.17 */) {
+      if (c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+        int inq;
+        std::memcpy(&inq, CMSG_DATA(c), sizeof inq);
+        r.cmsgs.back().value = inq;
+      }
+      continue;
+    }
+    if (c->cmsg_type != SCM_RIGHTS) {
+      r.failure = "a cmsg of type " + std::to_string(c->cmsg_type) + " the model cannot name";
+      return;
+    }
     std::size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
     for (std::size_t i = 0; i < n; ++i) {
       int fd;

@@ -40,7 +40,9 @@ struct HostResult {
   int msg_flags = 0;  // host MSG_* bits
   bool sigpipe = false;
   long value = 0;       // getsockopt
-  int creds = -1;       // recvmsg: -1 no SCM_CREDENTIALS, 0 pid 0 (sent without), 1 our own tgid
+  Creds creds;          // recvmsg: SCM_CREDENTIALS, already symbolic (read_creds)
+  std::size_t msg_controllen = 0;  // recvmsg: msg_controllen as it came back
+  std::vector<RecvCmsg> cmsgs;     // recvmsg: each cmsghdr, in order
   std::string failure;  // non-empty: the harness itself failed (e.g. fstat of a new fd)
 
   // Records a syscall's return value, and errno when it failed; true when it succeeded.

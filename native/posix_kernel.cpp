@@ -118,8 +118,9 @@ Outcome PosixKernel::outcome(ProcId p, HostResult& r) {
   o.msg_flags = msg_flags_from_host(r.msg_flags);
   o.sigpipe = r.sigpipe;
   o.value = r.value;
-  o.creds.present = r.creds >= 0;
-  o.creds.pid = r.creds == 1 ? CredPid::scenario : CredPid::none;
+  o.creds = r.creds;
+  o.msg_controllen = r.msg_controllen;
+  o.cmsgs = std::move(r.cmsgs);
   for (const HostFd& h : r.fds) {
     const ObjectId object = h.description == Description::opened
                                 ? identity_.create(p, h.fd, h.key)

@@ -49,6 +49,8 @@ class SimKernel final : public Kernel {
   // their queued segments, pipes. Deterministic (ordered by fd, object id, creation).
   nlohmann::json snapshot() const;
 
+  bool has_fd(ProcId p, int fd) { return file_at(p, fd) != nullptr; }
+
  private:
   // One handler per op of core/op_table.h, each defined beside its rule (sim/sim_*.cpp).
   FDLAB_KERNEL_OPS(FDLAB_DECLARE_OP_HANDLER)
@@ -76,12 +78,12 @@ class SimKernel final : public Kernel {
   void collect_cycles();  // unix_gc: free sockets reachable only from their own queues
   bool has_inflight_sockets() const;
 
-  Outcome stream_send(UnixSocket& sk, const SendCall& send);
-  Outcome message_send(UnixSocket& sk, const SendCall& send);
+  Outcome stream_send(UnixSocket& sk, SendCall& send);
+  Outcome message_send(UnixSocket& sk, SendCall& send);
   Outcome stream_recv(UnixSocket& sk, RecvCall& recv);
   Outcome message_recv(UnixSocket& sk, RecvCall& recv);
-  void deliver(Outcome& o, const RecvCall& recv);
-  Outcome check_send_fds(ProcId p, const std::vector<int>& fds);
+  void deliver(Outcome& o, const RecvCall& recv, const UnixSocket& sk);
+  Outcome check_send_fds(SendCall& send, std::vector<int>& stated);
 
   // sim/sim_named_ops.cpp
   BoundSocket find_other(const SockAddr& addr, SockType type) const;
@@ -90,10 +92,13 @@ class SimKernel final : public Kernel {
   // sim/sim_options.cpp: how many new fds p can get before RLIMIT_NOFILE (alloc_fd: the
   // number must be below the soft limit).
   std::size_t fd_room(ProcId p, std::size_t wanted);
-  // sim/sim_creds.cpp: SO_PASSCRED and SCM_CREDENTIALS.
+  // sim/sim_creds.cpp: SO_PASSCRED, SCM_CREDENTIALS and a stated msg_control.
   bool sends_creds(const UnixSocket& sender) const;
-  static std::size_t creds_space_used(const RecvArgs& a);
-  static void report_creds(Outcome& o, const RecvArgs& a, int creds);
+  int creds_key(const WireCreds& c);
+  int own_creds(ProcId p);
+  WireCreds creds_of(int key) const;
+  Outcome read_control(SendCall& send, std::vector<int>& fds);
+  void report_creds(Outcome& o, ControlWriter& control, int key) const;
 
   std::vector<FdTable> procs_;
   std::vector<std::unique_ptr<OpenFile>> files_;  // by FileRef slot; nullptr when free
@@ -111,6 +116,7 @@ class SimKernel final : public Kernel {
   std::map<std::string, std::uint32_t> paths_;
   std::map<std::string, std::uint32_t> abstract_;
   std::map<ProcId, long> nofile_;  // RLIMIT_NOFILE soft limits that a scenario set
+  std::vector<WireCreds> creds_;   // every credentials a segment carried, by creds_key
 };
 
 }  // namespace fdlab::sim

@@ -118,6 +118,10 @@ Outcome SimKernel::op_connect(ProcId p, const Call& c) {
   std::uint32_t embryo = new_socket(sk->type, FileRef{no_file});
   sockets_[embryo]->file = no_file;
   sockets_[embryo]->peer = self;
+  // unix_stream_connect copies the listener's receive options to newsk when it is made (not
+  // at accept: measured, an option the listener sets after the connect is not inherited).
+  sockets_[embryo]->passcred = sockets_[other.index]->passcred;
+  sockets_[embryo]->passrights = sockets_[other.index]->passrights;
   UnixSocket& client = *sockets_[self];  // new_socket may have moved the vector
   client.peer = embryo;
   client.state = SockState::established;

@@ -43,7 +43,17 @@ Outcome SimKernel::op_setsockopt(ProcId p, const Call& c) {
     case SockOpt::passcred:
       sk->passcred = value != 0;
       break;
+    case SockOpt::passrights:
+      sk->passrights = value != 0;
+      break;
+    case SockOpt::inq:
+      // unix_setsockopt: a stream socket's option, 0 or 1 only.
+      if (sk->type != SockType::stream) return Outcome::failure(Errno::enoprotoopt);
+      if (value != 0 && value != 1) return Outcome::failure(Errno::einval);
+      sk->inq = value != 0;
+      break;
     case SockOpt::type:
+    case SockOpt::peercred:
       return Outcome::failure(Errno::enoprotoopt);  // read-only
   }
   return Outcome{};
@@ -68,6 +78,26 @@ Outcome SimKernel::op_getsockopt(ProcId p, const Call& c) {
       break;
     case SockOpt::type:
       o.value = static_cast<long>(sk->type);
+      break;
+    case SockOpt::passrights:
+      o.value = sk->passrights ? 1 : 0;
+      break;
+    case SockOpt::inq:
+      return Outcome::failure(Errno::enoprotoopt);  // measured: 6.18 has no getter for it
+    case SockOpt::peercred:
+      // sk_peer_pid/sk_peer_cred: the creator's (socketpair), the listener's (the connecting
+      // end), the connector's (an accepted end), the listener's own; a socket that never
+      // connected has pid 0 and ids (uid_t)-1.
+      o.creds.present = true;
+      o.creds.fields = 3;
+      if (sk->state != SockState::unconnected) {
+        o.creds.pid = CredPid::scenario;
+        o.creds.uid = {true, 0};
+        o.creds.gid = {true, 0};
+      } else {
+        o.creds.uid = {false, 0xffffffffLL};
+        o.creds.gid = {false, 0xffffffffLL};
+      }
       break;
   }
   return o;

@@ -162,8 +162,12 @@ nlohmann::json SimKernel::queue_json(const UnixSocket& sk) const {
     for (FileRef r : s.fds) fds.push_back(file(r).id);
     seg["fds"] = std::move(fds);
     seg["truesize"] = s.truesize;
-    // SCM_CREDENTIALS attached at send time: the sending process.
-    if (s.creds >= 0) seg["creds"] = {{"proc", s.creds}};
+    // SCM_CREDENTIALS attached at send time, as numbers (a scenario process's pid is 1000
+    // plus its index in the scenario; uid and gid 0: the sim runs as root).
+    if (s.creds >= 0) {
+      const WireCreds c = creds_of(s.creds);
+      seg["creds"] = {{"pid", c.pid}, {"uid", c.uid}, {"gid", c.gid}};
+    }
     q.push_back(std::move(seg));
   }
   return q;

@@ -60,12 +60,20 @@ Outcome SimKernel::op_socketpair(ProcId p, const Call& c) {
   return o;
 }
 
-// scm_send -> scm_fp_copy (net/core/scm.c): more than SCM_MAX_FD is EINVAL before any fd is
-// looked at; then the first fd that is not open is EBADF.
-Outcome SimKernel::check_send_fds(ProcId p, const std::vector<int>& fds) {
-  if (fds.size() > cmsg::scm_max_fd) return Outcome::failure(Errno::einval);
-  for (int fd : fds)
-    if (!file_at(p, fd)) return Outcome::failure(Errno::ebadf);
+// scm_send (net/core/scm.c), where the send path asks for it. fds only (no stated
+// msg_control): scm_fp_copy says EINVAL for more than SCM_MAX_FD before any fd is looked at,
+// then EBADF for the first fd that is not open. A stated msg_control is read cmsg by cmsg
+// (read_control); its fds go to `stated`. Either way send.fds is what the message carries.
+Outcome SimKernel::check_send_fds(SendCall& send, std::vector<int>& stated) {
+  const SendArgs& a = send.args;
+  if (a.control.given) {
+    send.fds = &stated;
+    return read_control(send, stated);
+  }
+  send.fds = &a.fds;
+  if (a.fds.size() > cmsg::scm_max_fd) return Outcome::failure(Errno::einval);
+  for (int fd : a.fds)
+    if (!file_at(send.proc, fd)) return Outcome::failure(Errno::ebadf);
   return Outcome{};
 }
 
@@ -104,16 +112,17 @@ Outcome SimKernel::op_sendmsg(ProcId p, const Call& c) {
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket& sk = *at.socket;
   // ____sys_sendmsg: O_NONBLOCK on the file acts as MSG_DONTWAIT.
-  const SendCall send{p, a, (a.flags & msg::dontwait) || at.file->nonblocking(),
-                      sends_creds(sk) ? p : -1};
+  SendCall send{p, a, (a.flags & msg::dontwait) || at.file->nonblocking(),
+                sends_creds(sk) ? own_creds(p) : -1};
   if (sk.type == SockType::stream) return stream_send(sk, send);
   return message_send(sk, send);
 }
 
 // unix_stream_sendmsg.
-Outcome SimKernel::stream_send(UnixSocket& sk, const SendCall& send) {
+Outcome SimKernel::stream_send(UnixSocket& sk, SendCall& send) {
   const SendArgs& a = send.args;
-  Outcome o = check_send_fds(send.proc, a.fds);
+  std::vector<int> stated;
+  Outcome o = check_send_fds(send, stated);
   if (o.err != Errno::ok) return o;
   if (sk.peer == no_socket) return Outcome::failure(Errno::enotconn);
   // The peer's close or SHUT_RD set our SEND_SHUTDOWN; a pending sk_err (ECONNRESET) is not
@@ -128,11 +137,15 @@ Outcome SimKernel::stream_send(UnixSocket& sk, const SendCall& send) {
       if (!send.nonblock) return Outcome::would_block();
       break;
     }
+    // SO_PASSRIGHTS off on the receiver: the skb that carries the fds is refused, after the
+    // allocation and the peer's shutdown (measured: EAGAIN and EPIPE come first); a send of
+    // no bytes makes no skb and drops its fds without an error.
+    if (sent == 0 && !send.fds->empty() && !other.passrights) return Outcome::failure(Errno::eperm);
     std::size_t size = skb::stream_chunk(a.data.size() - sent, sk.sndbuf);
     std::string_view chunk(a.data.data() + sent, size);
     // Only the first skb carries the fds.
     static const std::vector<int> none;
-    queue_fds(other, sent == 0 ? a.fds : none, send, chunk, skb::stream_truesize(size));
+    queue_fds(other, sent == 0 ? *send.fds : none, send, chunk, skb::stream_truesize(size));
     sent += size;
   }
   if (sent == 0 && !a.data.empty()) return Outcome::failure(Errno::eagain);
@@ -141,13 +154,14 @@ Outcome SimKernel::stream_send(UnixSocket& sk, const SendCall& send) {
 }
 
 // unix_seqpacket_sendmsg / unix_dgram_sendmsg, for a connected pair.
-Outcome SimKernel::message_send(UnixSocket& sk, const SendCall& send) {
+Outcome SimKernel::message_send(UnixSocket& sk, SendCall& send) {
   const SendArgs& a = send.args;
   if (sk.type == SockType::seqpacket) {
     Errno e = sk.take_error();
     if (e != Errno::ok) return Outcome::failure(e);
   }
-  Outcome o = check_send_fds(send.proc, a.fds);
+  std::vector<int> stated;
+  Outcome o = check_send_fds(send, stated);
   if (o.err != Errno::ok) return o;
   if (sk.peer == no_socket) return Outcome::failure(Errno::enotconn);
   if (a.data.size() + 32 > sk.sndbuf) return Outcome::failure(Errno::emsgsize);
@@ -170,7 +184,9 @@ Outcome SimKernel::message_send(UnixSocket& sk, const SendCall& send) {
     return Outcome::failure(Errno::econnrefused);
   }
   if (other.shutdown & rcv_shutdown) return Outcome::failure(Errno::epipe);
-  queue_fds(other, a.fds, send, a.data, skb::dgram_truesize(a.data.size()));
+  // SO_PASSRIGHTS off on the receiver: any message with fds, even an empty one.
+  if (!send.fds->empty() && !other.passrights) return Outcome::failure(Errno::eperm);
+  queue_fds(other, *send.fds, send, a.data, skb::dgram_truesize(a.data.size()));
   o.ret = static_cast<long>(a.data.size());
   return o;
 }
@@ -187,10 +203,11 @@ Outcome SimKernel::op_recvmsg(ProcId p, const Call& c) {
     return Outcome::failure(sk.type == SockType::stream ? Errno::einval : Errno::enotconn);
   const bool nonblock = (a.flags & msg::dontwait) || at.file->nonblocking();
   const bool peek = (a.flags & msg::peek) != 0;
-  RecvCall recv{p, a, nonblock, peek, sk.passcred ? creds_space_used(a) : 0, {}, {}};
+  RecvCall recv{p, a, nonblock, peek, {}, {}};
   Outcome o = sk.type == SockType::stream ? stream_recv(sk, recv) : message_recv(sk, recv);
-  if (o.err == Errno::ok && !o.blocked && sk.passcred && recv.creds)
-    report_creds(o, a, *recv.creds);
+  // scm_recv_unix runs for every read that returned, a stream's EOF included, but not for a
+  // seqpacket's EOF (no skb).
+  if (o.err == Errno::ok && !o.blocked && recv.creds) deliver(o, recv, sk);
   // ____sys_recvmsg copies MSG_CMSG_CLOEXEC from the call's flags into msg_flags on every
   // successful return, EOF included (measured; found by fdlab fuzz).
   if (o.err == Errno::ok && !o.blocked && (a.flags & msg::cmsg_cloexec))
@@ -203,7 +220,8 @@ Outcome SimKernel::stream_recv(UnixSocket& sk, RecvCall& recv) {
   const RecvArgs& a = recv.args;
   Outcome o;
   QueueRead r = sk.queue.read_stream(a.len, recv.peek, o.data, recv.taken, sk.passcred);
-  recv.creds = r.creds;  // even at EOF, scm_recv_unix runs (with no credentials)
+  // Even at EOF scm_recv_unix runs, with a zeroed cookie.
+  recv.creds = r.copied == 0 && r.ran_out ? kEofCreds : r.creds;
   // sock_rcvlowat: the read is satisfied by one byte, or by all of them with MSG_WAITALL.
   std::size_t target = (a.flags & msg::waitall) ? std::max<std::size_t>(a.len, 1) : 1;
   if (r.ran_out && r.copied < target) {
@@ -216,7 +234,6 @@ Outcome SimKernel::stream_recv(UnixSocket& sk, RecvCall& recv) {
     if (r.copied == 0) return e == Errno::ok ? o : Outcome::failure(e);
   }
   o.ret = static_cast<long>(r.copied);
-  deliver(o, recv);
   return o;
 }
 
@@ -239,38 +256,51 @@ Outcome SimKernel::message_recv(UnixSocket& sk, RecvCall& recv) {
   recv.creds = r.creds;
   if (r.copied < r.message_len) o.msg_flags |= msg::trunc;
   o.ret = static_cast<long>((a.flags & msg::trunc) ? r.message_len : r.copied);
-  deliver(o, recv);
   return o;
 }
 
-// scm_recv_unix -> scm_detach_fds: install the taken fds that fit, close the rest.
-void SimKernel::deliver(Outcome& o, const RecvCall& recv) {
+// scm_recv_unix: msg_control filled in the kernel's order, SCM_CREDENTIALS (with SO_PASSCRED)
+// then the taken fds (scm_detach_fds: the ones that fit are installed, the rest closed).
+void SimKernel::deliver(Outcome& o, const RecvCall& recv, const UnixSocket& sk) {
+  const bool passcred = sk.passcred;
   const RecvArgs& a = recv.args;
   const ProcId p = recv.proc;
   const bool cloexec = (a.flags & msg::cmsg_cloexec) != 0;
-  if (recv.taken.empty()) return;
-  // SCM_CREDENTIALS, when asked for, was put in the buffer first (sim/sim_creds.cpp).
-  FdDelivery d = deliver_fds(a.has_control, a.control_len - recv.creds_space, recv.taken.size());
-  // scm_detach_fds stops at the first fd it cannot install (EMFILE at RLIMIT_NOFILE): the
-  // rest are closed and MSG_CTRUNC is set; the data is delivered all the same.
-  const std::size_t room = fd_room(p, d.installed);
-  if (room < d.installed) {
-    d.installed = room;
-    d.ctrunc = true;
+  ControlWriter control(a.has_control, a.control_len);
+  std::size_t installed = 0;
+  if (!a.has_control) {
+    // __scm_recv_common: no buffer at all; MSG_CTRUNC when something was meant for it.
+    if (passcred || !recv.taken.empty()) control.truncate();
+  } else {
+    if (passcred) report_creds(o, control, *recv.creds);
+    // scm_detach_fds stops at the first fd it cannot install (EMFILE at RLIMIT_NOFILE): the
+    // rest are closed and MSG_CTRUNC is set; the data is delivered all the same.
+    installed = std::min(control.fd_room(), recv.taken.size());
+    installed = fd_room(p, installed);
+    if (!recv.taken.empty()) control.put_fds(installed, recv.taken.size());
   }
-  if (d.ctrunc) o.msg_flags |= msg::ctrunc;
+  // unix_stream_read_generic then adds SCM_INQ (SO_INQ): the bytes still queued after this
+  // read, a NULL buffer making it MSG_CTRUNC like any put_cmsg.
+  if (sk.inq && sk.type == SockType::stream) {
+    control.put(cmsg::scm_inq, sizeof(std::int32_t));
+    if (!control.cmsgs().empty() && control.cmsgs().back().type == cmsg::scm_inq)
+      control.cmsgs().back().value = static_cast<long>(sk.queue.unread_bytes());
+  }
+  if (control.ctrunc()) o.msg_flags |= msg::ctrunc;
+  o.msg_controllen = control.used();
+  o.cmsgs = std::move(control.cmsgs());
   for (std::size_t i = 0; i < recv.taken.size(); ++i) {
     FileRef r = recv.taken[i];
     if (recv.peek) {
       // unix_peek_fds duplicated the references; installed ones keep theirs.
-      if (i < d.installed) {
+      if (i < installed) {
         hold(r);
         o.fds.push_back(install(p, r, cloexec));
       }
       continue;
     }
     unqueue(r);
-    if (i < d.installed) {
+    if (i < installed) {
       o.fds.push_back(install(p, r, cloexec));  // the queue's reference moves to the fd
     } else {
       put(r);

@@ -16,10 +16,16 @@ struct SendCall {
   ProcId proc;
   const SendArgs& args;
   bool nonblock;  // MSG_DONTWAIT, or O_NONBLOCK on the file (____sys_sendmsg)
-  // maybe_add_creds decides once per call: the ProcId that every segment of this send carries
-  // as its SCM_CREDENTIALS, or -1 for none.
+  // unix_maybe_add_creds decides once per call: the credentials (a creds_key) that every
+  // segment of this send carries as its SCM_CREDENTIALS, or -1 for none; a stated
+  // SCM_CREDENTIALS replaces them.
   int creds;
+  // The fds the message carries: args.fds, or those of a stated msg_control (check_send_fds).
+  const std::vector<int>* fds = nullptr;
 };
+
+// recv.creds at a stream's EOF: scm_recv_unix reports a zeroed cookie (pid 0, uid 0, gid 0).
+constexpr int kEofCreds = -2;
 
 // A recvmsg in progress (unix_stream_read_generic, __unix_dgram_recvmsg, then scm_recv_unix).
 struct RecvCall {
@@ -27,11 +33,9 @@ struct RecvCall {
   const RecvArgs& args;
   bool nonblock;  // MSG_DONTWAIT, or O_NONBLOCK on the file
   bool peek;      // MSG_PEEK
-  // Control bytes that SCM_CREDENTIALS fills before any fd (0 without SO_PASSCRED).
-  std::size_t creds_space;
   // What the read took from the queue, for scm_recv_unix: the fds (references the queue held,
-  // or copies when peeking), and the credentials of the segment read (-1: sent without any),
-  // empty when it read no segment at all.
+  // or copies when peeking), and the credentials of the segment read (-1: sent without any,
+  // kEofCreds: a stream's EOF), empty when it read no segment at all.
   std::vector<FileRef> taken;
   std::optional<int> creds;
 };

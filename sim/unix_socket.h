@@ -40,7 +40,9 @@ struct UnixSocket {
   std::size_t sndbuf = skb::default_sndbuf;
   std::size_t rcvbuf = skb::default_sndbuf;  // net.core.rmem_default, same value here
   SockState state = SockState::established;
-  bool passcred = false;  // SO_PASSCRED
+  bool passcred = false;    // SO_PASSCRED
+  bool passrights = true;   // SO_PASSRIGHTS: may be sent fds (6.16)
+  bool inq = false;         // SO_INQ: SCM_INQ with every stream read (6.17)
   // Named sockets (sim/sim_named_ops.cpp): the address bound, and for a listener its backlog
   // and the embryo sockets of connections not yet accepted (unix_stream_connect).
   bool bound = false;

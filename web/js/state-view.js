@@ -96,9 +96,16 @@
       changes.keys.has(`fd/${proc.proc}/${f.fd}`)));
   }
 
+  // The sim numbers a scenario process's pid 1000 + its index; pid 1 is init; other ids are
+  // shown as numbers.
+  function credsWho(state, creds) {
+    const pid = creds.pid >= 1000 ? procName(state, creds.pid - 1000) : `pid ${creds.pid}`;
+    return creds.uid === 0 && creds.gid === 0 ? pid : `${pid} uid ${creds.uid} gid ${creds.gid}`;
+  }
+
   function credsBadge(state, creds) {
     if (!creds) return null;
-    const who = procName(state, creds.proc);
+    const who = credsWho(state, creds);
     return el('span', { class: 'badge creds', title: `SCM_CREDENTIALS attached: sent by ${who}` },
       el('span', { class: 'vh' }, 'credentials '), `cred ${who}`);
   }
@@ -117,7 +124,7 @@
 
   const segmentSig = (state, seg, changed) =>
     `${seg.data !== undefined ? seg.data : `#${seg.data_hex}`}|${seg.bytes}|${seg.fds.map((id) => ns.objectName(state, id)).join(',')}|` +
-    `${seg.creds ? procName(state, seg.creds.proc) : ''}|${changed}`;
+    `${seg.creds ? credsWho(state, seg.creds) : ''}|${changed}`;
 
   // A full queue can hold hundreds of segments; past this many only their count is drawn.
   const SHOWN_SEGMENTS = 48;
