@@ -263,7 +263,10 @@ class StepParser {
       if (!list.is_array()) e.fail("rights", "expected an array of labels or fd numbers");
       if (list.size() > static_cast<std::size_t>(field.max))
         e.fail("rights", "at most " + std::to_string(field.max) + " fds per cmsg");
-      const Field& entry = arg_field(Arg::fd, "fd");
+      // Each entry is an fd argument; errors name it where it is: control[i].rights.
+      const std::string name = where + ".rights";
+      Field entry = arg_field(Arg::fd, "fd");
+      entry.name = name.c_str();
       for (const auto& item : list) fds.push_back(fd_value(item, entry));
     } else if (e.has("creds")) {
       c.kind = SendCmsg::Kind::creds;
