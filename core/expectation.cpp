@@ -138,6 +138,12 @@ const std::vector<ExpectKey>& expectation_keys() {
       {"creds",
        R"({"oneOf": [{"type": "null"}, {"type": "object", "additionalProperties": false, "properties": {"pid": {"type": "string"}, "uid": {"type": ["string", "integer"]}, "gid": {"type": ["string", "integer"]}}}]})",
        "a whole SCM_CREDENTIALS received: pid none/scenario/init, uid and gid self/nobody/a number"},
+      {"name",
+       R"({"type": "object", "additionalProperties": false, "properties": {"path": {"type": "string"}, "abstract": {"type": "string"}, "unnamed": {"const": true}, "autobind": {"const": true}}})",
+       "getsockname/getpeername: {path}, {abstract}, {unnamed: true} or {autobind: true}"},
+      {"from",
+       R"({"type": "object", "additionalProperties": false, "properties": {"path": {"type": "string"}, "abstract": {"type": "string"}, "unnamed": {"const": true}, "autobind": {"const": true}}})",
+       "recvmsg with msg_name: the sender's address, in the same form as name"},
       {"msg_controllen", R"({"type": "integer", "minimum": 0})",
        "the msg_controllen recvmsg returned: the control bytes it wrote"},
       {"cmsgs",
@@ -195,6 +201,11 @@ nlohmann::json parse_expectation(const nlohmann::json& e, const JsonFields& step
           if ((c.key() != "pid" && c.key() != "uid" && c.key() != "gid") ||
               !(c.value().is_string() || (c.key() != "pid" && c.value().is_number_integer())))
             step.fail(field, "keys are pid, uid, gid: a symbolic string (uid, gid: or a number)");
+    } else if (k == "name" || k == "from") {
+      static const std::set<std::string> kinds{"path", "abstract", "unnamed", "autobind"};
+      if (!v.is_object() || v.size() != 1 || !kinds.count(v.begin().key()))
+        step.fail(field, "expected one of {\"path\": …}, {\"abstract\": …}, {\"unnamed\": true}, "
+                         "{\"autobind\": true}");
     } else if (k == "msg_controllen") {
       if (!v.is_number_unsigned()) step.fail(field, "expected a byte count");
     } else if (k == "cmsgs") {
@@ -261,6 +272,10 @@ std::vector<std::string> match_expectation(const nlohmann::json& e, const nlohma
       for (const auto& c : e["creds"].items()) same = same && got[c.key()] == c.value();
     if (!same) out.push_back("creds: expected " + show(e["creds"]) + ", got " + show(got));
   }
+  for (const char* k : {"name", "from"})
+    if (e.contains(k) && (!r.contains(k) || r[k] != e[k]))
+      out.push_back(std::string(k) + ": expected " + e[k].dump() + ", got " +
+                    (r.contains(k) ? r[k].dump() : "nothing"));
   if (e.contains("msg_controllen") &&
       (!r.contains("msg_controllen") || r["msg_controllen"] != e["msg_controllen"]))
     out.push_back("msg_controllen: expected " + e["msg_controllen"].dump() + ", got " +

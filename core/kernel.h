@@ -53,6 +53,14 @@ struct SockAddr {
   bool abstract = false;
 };
 
+// An address as a socket reports it (getsockname, getpeername, recvfrom): none (unnamed, or no
+// msg_name at all), a path or abstract name a scenario bound, or a name the kernel chose
+// (autobind: five hex digits in the abstract namespace, different on every run).
+struct ReportedAddr {
+  enum class Kind : std::uint8_t { unnamed, named, autobind } kind = Kind::unnamed;
+  SockAddr addr;
+};
+
 // sun_path is 108 bytes; a path may fill all of it (no NUL needed, measured). The native
 // backend spends kAbstractTagLen bytes of an abstract name on a per-run tag (so parallel runs
 // cannot collide), so the longest abstract name a scenario can bind is 107 - 16 = 91 bytes on
@@ -110,6 +118,7 @@ struct Outcome {
   Creds creds;                  // recvmsg: SCM_CREDENTIALS, when SO_PASSCRED is on
   std::size_t msg_controllen = 0;  // recvmsg: the control bytes it wrote (msg_controllen back)
   std::vector<RecvCmsg> cmsgs;     // recvmsg: each cmsghdr it wrote, in order
+  ReportedAddr name;               // getsockname/getpeername; recvmsg's msg_name (sender)
 
   // The call would wait forever: steps run one at a time, so no later step can wake it. A
   // state of its own: ret is -1, so a blocked read can never pass for EOF (ret 0) in a check
@@ -135,6 +144,7 @@ struct SendArgs {
   std::vector<int> fds;     // fd numbers in the sender, as SCM_RIGHTS; empty: no control message
   std::uint32_t flags = 0;  // msg:: bits
   SendControl control;      // given: msg_control stated exactly (then fds is empty)
+  const SockAddr* dest = nullptr;  // msg_name (sendto); null: none
 };
 
 struct RecvArgs {
@@ -142,6 +152,7 @@ struct RecvArgs {
   bool has_control = false;     // false: msg_control is NULL
   std::size_t control_len = 0;  // msg_controllen in bytes (NULL msg_control may have one too)
   std::uint32_t flags = 0;      // msg:: bits
+  bool want_name = false;       // a msg_name buffer was given: report the sender's address
 };
 
 enum class Whence : std::uint8_t { set, cur, end };

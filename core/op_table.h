@@ -24,9 +24,10 @@ namespace fdlab {
     "two fds, the ends fds[0] and fds[1]")                                                         \
   X(pipe, (Arg::two_labels), "two fds: the read end, then the write end")                          \
   X(open_temp, (Arg::one_label), "a fresh unlinked regular file opened O_RDWR")                    \
-  X(sendmsg, (Arg::sock, Arg::optional_data, Arg::fds, Arg::send_control, Arg::msg_flags),         \
+  X(sendmsg,                                                                                        \
+    (Arg::sock, Arg::optional_data, Arg::fds, Arg::send_control, Arg::dest, Arg::msg_flags),       \
     "bytes sent")                                                                                  \
-  X(recvmsg, (Arg::sock, Arg::len, Arg::msg_flags, Arg::control, Arg::labels),                     \
+  X(recvmsg, (Arg::sock, Arg::len, Arg::msg_flags, Arg::control, Arg::msg_name, Arg::labels),      \
     "bytes, fds, msg_flags, msg_controllen and each cmsg (creds with SO_PASSCRED)")                                          \
   X(read, (Arg::fd, Arg::len), "bytes (no control data: queued fds are discarded)")                \
   X(write, (Arg::fd, Arg::data), "bytes written")                                                  \
@@ -45,7 +46,9 @@ namespace fdlab {
   X(unlink, (Arg::file_path), "0")                                                                 \
   X(setsockopt, (Arg::sock, Arg::sockopt, Arg::sockopt_value), "0")                                \
   X(getsockopt, (Arg::sock, Arg::sockopt), "0, and the option in `value`")                         \
-  X(setrlimit, (Arg::nofile), "0 (the hard limit is kept)")
+  X(setrlimit, (Arg::nofile), "0 (the hard limit is kept)")                                        \
+  X(getsockname, (Arg::sock), "0, and the socket's address in `name`")                             \
+  X(getpeername, (Arg::sock), "0, and the peer's address in `name`")
 
 enum class OpKind : std::uint8_t {
 #define FDLAB_OP_ENUM(op, args, result) op,

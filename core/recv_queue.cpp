@@ -5,7 +5,7 @@
 namespace fdlab {
 
 void RecvQueue::push(std::string_view bytes, const FileRef* fds, std::size_t nfds,
-                     std::uint32_t truesize, int creds) {
+                     std::uint32_t truesize, int creds, int from) {
   if (tail_ == slots_.size()) {
     if (head_ > 0) {
       // Move the live segments to the front; the used-up slots go behind them for reuse.
@@ -23,6 +23,7 @@ void RecvQueue::push(std::string_view bytes, const FileRef* fds, std::size_t nfd
   s.fds.assign(fds, fds + nfds);
   s.truesize = truesize;
   s.creds = creds;
+  s.from = from;
   unread_bytes_ += bytes.size();
   truesize_ += truesize;
 }
@@ -48,9 +49,11 @@ QueueRead RecvQueue::read_stream(std::size_t len, bool peek, std::string& out,
     Segment& s = slots_[i];
     // unix_stream_read_generic: the first segment sets the read's credentials; with
     // SO_PASSCRED a segment whose credentials differ ends the read (unix_skb_scm_eq).
-    if (first)
+    if (first) {
       r.creds = s.creds;
-    else if (check_creds && s.creds != r.creds)
+      r.from = s.from;
+    }
+    if (!first && check_creds && s.creds != r.creds)
       break;
     first = false;
     std::size_t chunk = std::min(s.unread(), len);
@@ -104,6 +107,7 @@ QueueRead RecvQueue::read_message(std::size_t len, bool peek, std::string& out,
   r.got_message = true;
   r.message_len = s.bytes.size();
   r.creds = s.creds;
+  r.from = s.from;
   r.copied = std::min(len, s.bytes.size());
   out.append(s.bytes, 0, r.copied);
   fds.insert(fds.end(), s.fds.begin(), s.fds.end());

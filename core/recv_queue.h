@@ -28,6 +28,9 @@ struct Segment {
   // UNIXCB(skb).pid: who sent it, when credentials were attached (maybe_add_creds); -1 when
   // the segment carries none. Opaque to the queue except for comparing.
   int creds = -1;
+  // The sender's address when it sent (for msg_name), as an opaque key of the backend; -1:
+  // unnamed.
+  int from = -1;
   std::size_t unread() const { return bytes.size() - consumed; }
 };
 
@@ -39,6 +42,7 @@ struct QueueRead {
   bool ran_out = false;              // stream: stopped because the queue had no more segments
   bool got_message = false;          // message reads: a message was there
   int creds = -1;                    // the creds of the first segment read (-1: none or no segment)
+  int from = -1;                     // the sender's address key of the first segment read
 };
 
 class RecvQueue {
@@ -51,7 +55,7 @@ class RecvQueue {
 
   // Queues a segment; the queue takes over the references in fds[0..nfds).
   void push(std::string_view bytes, const FileRef* fds, std::size_t nfds, std::uint32_t truesize,
-            int creds = -1);
+            int creds = -1, int from = -1);
 
   // unix_stream_read_generic: copies up to `len` bytes from consecutive segments. Plain bytes
   // before a segment with fds are glued in front; the read stops after the segment whose fds

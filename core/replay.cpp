@@ -112,6 +112,7 @@ Call make_call(const Step& s, const std::function<int(const FdArg&)>& fd_of, Pro
       for (std::size_t i = 0; i < s.control_fds.size(); ++i)
         for (const auto& f : s.control_fds[i]) send.control.cmsgs[i].fds.push_back(fd_of(f));
     }
+    if (s.dest) send.dest = &*s.dest;
     c.send = &send;
   }
   c.data = &s.data;
@@ -119,6 +120,7 @@ Call make_call(const Step& s, const std::function<int(const FdArg&)>& fd_of, Pro
   c.recv.has_control = s.has_control;
   c.recv.control_len = s.control_len;
   c.recv.flags = s.flags;
+  c.recv.want_name = s.msg_name;
   c.offset = s.offset;
   c.whence = s.whence;
   c.cmd = s.cmd;

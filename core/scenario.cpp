@@ -101,6 +101,12 @@ class StepParser {
       case Arg::send_control:
         send_control_arg(fields);
         break;
+      case Arg::dest:
+        if (f_.has(first.name)) step_.dest = parse_sock_addr(f_, true, first.name);
+        break;
+      case Arg::msg_name:
+        step_.msg_name = f_.opt_bool(first.name);
+        break;
       case Arg::offset:
         step_.offset = static_cast<long>(integer(first));
         break;

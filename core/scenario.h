@@ -59,6 +59,8 @@ struct Step {
   // control_fds (one list per cmsg, empty for the others).
   SendControl control;
   std::vector<std::vector<FdArg>> control_fds;
+  std::optional<SockAddr> dest;  // sendmsg: msg_name
+  bool msg_name = false;         // recvmsg: report the sender's address
 
   std::optional<nlohmann::json> expect;  // validated object
 };

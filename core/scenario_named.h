@@ -10,7 +10,7 @@ namespace fdlab {
 // name ("@name" or "abstract": true) when may_be_abstract. Anything that could leave the
 // directory is refused here, before anything runs. Both levels use it: usocket's listen and
 // connect take file paths only (may_be_abstract false).
-SockAddr parse_sock_addr(JsonFields& f, bool may_be_abstract);
+SockAddr parse_sock_addr(JsonFields& f, bool may_be_abstract, const char* field = "path");
 
 // setsockopt's `value`: an int, or a bool (stored as 0/1).
 long parse_sock_opt_value(JsonFields& f);

@@ -26,6 +26,8 @@ enum class Arg : std::uint8_t {
   len,            // bytes to read
   control,        // recvmsg's control buffer: fd_space, control_len, creds_space, null_control
   send_control,   // sendmsg's msg_control as data: control (cmsgs), msg_controllen, null_control
+  dest,           // sendmsg's msg_name (sendto): a path or "@abstract"
+  msg_name,       // recvmsg: a msg_name buffer, so the trace reports the sender's address
   offset,
   whence,
   fcntl_cmd,  // cmd and arg

@@ -84,6 +84,20 @@ nlohmann::json cmsgs_record(const Outcome& o) {
   return out;
 }
 
+// {"path": "srv"}, {"abstract": "name"}, {"unnamed": true} or {"autobind": true} (a name the
+// kernel chose, different on every run).
+nlohmann::json address_record(const ReportedAddr& a) {
+  switch (a.kind) {
+    case ReportedAddr::Kind::unnamed:
+      return {{"unnamed", true}};
+    case ReportedAddr::Kind::autobind:
+      return {{"autobind", true}};
+    case ReportedAddr::Kind::named:
+      break;
+  }
+  return {{a.addr.abstract ? "abstract" : "path", a.addr.name}};
+}
+
 }  // namespace
 
 nlohmann::json trace_record(const Scenario& sc, const Step& step, const Outcome& o,
@@ -132,6 +146,10 @@ nlohmann::json trace_record(const Scenario& sc, const Step& step, const Outcome&
     else
       r["value"] = o.value;
   }
+  if ((step.op == OpKind::getsockname || step.op == OpKind::getpeername) && o.err == Errno::ok)
+    r["name"] = address_record(o.name);
+  if (step.op == OpKind::recvmsg && o.err == Errno::ok && step.msg_name)
+    r["from"] = address_record(o.name);
   if (step.op == OpKind::recvmsg && o.err == Errno::ok) {
     r["msg_controllen"] = o.msg_controllen;
     if (!o.cmsgs.empty()) r["cmsgs"] = cmsgs_record(o);

@@ -19,16 +19,17 @@
 namespace fdlab::native {
 namespace {
 
-// An address buffer larger than sockaddr_un, so that a name too long for sun_path still
-// reaches the kernel with its true length and the kernel (unix_validate_addr,
-// move_addr_to_kernel) is the one that refuses it.
-struct AddrBuffer {
-  alignas(sockaddr_un) char bytes[sizeof(sa_family_t) + 1 + 512];
-  socklen_t len = 0;
-};
+bool autobind_name(const std::string& n) {
+  if (n.size() != 5) return false;
+  for (char ch : n)
+    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return false;
+  return true;
+}
+
+}  // namespace
 
 // SUN_LEN-style: offsetof(sun_path) + the name, no NUL (measured: a 108-byte path binds).
-void make_addr(AddrBuffer& b, const SockAddr& a, const std::string& tag) {
+void host_make_addr(AddrBuffer& b, const SockAddr& a, const std::string& tag) {
   std::memset(b.bytes, 0, sizeof b.bytes);
   const sa_family_t family = AF_UNIX;
   std::memcpy(b.bytes, &family, sizeof family);
@@ -42,8 +43,37 @@ void make_addr(AddrBuffer& b, const SockAddr& a, const std::string& tag) {
   const std::size_t room = sizeof b.bytes - offsetof(sockaddr_un, sun_path) - n;
   const std::size_t copy = a.name.size() < room ? a.name.size() : room;
   std::memcpy(path + n, a.name.data(), copy);
-  b.len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + n + copy);
+  b.len = static_cast<unsigned>(offsetof(sockaddr_un, sun_path) + n + copy);
 }
+
+ReportedAddr host_read_addr(HostResult& r, const void* addr, std::size_t len,
+                            const std::string& tag) {
+  ReportedAddr out;
+  const std::size_t head = offsetof(sockaddr_un, sun_path);
+  if (len <= head) return out;  // unnamed: the family alone, or nothing
+  const char* path = static_cast<const char*>(addr) + head;
+  std::string name(path, len - head);
+  if (name[0] != '\0') {
+    // A path as bound: the kernel may add a NUL after it (unix_mkname_bsd).
+    const auto nul = name.find('\0');
+    if (nul != std::string::npos) name.resize(nul);
+    out.kind = ReportedAddr::Kind::named;
+    out.addr = {name, false};
+    return out;
+  }
+  name.erase(0, 1);
+  if (name.compare(0, tag.size(), tag) == 0) {
+    out.kind = ReportedAddr::Kind::named;
+    out.addr = {name.substr(tag.size()), true};
+  } else if (autobind_name(name)) {
+    out.kind = ReportedAddr::Kind::autobind;
+  } else {
+    r.failure = "an abstract address no scenario made: '" + name + "'";
+  }
+  return out;
+}
+
+namespace {
 
 int host_opt(SockOpt opt) {
   switch (opt) {
@@ -74,16 +104,16 @@ void host_socket(HostResult& r, SockType type, bool nonblock, bool cloexec) {
 
 void host_bind(HostResult& r, int sock, const SockAddr& addr, const std::string& tag) {
   AddrBuffer b;
-  make_addr(b, addr, tag);
-  r.record(::bind(sock, reinterpret_cast<const sockaddr*>(b.bytes), b.len));
+  host_make_addr(b, addr, tag);
+  r.record(::bind(sock, reinterpret_cast<const sockaddr*>(b.bytes), static_cast<socklen_t>(b.len)));
 }
 
 void host_listen(HostResult& r, int sock, int backlog) { r.record(::listen(sock, backlog)); }
 
 void host_connect(HostResult& r, int sock, const SockAddr& addr, const std::string& tag) {
   AddrBuffer b;
-  make_addr(b, addr, tag);
-  r.record(::connect(sock, reinterpret_cast<const sockaddr*>(b.bytes), b.len));
+  host_make_addr(b, addr, tag);
+  r.record(::connect(sock, reinterpret_cast<const sockaddr*>(b.bytes), static_cast<socklen_t>(b.len)));
 }
 
 void host_accept(HostResult& r, int sock, bool nonblock, bool cloexec) {
@@ -127,6 +157,20 @@ void host_getsockopt(HostResult& r, int sock, SockOpt opt) {
     r.value = static_cast<long>(*type);
   else
     r.failure = "SO_TYPE: unexpected type " + std::to_string(v);
+}
+
+void host_getsockname(HostResult& r, int sock, const std::string& tag) {
+  AddrBuffer b;
+  socklen_t len = sizeof b.bytes;
+  if (r.record(::getsockname(sock, reinterpret_cast<sockaddr*>(b.bytes), &len)))
+    r.name = host_read_addr(r, b.bytes, len, tag);
+}
+
+void host_getpeername(HostResult& r, int sock, const std::string& tag) {
+  AddrBuffer b;
+  socklen_t len = sizeof b.bytes;
+  if (r.record(::getpeername(sock, reinterpret_cast<sockaddr*>(b.bytes), &len)))
+    r.name = host_read_addr(r, b.bytes, len, tag);
 }
 
 void host_chdir(HostResult& r, const std::string& dir) {

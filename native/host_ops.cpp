@@ -129,11 +129,17 @@ void host_open_temp(HostResult& r, const std::string& dir) {
   if (r.record(fd)) host_describe(r, fd, Description::opened);
 }
 
-void host_sendmsg(HostResult& r, int sock, const SendArgs& args) {
+void host_sendmsg(HostResult& r, int sock, const SendArgs& args, const std::string& tag) {
   iovec iov{const_cast<char*>(args.data.data()), args.data.size()};
   msghdr m{};
   m.msg_iov = &iov;
   m.msg_iovlen = 1;
+  AddrBuffer dest;
+  if (args.dest) {
+    host_make_addr(dest, *args.dest, tag);
+    m.msg_name = dest.bytes;
+    m.msg_namelen = dest.len;
+  }
   const std::size_t payload = args.fds.size() * sizeof(int);
   if (args.control.given) {
     // The scenario states msg_control byte for byte; core lays it out (core/control_message.h).
@@ -162,12 +168,17 @@ void host_sendmsg(HostResult& r, int sock, const SendArgs& args) {
   take_sigpipe(r);
 }
 
-void host_recvmsg(HostResult& r, int sock, const RecvArgs& args) {
+void host_recvmsg(HostResult& r, int sock, const RecvArgs& args, const std::string& tag) {
   r.data.resize(args.len);
   iovec iov{r.data.data(), args.len};
   msghdr m{};
   m.msg_iov = &iov;
   m.msg_iovlen = 1;
+  AddrBuffer from;
+  if (args.want_name) {
+    m.msg_name = from.bytes;
+    m.msg_namelen = sizeof from.bytes;
+  }
   ControlBuffer control(args.control_len);
   // A NULL msg_control may still have a length.
   m.msg_control = args.has_control ? control.data() : nullptr;
@@ -180,6 +191,10 @@ void host_recvmsg(HostResult& r, int sock, const RecvArgs& args) {
   r.data.resize(std::min(static_cast<std::size_t>(r.ret), args.len));
   r.msg_flags = m.msg_flags;
   r.msg_controllen = args.has_control ? m.msg_controllen : 0;
+  if (args.want_name) {
+    r.name = host_read_addr(r, from.bytes, m.msg_namelen, tag);
+    if (!r.failure.empty()) return;
+  }
   if (m.msg_control == nullptr) return;
   for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
     if (c->cmsg_level != SOL_SOCKET) {

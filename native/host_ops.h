@@ -43,6 +43,7 @@ struct HostResult {
   Creds creds;          // recvmsg: SCM_CREDENTIALS, already symbolic (read_creds)
   std::size_t msg_controllen = 0;  // recvmsg: msg_controllen as it came back
   std::vector<RecvCmsg> cmsgs;     // recvmsg: each cmsghdr, in order
+  ReportedAddr name;               // getsockname, getpeername, recvmsg's msg_name
   std::string failure;  // non-empty: the harness itself failed (e.g. fstat of a new fd)
 
   // Records a syscall's return value, and errno when it failed; true when it succeeded.
@@ -58,8 +59,9 @@ struct HostResult {
 void host_socketpair(HostResult& r, SockType type, bool nonblock, bool cloexec);
 void host_pipe(HostResult& r);
 void host_open_temp(HostResult& r, const std::string& dir);
-void host_sendmsg(HostResult& r, int sock, const SendArgs& args);
-void host_recvmsg(HostResult& r, int sock, const RecvArgs& args);
+// `tag` prefixes abstract names (sendmsg's msg_name; recvmsg's to read them back).
+void host_sendmsg(HostResult& r, int sock, const SendArgs& args, const std::string& tag);
+void host_recvmsg(HostResult& r, int sock, const RecvArgs& args, const std::string& tag);
 void host_read(HostResult& r, int fd, std::size_t len);
 void host_write(HostResult& r, int fd, const std::string& data);
 void host_lseek(HostResult& r, int fd, long offset, Whence whence);
@@ -76,6 +78,24 @@ void host_listen(HostResult& r, int sock, int backlog);
 void host_connect(HostResult& r, int sock, const SockAddr& addr, const std::string& tag);
 void host_accept(HostResult& r, int sock, bool nonblock, bool cloexec);
 void host_unlink(HostResult& r, const std::string& path);
+void host_getsockname(HostResult& r, int sock, const std::string& tag);
+void host_getpeername(HostResult& r, int sock, const std::string& tag);
+
+// A sockaddr_un as the model names it (native/host_named_ops.cpp): an abstract name is ours
+// when it carries the run's tag, autobind's when it is five hex digits; anything else is a
+// harness failure in r.
+struct AddrBuffer;
+void host_make_addr(AddrBuffer& b, const SockAddr& a, const std::string& tag);
+ReportedAddr host_read_addr(HostResult& r, const void* addr, std::size_t len,
+                            const std::string& tag);
+
+// An address buffer larger than sockaddr_un, so that a name too long for sun_path still
+// reaches the kernel with its true length and the kernel (unix_validate_addr,
+// move_addr_to_kernel) is the one that refuses it.
+struct AddrBuffer {
+  alignas(8) char bytes[sizeof(unsigned short) + 1 + 512];
+  unsigned len = 0;
+};
 void host_setsockopt(HostResult& r, int sock, SockOpt opt, long value);
 void host_getsockopt(HostResult& r, int sock, SockOpt opt);  // the value in r.value
 void host_chdir(HostResult& r, const std::string& dir);

@@ -121,6 +121,7 @@ Outcome PosixKernel::outcome(ProcId p, HostResult& r) {
   o.creds = r.creds;
   o.msg_controllen = r.msg_controllen;
   o.cmsgs = std::move(r.cmsgs);
+  o.name = r.name;
   for (const HostFd& h : r.fds) {
     const ObjectId object = h.description == Description::opened
                                 ? identity_.create(p, h.fd, h.key)
@@ -141,11 +142,12 @@ Outcome PosixKernel::op_open_temp(ProcId p, const Call&) {
 }
 
 Outcome PosixKernel::op_sendmsg(ProcId p, const Call& c) {
-  return on_worker(p, host_sendmsg, c.fd, *c.send);
+  if (c.send->dest) enter_dir(p);  // a path in msg_name is relative to the scenario's dir
+  return on_worker(p, host_sendmsg, c.fd, *c.send, abstract_tag_);
 }
 
 Outcome PosixKernel::op_recvmsg(ProcId p, const Call& c) {
-  return on_worker(p, host_recvmsg, c.fd, c.recv);
+  return on_worker(p, host_recvmsg, c.fd, c.recv, abstract_tag_);
 }
 
 Outcome PosixKernel::op_read(ProcId p, const Call& c) {

@@ -60,6 +60,14 @@ Outcome PosixKernel::op_connect(ProcId p, const Call& c) {
   return on_worker(p, host_connect, sock, addr, abstract_tag_);
 }
 
+Outcome PosixKernel::op_getsockname(ProcId p, const Call& c) {
+  return on_worker(p, host_getsockname, c.fd, abstract_tag_);
+}
+
+Outcome PosixKernel::op_getpeername(ProcId p, const Call& c) {
+  return on_worker(p, host_getpeername, c.fd, abstract_tag_);
+}
+
 Outcome PosixKernel::op_accept(ProcId p, const Call& c) {
   return on_worker(p, host_accept, c.fd, c.nonblock, c.cloexec);
 }

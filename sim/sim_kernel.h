@@ -87,6 +87,15 @@ class SimKernel final : public Kernel {
 
   // sim/sim_named_ops.cpp
   BoundSocket find_other(const SockAddr& addr, SockType type) const;
+  void set_peer(std::uint32_t s, std::uint32_t other);
+  void drop_peer(std::uint32_t s);
+  Outcome dgram_connect(std::uint32_t self, const SockAddr& a);
+  void dgram_disconnected(std::uint32_t self, std::uint32_t old_peer);
+  // sim/sim_addresses.cpp: what getsockname, getpeername and msg_name report.
+  static ReportedAddr address_of(const UnixSocket& sk);
+  static void autobind(UnixSocket& sk);
+  int addr_key(const UnixSocket& sender);
+  ReportedAddr addr_of_key(int key) const;
   void forget_name(std::uint32_t s);
   void release_pending(UnixSocket& listener);
   // sim/sim_options.cpp: how many new fds p can get before RLIMIT_NOFILE (alloc_fd: the
@@ -117,6 +126,7 @@ class SimKernel final : public Kernel {
   std::map<std::string, std::uint32_t> abstract_;
   std::map<ProcId, long> nofile_;  // RLIMIT_NOFILE soft limits that a scenario set
   std::vector<WireCreds> creds_;   // every credentials a segment carried, by creds_key
+  std::vector<ReportedAddr> addrs_;  // every sender address a segment carried, by addr_key
 };
 
 }  // namespace fdlab::sim

@@ -9,12 +9,6 @@ namespace fdlab::sim {
 namespace {
 
 // unix_validate_addr: the address must fit struct sockaddr_un. The harness passes
-// SUN_LEN-style lengths (no NUL), so a 108-byte path fits and 109 does not; abstract names
-// lose kAbstractTagLen bytes to the native backend's tag (core/kernel.h).
-bool address_fits(const SockAddr& a) {
-  return a.abstract ? a.name.size() <= kMaxAbstractName : a.name.size() <= kSunPathLen;
-}
-
 // __sys_listen clamps the backlog to net.core.somaxconn (4096), as an unsigned compare, so a
 // negative backlog becomes somaxconn.
 constexpr int kSomaxconn = 4096;
@@ -98,8 +92,7 @@ Outcome SimKernel::op_connect(ProcId p, const Call& c) {
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket* sk = at.socket;
   if (!address_fits(a)) return Outcome::failure(Errno::einval);
-  if (sk->type == SockType::dgram)
-    throw HarnessError("", -1, "op", "sim: connect on a dgram socket is not modelled yet");
+  if (sk->type == SockType::dgram) return dgram_connect(at.file->target, a);
   const BoundSocket other = find_other(a, sk->type);
   if (other.err != Errno::ok) return Outcome::failure(other.err);
   UnixSocket& listener = *sockets_[other.index];
@@ -117,16 +110,71 @@ Outcome SimKernel::op_connect(ProcId p, const Call& c) {
   // The embryo (newsk) is connected at once: the client can send before it is accepted.
   std::uint32_t embryo = new_socket(sk->type, FileRef{no_file});
   sockets_[embryo]->file = no_file;
-  sockets_[embryo]->peer = self;
+  set_peer(embryo, self);
+  // unix_stream_connect: with SO_PASSCRED the client is autobound; newsk takes the listener's
+  // address (so the accepted socket's getsockname and the client's getpeername name it).
+  if (sockets_[self]->passcred) autobind(*sockets_[self]);
+  {
+    const UnixSocket& l = *sockets_[other.index];
+    UnixSocket& e = *sockets_[embryo];
+    e.bound = l.bound;
+    e.abstract = l.abstract;
+    e.autobound = l.autobound;
+    e.name = l.name;
+  }
   // unix_stream_connect copies the listener's receive options to newsk when it is made (not
   // at accept: measured, an option the listener sets after the connect is not inherited).
   sockets_[embryo]->passcred = sockets_[other.index]->passcred;
   sockets_[embryo]->passrights = sockets_[other.index]->passrights;
   UnixSocket& client = *sockets_[self];  // new_socket may have moved the vector
-  client.peer = embryo;
+  set_peer(self, embryo);
   client.state = SockState::established;
   sockets_[other.index]->pending.push_back(embryo);
   return Outcome{};
+}
+
+// unix_peer(sk) = other takes a reference (sock_hold); drop_peer gives it back, freeing a
+// released socket that nobody points at any more.
+void SimKernel::set_peer(std::uint32_t s, std::uint32_t other) {
+  sockets_[s]->peer = other;
+  if (other != no_socket) ++sockets_[other]->held_by;
+}
+
+void SimKernel::drop_peer(std::uint32_t s) {
+  const std::uint32_t other = sockets_[s]->peer;
+  if (other == no_socket) return;
+  sockets_[s]->peer = no_socket;
+  UnixSocket& o = *sockets_[other];
+  if (--o.held_by == 0 && o.dead) free_socket(other);
+}
+
+// unix_dgram_connect: with SO_PASSCRED an unbound socket is autobound first; the other end
+// must be a dgram socket that is not connected to a third (unix_may_send: EPERM). Changing
+// peers disconnects from the old one.
+Outcome SimKernel::dgram_connect(std::uint32_t self, const SockAddr& a) {
+  if (sockets_[self]->passcred) autobind(*sockets_[self]);
+  const BoundSocket other = find_other(a, SockType::dgram);
+  if (other.err != Errno::ok) return Outcome::failure(other.err);
+  const UnixSocket& o = *sockets_[other.index];
+  if (o.peer != no_socket && o.peer != self) return Outcome::failure(Errno::eperm);
+  const std::uint32_t old = sockets_[self]->peer;
+  if (old == other.index) return Outcome{};
+  set_peer(self, other.index);
+  if (old != no_socket) {
+    dgram_disconnected(self, old);
+    if (--sockets_[old]->held_by == 0 && sockets_[old]->dead) free_socket(old);
+  }
+  return Outcome{};
+}
+
+// unix_dgram_disconnected: our own receive queue is purged, fds and all; a peer that was
+// connected back to us and is alive learns it as ECONNRESET.
+void SimKernel::dgram_disconnected(std::uint32_t self, std::uint32_t old_peer) {
+  UnixSocket& sk = *sockets_[self];
+  if (sk.queue.empty()) return;
+  purge_queue(sk);
+  UnixSocket& o = *sockets_[old_peer];
+  if (!o.dead && o.peer == self) o.sk_err = Errno::econnreset;
 }
 
 Outcome SimKernel::op_accept(ProcId p, const Call& c) {

@@ -50,8 +50,8 @@ Outcome SimKernel::op_socketpair(ProcId p, const Call& c) {
   std::uint32_t sb = new_socket(type, b);
   file(a).target = sa;
   file(b).target = sb;
-  sockets_[sa]->peer = sb;
-  sockets_[sb]->peer = sa;
+  set_peer(sa, sb);
+  set_peer(sb, sa);
   Outcome o;
   for (FileRef r : {a, b}) {
     hold(r);
@@ -89,7 +89,8 @@ void SimKernel::queue_fds(UnixSocket& to, const std::vector<int>& fds, const Sen
     ++file(r).inflight;
     refs.push_back(r);
   }
-  to.queue.push(bytes, refs.data(), refs.size(), truesize, send.creds);
+  to.queue.push(bytes, refs.data(), refs.size(), truesize, send.creds,
+                addr_key(*sockets_[send.self]));
 }
 
 void SimKernel::unqueue(FileRef r) { --file(r).inflight; }
@@ -114,6 +115,7 @@ Outcome SimKernel::op_sendmsg(ProcId p, const Call& c) {
   // ____sys_sendmsg: O_NONBLOCK on the file acts as MSG_DONTWAIT.
   SendCall send{p, a, (a.flags & msg::dontwait) || at.file->nonblocking(),
                 sends_creds(sk) ? own_creds(p) : -1};
+  send.self = at.file->target;
   if (sk.type == SockType::stream) return stream_send(sk, send);
   return message_send(sk, send);
 }
@@ -124,6 +126,10 @@ Outcome SimKernel::stream_send(UnixSocket& sk, SendCall& send) {
   std::vector<int> stated;
   Outcome o = check_send_fds(send, stated);
   if (o.err != Errno::ok) return o;
+  // A stream socket takes no address: EISCONN connected, EOPNOTSUPP not.
+  if (a.dest)
+    return Outcome::failure(sk.state == SockState::established ? Errno::eisconn
+                                                                : Errno::eopnotsupp);
   if (sk.peer == no_socket) return Outcome::failure(Errno::enotconn);
   // The peer's close or SHUT_RD set our SEND_SHUTDOWN; a pending sk_err (ECONNRESET) is not
   // looked at here, so it stays for the next recv.
@@ -153,7 +159,8 @@ Outcome SimKernel::stream_send(UnixSocket& sk, SendCall& send) {
   return o;
 }
 
-// unix_seqpacket_sendmsg / unix_dgram_sendmsg, for a connected pair.
+// unix_seqpacket_sendmsg / unix_dgram_sendmsg: to the peer, or (dgram) to the socket bound at
+// msg_name; seqpacket ignores msg_name.
 Outcome SimKernel::message_send(UnixSocket& sk, SendCall& send) {
   const SendArgs& a = send.args;
   if (sk.type == SockType::seqpacket) {
@@ -163,29 +170,46 @@ Outcome SimKernel::message_send(UnixSocket& sk, SendCall& send) {
   std::vector<int> stated;
   Outcome o = check_send_fds(send, stated);
   if (o.err != Errno::ok) return o;
-  if (sk.peer == no_socket) return Outcome::failure(Errno::enotconn);
+  const bool to_address = a.dest != nullptr && sk.type == SockType::dgram;
+  if (to_address && !address_fits(*a.dest)) return Outcome::failure(Errno::einval);
+  if (!to_address && sk.peer == no_socket) return Outcome::failure(Errno::enotconn);
+  // With SO_PASSCRED an unbound sender is autobound, so that the receiver can tell who it is.
+  if (sk.type == SockType::dgram && sk.passcred) autobind(sk);
   if (a.data.size() + 32 > sk.sndbuf) return Outcome::failure(Errno::emsgsize);
-  UnixSocket& other = *sockets_[sk.peer];
   // sock_alloc_send_pskb checks the error, our SEND_SHUTDOWN and our wmem.
   Errno e = sk.take_error();
   if (e != Errno::ok) return Outcome::failure(e);
   if (sk.shutdown & send_shutdown) return Outcome::failure(Errno::epipe);
-  if (!skb::may_allocate(other.queue.truesize(), sk.sndbuf))
+  const std::uint32_t in_flight_to = to_address ? no_socket : sk.peer;
+  const std::size_t charged =
+      in_flight_to != no_socket ? sockets_[in_flight_to]->queue.truesize() : 0;
+  if (!skb::may_allocate(charged, sk.sndbuf))
     return send.nonblock ? Outcome::failure(Errno::eagain) : Outcome::would_block();
+  std::uint32_t to = sk.peer;
+  if (to_address) {
+    const BoundSocket b = find_other(*a.dest, sk.type);
+    if (b.err != Errno::ok) return Outcome::failure(b.err);
+    to = b.index;
+  }
+  UnixSocket& other = *sockets_[to];
+  // unix_may_send: a receiver connected to a third socket takes nothing from us.
+  if (other.peer != no_socket && other.peer != send.self) return Outcome::failure(Errno::eperm);
   if (other.dead) {
     if (sk.type == SockType::seqpacket) return Outcome::failure(Errno::epipe);
-    // unix_dgram_sendmsg: the sender forgets its dead peer, which can then be freed.
-    std::uint32_t dead = sk.peer;
-    sk.peer = no_socket;
-    free_socket(dead);
-    // unix_dgram_disconnected: our own receive queue is purged, with the fds queued in it
+    // unix_dgram_sendmsg: the sender forgets its dead peer, which can then be freed, and
+    // unix_dgram_disconnected purges our own receive queue with the fds queued in it
     // (measured on Linux 6.18: the messages are gone and a queued pipe end is closed).
+    drop_peer(send.self);
     purge_queue(sk);
     return Outcome::failure(Errno::econnrefused);
   }
   if (other.shutdown & rcv_shutdown) return Outcome::failure(Errno::epipe);
   // SO_PASSRIGHTS off on the receiver: any message with fds, even an empty one.
   if (!send.fds->empty() && !other.passrights) return Outcome::failure(Errno::eperm);
+  // unix_recvq_full_lockless: a receiver that is not connected back to us takes at most
+  // max_dgram_qlen + 1 messages (a socketpair's ends, connected both ways, are never full).
+  if (to != send.self && other.peer != send.self && other.queue.segments() > kMaxDgramQlen)
+    return send.nonblock ? Outcome::failure(Errno::eagain) : Outcome::would_block();
   queue_fds(other, *send.fds, send, a.data, skb::dgram_truesize(a.data.size()));
   o.ret = static_cast<long>(a.data.size());
   return o;
@@ -208,6 +232,8 @@ Outcome SimKernel::op_recvmsg(ProcId p, const Call& c) {
   // scm_recv_unix runs for every read that returned, a stream's EOF included, but not for a
   // seqpacket's EOF (no skb).
   if (o.err == Errno::ok && !o.blocked && recv.creds) deliver(o, recv, sk);
+  // unix_copy_addr: msg_name gets the sender's address of what was read (unnamed at EOF).
+  if (o.err == Errno::ok && !o.blocked && a.want_name) o.name = addr_of_key(recv.from);
   // ____sys_recvmsg copies MSG_CMSG_CLOEXEC from the call's flags into msg_flags on every
   // successful return, EOF included (measured; found by fdlab fuzz).
   if (o.err == Errno::ok && !o.blocked && (a.flags & msg::cmsg_cloexec))
@@ -220,6 +246,7 @@ Outcome SimKernel::stream_recv(UnixSocket& sk, RecvCall& recv) {
   const RecvArgs& a = recv.args;
   Outcome o;
   QueueRead r = sk.queue.read_stream(a.len, recv.peek, o.data, recv.taken, sk.passcred);
+  recv.from = r.from;
   // Even at EOF scm_recv_unix runs, with a zeroed cookie.
   recv.creds = r.copied == 0 && r.ran_out ? kEofCreds : r.creds;
   // sock_rcvlowat: the read is satisfied by one byte, or by all of them with MSG_WAITALL.
@@ -254,6 +281,7 @@ Outcome SimKernel::message_recv(UnixSocket& sk, RecvCall& recv) {
     return recv.nonblock ? Outcome::failure(Errno::eagain) : Outcome::would_block();
   }
   recv.creds = r.creds;
+  recv.from = r.from;
   if (r.copied < r.message_len) o.msg_flags |= msg::trunc;
   o.ret = static_cast<long>((a.flags & msg::trunc) ? r.message_len : r.copied);
   return o;
@@ -335,11 +363,10 @@ void SimKernel::release_socket(std::uint32_t s) {
     if (!sk.queue.empty()) peer.sk_err = Errno::econnreset;
   }
   purge_queue(sk);
-  // A peer still pointing here keeps the index; the slot is reused only when no live socket
+  // A socket still pointing here keeps the index; the slot is reused only when no socket
   // refers to it.
-  if (sk.peer != no_socket && !sockets_[sk.peer]->dead) return;
-  if (sk.peer != no_socket) free_socket(sk.peer);
-  free_socket(s);
+  drop_peer(s);
+  if (sockets_[s]->held_by == 0) free_socket(s);
 }
 
 }  // namespace fdlab::sim

@@ -22,6 +22,7 @@ struct SendCall {
   int creds;
   // The fds the message carries: args.fds, or those of a stated msg_control (check_send_fds).
   const std::vector<int>* fds = nullptr;
+  std::uint32_t self = 0;  // the sending socket's index
 };
 
 // recv.creds at a stream's EOF: scm_recv_unix reports a zeroed cookie (pid 0, uid 0, gid 0).
@@ -38,6 +39,7 @@ struct RecvCall {
   // kEofCreds: a stream's EOF), empty when it read no segment at all.
   std::vector<FileRef> taken;
   std::optional<int> creds;
+  int from = -1;  // the sender's address key of what it read (SimKernel::addr_key)
 };
 
 }  // namespace fdlab::sim

@@ -23,6 +23,17 @@ std::uint8_t shutdown_bits(ShutHow how);
 // What the peer gets when we shut down `bits`: our RCV is its SEND and vice versa.
 std::uint8_t peer_shutdown_bits(std::uint8_t bits);
 
+// SUN_LEN-style lengths (no NUL), so a 108-byte path fits and 109 does not; abstract names
+// lose kAbstractTagLen bytes to the native backend's tag (core/kernel.h). unix_validate_addr
+// says EINVAL otherwise.
+inline bool address_fits(const SockAddr& a) {
+  return a.abstract ? a.name.size() <= kMaxAbstractName : a.name.size() <= kSunPathLen;
+}
+
+// net.unix.max_dgram_qlen, the kernel's default (a sysctl: the machine the corpus was measured
+// on keeps it): a dgram socket's sk_max_ack_backlog.
+constexpr std::size_t kMaxDgramQlen = 10;
+
 constexpr std::uint32_t no_socket = UINT32_MAX;
 constexpr std::uint32_t no_file = UINT32_MAX;  // an embryo socket not yet accepted has no file
 
@@ -34,6 +45,9 @@ struct UnixSocket {
   SockType type = SockType::stream;
   std::uint32_t file = 0;          // the FileRef slot of its open file description
   std::uint32_t peer = no_socket;  // unix_peer(sk); still set after the peer died
+  // How many sockets have this one as their peer (sock_hold in unix_peer): a released socket
+  // is freed when the last of them lets go (SimKernel::drop_peer).
+  std::uint32_t held_by = 0;
   bool dead = false;               // SOCK_DEAD: released
   std::uint8_t shutdown = 0;       // sk_shutdown
   Errno sk_err = Errno::ok;        // reported once by sock_error(), then cleared
@@ -47,6 +61,7 @@ struct UnixSocket {
   // and the embryo sockets of connections not yet accepted (unix_stream_connect).
   bool bound = false;
   bool abstract = false;
+  bool autobound = false;  // unix_autobind chose the (abstract) name: nobody can name it
   std::string name;
   int backlog = 0;  // sk_max_ack_backlog
   std::deque<std::uint32_t> pending;
