@@ -44,7 +44,8 @@ namespace fdlab {
   X(unlink, (Arg::file_path), "0")                                                                 \
   X(setsockopt, (Arg::sock, Arg::sockopt, Arg::sockopt_value), "0")                                \
   X(getsockopt, (Arg::sock, Arg::sockopt), "0, and the option in `value`")                         \
-  X(setrlimit, (Arg::nofile), "0 (the hard limit is kept)")
+  X(setrlimit, (Arg::nofile), "0 (the hard limit is kept)")                                        \
+  X(collect, (), "0, once the collector has freed every cycle that was garbage when it began")
 
 enum class OpKind : std::uint8_t {
 #define FDLAB_OP_ENUM(op, args, result) op,
