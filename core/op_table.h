@@ -48,7 +48,8 @@ namespace fdlab {
   X(getsockopt, (Arg::sock, Arg::sockopt), "0, and the option in `value`")                         \
   X(setrlimit, (Arg::nofile), "0 (the hard limit is kept)")                                        \
   X(getsockname, (Arg::sock), "0, and the socket's address in `name`")                             \
-  X(getpeername, (Arg::sock), "0, and the peer's address in `name`")
+  X(getpeername, (Arg::sock), "0, and the peer's address in `name`")                               \
+  X(collect, (), "0, once the collector has freed every cycle that was garbage when it began")
 
 enum class OpKind : std::uint8_t {
 #define FDLAB_OP_ENUM(op, args, result) op,

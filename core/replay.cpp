@@ -1,7 +1,9 @@
 #include "core/replay.h"
 
 #include <map>
+#include <optional>
 
+#include "core/collector_timing.h"
 #include "core/expectation.h"
 #include "core/harness_error.h"
 #include "core/trace.h"
@@ -82,12 +84,23 @@ ReplayReport replay_kernel_level(const Scenario& sc, Kernel& kernel, const Repla
   ReplayReport report;
   report.backend = kernel.name();
   std::size_t at = 0;
+  std::optional<ReplaySession> session;
   try {
-    ReplaySession session(sc, kernel);
+    session.emplace(sc, kernel);
     do {
-      at = session.next_step();
+      at = session->next_step();
       if (at < sc.steps.size() && budget_spent(limits, sc.steps[at].index, report)) break;
-    } while (session.step(report));
+    } while (session->step(report));
+  } catch (const CollectorTimingError& e) {
+    // The sockets by the labels the scenario gave them.
+    const auto name = [&](ObjectId id) {
+      const auto& labels = session->object_labels();
+      auto it = labels.find(id);
+      return it != labels.end() ? it->second : "object#" + std::to_string(id);
+    };
+    report.error = HarnessError(sc.file, at < sc.steps.size() ? sc.steps[at].index : -1, "",
+                                CollectorTimingError::reason(e.cycle(), name))
+                       .what();
   } catch (const HarnessError& e) {
     report.error = e.located(sc.file, at < sc.steps.size() ? sc.steps[at].index : -1).what();
   }

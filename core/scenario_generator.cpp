@@ -99,7 +99,7 @@ class Generator {
       nlohmann::json fds = nlohmann::json::array();
       const int n = rng_.chance(50) ? 0 : 1 + rng_.below(3);
       // Sockets are not passed: a socket in flight can form a cycle, and Linux collects cycles
-      // from a workqueue (net/unix/garbage.c, unix_schedule_gc), so the step at which one
+      // from a workqueue (net/unix/garbage.c: unix_gc queues __unix_gc), so the step at which one
       // disappears is not determined by the scenario (docs/decisions.md).
       for (int i = 0; i < n; ++i)
         if (Label* f = pick(p, {Kind::file, Kind::pipe_read, Kind::pipe_write}))

@@ -128,6 +128,10 @@ bool host_describe(HostResult& r, int fd, Description d);
 // (native/host_give.cpp).
 void host_give_take(HostResult& r, pid_t from_tid, int fd, long soft);
 
+// collect: waits until the AF_UNIX garbage collector has run and released what it freed
+// (native/host_gc.cpp says how).
+void host_collect(HostResult& r);
+
 // finish(): closes every fd above 2 in the calling worker's table.
 void host_close_all_above_stdio(HostResult& r);
 

@@ -22,6 +22,13 @@ ProcId SimKernel::add_process() {
 }
 
 Outcome SimKernel::call(ProcId p, const Call& c) {
+  // Garbage not yet collected may change what a step returns (sim/sim_collector.cpp).
+  if (!forked_ && !watching_ && c.op != OpKind::collect && has_inflight_sockets())
+    return call_watching_garbage(p, c);
+  return dispatch(p, c);
+}
+
+Outcome SimKernel::dispatch(ProcId p, const Call& c) {
   switch (c.op) { FDLAB_KERNEL_OPS(FDLAB_DISPATCH_OP_CASE) }
   throw HarnessError("", -1, "op", "sim: an op without a handler");
 }
@@ -73,24 +80,21 @@ NewFd SimKernel::install(ProcId p, FileRef r, bool cloexec) {
 }
 
 void SimKernel::put(FileRef r) {
-  // Only a release runs the collector, as in unix_release_sock: a cycle whose last fds were
-  // closed stays until some socket is released (Linux: any socket on the system) or finish().
+  // A release never runs the collector here: unix_release_sock only queues it on a workqueue
+  // (unix_gc), so a cycle whose last fds were closed stays garbage until a collect step or
+  // finish() (sim/sim_collector.cpp).
   if (--file(r).refs > 0) return;
   releasing_.push_back(r);
   if (in_release_) return;
   // Releasing a socket drops the references queued in it, which may release more files:
   // a work list instead of recursion keeps long chains off the stack.
   in_release_ = true;
-  bool socket_released = false;
   while (!releasing_.empty()) {
     FileRef next = releasing_.back();
     releasing_.pop_back();
-    socket_released |= file(next).kind == FileKind::unix_socket;
     release(next);
   }
   in_release_ = false;
-  // unix_release_sock ends with unix_gc() when fds are in flight.
-  if (socket_released && has_inflight_sockets()) collect_cycles();
 }
 
 void SimKernel::release(FileRef r) {
@@ -311,9 +315,10 @@ Leftovers SimKernel::finish() {
       put(r);
     }
   }
-  // The kernel frees unreachable cycles at its next unix_gc; do it now, then whatever is
+  // The kernel frees unreachable cycles at its next runs of the collector (each run frees
+  // what is garbage when it begins, which may make more garbage); do it now, then whatever is
   // still alive is a leak.
-  if (has_inflight_sockets()) collect_cycles();
+  for (auto g = garbage(); !g.empty(); g = garbage()) collect(g);
   for (const auto& f : files_) {
     if (!f) continue;
     ++l.leaked;

@@ -75,8 +75,15 @@ class SimKernel final : public Kernel {
   void purge_queue(UnixSocket& sk);  // drops every reference queued in sk
   void release(FileRef r);           // no references left
   void release_socket(std::uint32_t s);
-  void collect_cycles();  // unix_gc: free sockets reachable only from their own queues
+  // sim/sim_collector.cpp: the garbage collector for fds in flight (net/unix/garbage.c).
+  // Garbage waits until a collect step (or finish()) runs the collector; a step whose result
+  // would differ had the collector run already is refused (CollectorTimingError).
+  std::vector<std::uint32_t> garbage() const;  // file slots one collector run would free now
+  void collect(const std::vector<std::uint32_t>& garbage);  // frees them, as __unix_gc does
   bool has_inflight_sockets() const;
+  Outcome dispatch(ProcId p, const Call& c);
+  Outcome call_watching_garbage(ProcId p, const Call& c);
+  std::unique_ptr<SimKernel> fork() const;  // a copy of the whole state
 
   Outcome stream_send(UnixSocket& sk, SendCall& send);
   Outcome message_send(UnixSocket& sk, SendCall& send);
@@ -109,6 +116,8 @@ class SimKernel final : public Kernel {
   Outcome read_control(SendCall& send, std::vector<int>& fds);
   void report_creds(Outcome& o, ControlWriter& control, int key) const;
 
+  // The state: fork() (sim/sim_collector.cpp) copies every member from here down, so a new
+  // one is added there too.
   std::vector<FdTable> procs_;
   std::vector<std::unique_ptr<OpenFile>> files_;  // by FileRef slot; nullptr when free
   std::vector<std::uint32_t> free_files_;
@@ -118,7 +127,8 @@ class SimKernel final : public Kernel {
   ObjectId next_object_ = 1;
   std::vector<FileRef> releasing_;  // files whose last reference went, not yet released
   bool in_release_ = false;
-  bool in_gc_ = false;
+  bool forked_ = false;    // a copy made to run one step as if the collector had run
+  bool watching_ = false;  // a step is being run by call_watching_garbage
   // The namespace of socket files in the scenario's directory: name -> the socket bound there,
   // or no_socket once it is released (the file stays until unlink). Abstract names vanish
   // with their socket. Ordered maps: nothing here depends on hash order.
