@@ -131,9 +131,10 @@ class SimKernel final : public Kernel {
   bool watching_ = false;  // a step is being run by call_watching_garbage
   // The namespace of socket files in the scenario's directory: name -> the socket bound there,
   // or no_socket once it is released (the file stays until unlink). Abstract names vanish
-  // with their socket. Ordered maps: nothing here depends on hash order.
+  // with their socket, and each socket type has its own abstract names. Ordered maps: nothing
+  // here depends on hash order.
   std::map<std::string, std::uint32_t> paths_;
-  std::map<std::string, std::uint32_t> abstract_;
+  std::map<std::pair<SockType, std::string>, std::uint32_t> abstract_;
   std::map<ProcId, long> nofile_;  // RLIMIT_NOFILE soft limits that a scenario set
   std::vector<WireCreds> creds_;   // every credentials a segment carried, by creds_key
   std::vector<ReportedAddr> addrs_;  // every sender address a segment carried, by addr_key

@@ -43,8 +43,10 @@ Outcome SimKernel::op_bind(ProcId p, const Call& c) {
   if (a.abstract) {
     // unix_bind_abstract: an already bound socket is EINVAL before the name is looked at.
     if (sk->bound) return Outcome::failure(Errno::einval);
-    if (abstract_.count(a.name)) return Outcome::failure(Errno::eaddrinuse);
-    abstract_[a.name] = self;
+    // unix_abstract_hash mixes the socket type into the bucket and the lookup only searches
+    // that bucket, so each socket type has its own abstract namespace (measured on 6.18).
+    if (abstract_.count({sk->type, a.name})) return Outcome::failure(Errno::eaddrinuse);
+    abstract_[{sk->type, a.name}] = self;
   } else {
     // unix_bind_bsd: mknod comes first, so an existing file (even of a dead socket) is
     // EADDRINUSE (-EEXIST) before the already-bound check.
@@ -74,12 +76,19 @@ Outcome SimKernel::op_listen(ProcId p, const Call& c) {
 }
 
 // unix_find_other: a path that is not there is ENOENT, a file whose socket is gone is
-// ECONNREFUSED; an abstract name that is not bound is ECONNREFUSED; a socket of another type
-// is EPROTOTYPE.
+// ECONNREFUSED, a path bound by a socket of another type is EPROTOTYPE (unix_find_bsd); an
+// abstract name is looked up among the sockets of the caller's type only
+// (unix_find_abstract), so one that is not bound, or bound only by another type, is
+// ECONNREFUSED.
 BoundSocket SimKernel::find_other(const SockAddr& a, SockType type) const {
-  const auto& names = a.abstract ? abstract_ : paths_;
+  if (a.abstract) {
+    auto it = abstract_.find({type, a.name});
+    if (it == abstract_.end()) return {no_socket, Errno::econnrefused};
+    return {it->second, Errno::ok};
+  }
+  const auto& names = paths_;
   auto it = names.find(a.name);
-  if (it == names.end()) return {no_socket, a.abstract ? Errno::econnrefused : Errno::enoent};
+  if (it == names.end()) return {no_socket, Errno::enoent};
   if (it->second == no_socket) return {no_socket, Errno::econnrefused};
   if (sockets_[it->second]->type != type) return {no_socket, Errno::eprototype};
   return {it->second, Errno::ok};
@@ -220,13 +229,14 @@ Outcome SimKernel::op_unlink(ProcId p, const Call& c) {
 void SimKernel::forget_name(std::uint32_t s) {
   UnixSocket& sk = *sockets_[s];
   if (!sk.bound) return;
-  auto& names = sk.abstract ? abstract_ : paths_;
-  auto it = names.find(sk.name);
-  if (it == names.end() || it->second != s) return;
-  if (sk.abstract)
-    names.erase(it);
-  else
-    it->second = no_socket;
+  if (sk.abstract) {
+    auto it = abstract_.find({sk.type, sk.name});
+    if (it != abstract_.end() && it->second == s) abstract_.erase(it);
+    return;
+  }
+  auto it = paths_.find(sk.name);
+  if (it == paths_.end() || it->second != s) return;
+  it->second = no_socket;
 }
 
 // unix_release_sock on a listener: every connection not yet accepted is released as an

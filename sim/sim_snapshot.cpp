@@ -147,8 +147,8 @@ nlohmann::json SimKernel::snapshot() const {
   };
   for (const auto& [name, s] : paths_)
     bound.push_back({{"path", name}, {"socket", bound_socket(s)}});
-  for (const auto& [name, s] : abstract_)
-    bound.push_back({{"abstract", name}, {"socket", bound_socket(s)}});
+  for (const auto& [key, s] : abstract_)
+    bound.push_back({{"abstract", key.second}, {"socket", bound_socket(s)}});
   return j;
 }
 
