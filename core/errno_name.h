@@ -47,6 +47,7 @@ enum class Errno : std::uint8_t {
   eloop,
   enotempty,
   eoverflow,
+  eisdir,
   count_  // not an errno; keeps the table size honest
 };
 

@@ -44,7 +44,11 @@ namespace fdlab {
   X(unlink, (Arg::file_path), "0")                                                                 \
   X(setsockopt, (Arg::sock, Arg::sockopt, Arg::sockopt_value), "0")                                \
   X(getsockopt, (Arg::sock, Arg::sockopt), "0, and the option in `value`")                         \
-  X(setrlimit, (Arg::nofile), "0 (the hard limit is kept)")
+  X(setrlimit, (Arg::nofile), "0 (the hard limit is kept)")                                       \
+  X(open, (Arg::open_kind, Arg::cloexec, Arg::one_label),                                          \
+    "a new fd: the scenario's directory, an O_PATH fd, /dev/null or a memfd")                      \
+  X(count_fds, (), "how many fds the process has open, 0, 1 and 2 included")                       \
+  X(poll, (Arg::fd, Arg::poll_events), "1 and the fd's revents, or 0 (timeout 0: never waits)")
 
 enum class OpKind : std::uint8_t {
 #define FDLAB_OP_ENUM(op, args, result) op,

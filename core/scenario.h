@@ -55,6 +55,8 @@ struct Step {
   SockOpt opt = SockOpt::sndbuf;  // setsockopt / getsockopt
   long value = 0;                 // setsockopt's value; setrlimit's soft limit
   bool creds_space = false;       // recvmsg: room for SCM_CREDENTIALS in front of the fds
+  OpenKind open_kind = OpenKind::directory;  // open (o_path of a name: the name in addr)
+  std::uint32_t events = 0;                  // poll: pollev:: bits
 
   std::optional<nlohmann::json> expect;  // validated object
 };

@@ -67,6 +67,8 @@ nlohmann::json trace_record(const Scenario& sc, const Step& step, const Outcome&
     else
       r["value"] = o.value;
   }
+  if (step.op == OpKind::poll && o.err == Errno::ok)
+    r["revents"] = poll_event_names(static_cast<std::uint32_t>(o.value));
   if (o.creds.present) {
     // A segment sent without credentials reads as pid 0 and the overflow uid/gid (65534).
     const bool none = o.creds.pid == CredPid::none;

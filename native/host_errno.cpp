@@ -90,6 +90,8 @@ Errno errno_from_host(int e) {
       return Errno::enotempty;
     case EOVERFLOW:
       return Errno::eoverflow;
+    case EISDIR:
+      return Errno::eisdir;
     default:
       break;
   }

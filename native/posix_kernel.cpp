@@ -140,7 +140,11 @@ Outcome PosixKernel::op_open_temp(ProcId p, const Call&) {
 }
 
 Outcome PosixKernel::op_sendmsg(ProcId p, const Call& c) {
-  return on_worker(p, host_sendmsg, c.fd, *c.send);
+  Outcome o = on_worker(p, host_sendmsg, c.fd, *c.send);
+  // What was sent may outlive its fds in flight (native/object_identity.h, shared keys).
+  if (o.succeeded())
+    for (int fd : c.send->fds) identity_.sent(p, fd);
+  return o;
 }
 
 Outcome PosixKernel::op_recvmsg(ProcId p, const Call& c) {
