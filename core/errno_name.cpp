@@ -45,7 +45,8 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Errno::count_)> 
     "ELOOP",
     "ENOTEMPTY",
     "EOVERFLOW",
-    "ESRCH"};
+    "ESRCH",
+    "EISDIR"};
 }  // namespace
 
 std::string_view errno_name(Errno e) { return kNames[static_cast<std::size_t>(e)]; }

@@ -131,6 +131,7 @@ const std::vector<ExpectKey>& expectation_keys() {
        "received or created fds: labels, or {obj, fd, cloexec}"},
       {"msg_flags", R"({"type": "array", "items": {"type": "string"}})", "recvmsg's msg_flags"},
       {"flags", R"({"type": "array", "items": {"type": "string"}})", "fcntl getters' flags"},
+      {"revents", R"({"type": "array", "items": {"type": "string"}})", "poll's revents"},
       {"sigpipe", R"({"type": "boolean"})", "whether SIGPIPE was raised"},
       {"blocked", R"({"type": "boolean"})", "whether the call would block forever"},
       {"value", R"({"type": ["integer", "boolean", "string", "object"]})",
@@ -185,6 +186,13 @@ nlohmann::json parse_expectation(const nlohmann::json& e, const JsonFields& step
         const bool ok = k == "msg_flags" ? msg_flag_from_name(n, bit)
                                          : (n == "FD_CLOEXEC" || status_flag_from_name(n, sbit));
         if (!ok) step.fail(field, "unknown flag '" + n + "'");
+      }
+    } else if (k == "revents") {
+      if (!is_name_list(v)) step.fail(field, "expected an array of POLL* names");
+      for (const auto& name : v) {
+        std::uint32_t bit;
+        if (!poll_event_from_name(name.get<std::string>(), bit))
+          step.fail(field, "unknown poll event '" + name.get<std::string>() + "'");
       }
     } else if (k == "sigpipe" || k == "blocked") {
       if (!v.is_boolean()) step.fail(field, "expected true or false");
@@ -254,6 +262,7 @@ std::vector<std::string> match_expectation(const nlohmann::json& e, const nlohma
   if (e.contains("fds")) match_fds(e["fds"], r, out);
   if (e.contains("msg_flags")) match_names("msg_flags", e["msg_flags"], r, out);
   if (e.contains("flags")) match_names("flags", e["flags"], r, out);
+  if (e.contains("revents")) match_names("revents", e["revents"], r, out);
   // An object (SO_PEERCRED) matches on the keys it gives; anything else exactly.
   auto value_matches = [&] {
     if (!r.contains("value")) return false;

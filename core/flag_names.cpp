@@ -26,7 +26,53 @@ constexpr std::array<std::pair<std::string_view, long>, 4> kStatusFlags = {{
     {"O_NONBLOCK", fl::nonblock},
 }};
 
+// Reported by F_GETFL, never set by F_SETFL (so not in all_status_flag_names()). O_LARGEFILE,
+// O_DIRECTORY and __O_TMPFILE are not reported at all: the first is forced on every 64-bit open,
+// the others would make open_temp's answer depend on whether the file system has O_TMPFILE.
+constexpr std::array<std::pair<std::string_view, long>, 1> kReportedStatusFlags = {{
+    {"O_PATH", fl::path},
+}};
+
+constexpr std::array<std::pair<std::string_view, std::uint32_t>, 11> kPollEvents = {{
+    {"POLLIN", pollev::in},
+    {"POLLPRI", pollev::pri},
+    {"POLLOUT", pollev::out},
+    {"POLLERR", pollev::err},
+    {"POLLHUP", pollev::hup},
+    {"POLLNVAL", pollev::nval},
+    {"POLLRDNORM", pollev::rdnorm},
+    {"POLLRDBAND", pollev::rdband},
+    {"POLLWRNORM", pollev::wrnorm},
+    {"POLLWRBAND", pollev::wrband},
+    {"POLLRDHUP", pollev::rdhup},
+}};
+constexpr std::uint32_t kPollAnswersOnly = pollev::err | pollev::hup | pollev::nval;
+
 }  // namespace
+
+std::vector<std::string> poll_event_names(std::uint32_t bits) {
+  std::vector<std::string> out;
+  for (const auto& [name, bit] : kPollEvents)
+    if (bits & bit) out.emplace_back(name);
+  return out;
+}
+
+bool poll_event_from_name(std::string_view name, std::uint32_t& bit) {
+  for (const auto& [n, b] : kPollEvents) {
+    if (n == name) {
+      bit = b;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> all_poll_request_names() {
+  std::vector<std::string> out;
+  for (const auto& [name, bit] : kPollEvents)
+    if (!(bit & kPollAnswersOnly)) out.emplace_back(name);
+  return out;
+}
 
 std::vector<std::string> all_msg_flag_names() {
   std::vector<std::string> out;
@@ -62,6 +108,8 @@ std::vector<std::string> status_flag_names(long bits) {
   if (!(bits & (fl::wronly | fl::rdwr))) out.emplace_back("O_RDONLY");
   for (const auto& [name, bit] : kStatusFlags)
     if (bits & bit) out.emplace_back(name);
+  for (const auto& [name, bit] : kReportedStatusFlags)
+    if (bits & bit) out.emplace_back(name);
   return out;
 }
 
@@ -71,6 +119,12 @@ bool status_flag_from_name(std::string_view name, long& bit) {
     return true;
   }
   for (const auto& [n, b] : kStatusFlags) {
+    if (n == name) {
+      bit = b;
+      return true;
+    }
+  }
+  for (const auto& [n, b] : kReportedStatusFlags) {
     if (n == name) {
       bit = b;
       return true;

@@ -19,6 +19,12 @@ bool status_flag_from_name(std::string_view name, long& bit);
 std::vector<std::string> all_msg_flag_names();
 std::vector<std::string> all_status_flag_names();
 
+// pollev:: bits <-> "POLL*" names, in the host's bit order. Requests take the names a caller
+// may ask for (POLLERR, POLLHUP and POLLNVAL are only ever answers).
+std::vector<std::string> poll_event_names(std::uint32_t bits);
+bool poll_event_from_name(std::string_view name, std::uint32_t& bit);
+std::vector<std::string> all_poll_request_names();
+
 // F_GETFD's result: ["FD_CLOEXEC"] or [].
 std::vector<std::string> fd_flag_names(long bits);
 

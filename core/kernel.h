@@ -114,7 +114,7 @@ struct Outcome {
   std::uint32_t msg_flags = 0;  // recvmsg's msg_flags (msg:: bits)
   bool sigpipe = false;         // the operation raised SIGPIPE in the calling process
   bool blocked = false;         // the operation would block forever; nothing else is set
-  long value = 0;               // getsockopt: the option's value (SO_TYPE: a SockType)
+  long value = 0;  // getsockopt: the option's value (SO_TYPE: a SockType); poll: revents (pollev::)
   Creds creds;                  // recvmsg: SCM_CREDENTIALS, when SO_PASSCRED is on
   std::size_t msg_controllen = 0;  // recvmsg: the control bytes it wrote (msg_controllen back)
   std::vector<RecvCmsg> cmsgs;     // recvmsg: each cmsghdr it wrote, in order
@@ -166,7 +166,26 @@ constexpr long append = 1L << 1;    // O_APPEND
 constexpr long rdonly = 0;
 constexpr long wronly = 1L << 2;
 constexpr long rdwr = 1L << 3;
+constexpr long path = 1L << 4;  // O_PATH: what F_GETFL reports of an O_PATH fd (never settable)
 }  // namespace fl
+
+// What `open` opens (sim/sim_open_ops.cpp, native/host_open_ops.cpp).
+enum class OpenKind : std::uint8_t { directory, o_path, dev_null, memfd };
+
+// poll(2)'s events and revents, as the core's own bits (not the host's POLL* values).
+namespace pollev {
+constexpr std::uint32_t in = 1u << 0;      // POLLIN
+constexpr std::uint32_t pri = 1u << 1;     // POLLPRI
+constexpr std::uint32_t out = 1u << 2;     // POLLOUT
+constexpr std::uint32_t err = 1u << 3;     // POLLERR (always reported)
+constexpr std::uint32_t hup = 1u << 4;     // POLLHUP (always reported)
+constexpr std::uint32_t nval = 1u << 5;    // POLLNVAL (not an open fd)
+constexpr std::uint32_t rdnorm = 1u << 6;  // POLLRDNORM
+constexpr std::uint32_t rdband = 1u << 7;  // POLLRDBAND
+constexpr std::uint32_t wrnorm = 1u << 8;  // POLLWRNORM
+constexpr std::uint32_t wrband = 1u << 9;  // POLLWRBAND
+constexpr std::uint32_t rdhup = 1u << 10;  // POLLRDHUP
+}  // namespace pollev
 
 // Things left behind after a scenario, for the "nothing leaks" check.
 struct Leftovers {
@@ -198,6 +217,8 @@ struct Call {
   int backlog = 0;
   SockOpt opt = SockOpt::sndbuf;
   long value = 0;  // setsockopt's value; setrlimit's soft limit
+  OpenKind open_kind = OpenKind::directory;  // open (o_path: addr->name, "" for the directory)
+  std::uint32_t events = 0;                  // poll: pollev:: bits requested
 };
 
 // Declares a backend's handler of every op: Outcome op_socketpair(ProcId, const Call&); ...

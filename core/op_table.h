@@ -49,7 +49,11 @@ namespace fdlab {
   X(setrlimit, (Arg::nofile), "0 (the hard limit is kept)")                                        \
   X(getsockname, (Arg::sock), "0, and the socket's address in `name`")                             \
   X(getpeername, (Arg::sock), "0, and the peer's address in `name`")                               \
-  X(collect, (), "0, once the collector has freed every cycle that was garbage when it began")
+  X(collect, (), "0, once the collector has freed every cycle that was garbage when it began")   \
+  X(open, (Arg::open_kind, Arg::cloexec, Arg::one_label),                                          \
+    "a new fd: the scenario's directory, an O_PATH fd, /dev/null or a memfd")                      \
+  X(count_fds, (), "how many fds the process has open, 0, 1 and 2 included")                       \
+  X(poll, (Arg::fd, Arg::poll_events), "1 and the fd's revents, or 0 (timeout 0: never waits)")
 
 enum class OpKind : std::uint8_t {
 #define FDLAB_OP_ENUM(op, args, result) op,

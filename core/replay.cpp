@@ -56,7 +56,7 @@ Outcome ReplaySession::execute(const Step& s) {
 std::vector<std::string> ReplaySession::bind_results(const Step& s, const Outcome& o) {
   const bool creates = s.op == OpKind::socketpair || s.op == OpKind::pipe ||
                        s.op == OpKind::open_temp || s.op == OpKind::socket ||
-                       s.op == OpKind::accept;
+                       s.op == OpKind::accept || s.op == OpKind::open;
   std::vector<std::string> names;
   for (std::size_t i = 0; i < o.fds.size(); ++i) {
     const NewFd& nf = o.fds[i];
@@ -144,6 +144,8 @@ Call make_call(const Step& s, const std::function<int(const FdArg&)>& fd_of, Pro
   c.backlog = s.backlog;
   c.opt = s.opt;
   c.value = s.value;
+  c.open_kind = s.open_kind;
+  c.events = s.events;
   return c;
 }
 

@@ -141,6 +141,25 @@ class StepParser {
         if (choice(fields[0]) != 0) f_.fail(fields[0].name, "only RLIMIT_NOFILE is modelled");
         step_.value = static_cast<long>(integer(fields[1]));
         break;
+      case Arg::open_kind:
+        step_.open_kind = static_cast<OpenKind>(choice(fields[0]));
+        f_.allow({fields[1].name});
+        if (f_.has(fields[1].name)) {
+          if (step_.open_kind != OpenKind::o_path)
+            f_.fail(fields[1].name, "only kind o_path opens a name; the others know their file");
+          step_.addr = parse_sock_addr(f_, false);
+        }
+        break;
+      case Arg::poll_events:
+        for (const auto& name : f_.opt_strings(first.name)) {
+          std::uint32_t bit = 0;
+          const bool known = std::find(first.choices.begin(), first.choices.end(), name) !=
+                             first.choices.end();
+          if (!known || !poll_event_from_name(name, bit))
+            f_.fail(first.name, "unknown or answer-only poll event '" + name + "'");
+          step_.events |= bit;
+        }
+        break;
     }
   }
 
@@ -333,7 +352,7 @@ class StepParser {
         if (name != "FD_CLOEXEC")
           f_.fail(fields[1].name, "F_SETFD takes only FD_CLOEXEC, got '" + name + "'");
         bit = 1;
-      } else if (!status_flag_from_name(name, bit)) {
+      } else if (!status_flag_from_name(name, bit) || bit == fl::path) {
         f_.fail(fields[1].name, "unknown status flag '" + name + "'");
       }
       step_.arg |= bit;

@@ -39,6 +39,8 @@ enum class Arg : std::uint8_t {
   sockopt,
   sockopt_value,
   nofile,  // resource and soft
+  open_kind,    // kind, and path for o_path
+  poll_events,  // events: POLL* names
 };
 
 enum class FieldType : std::uint8_t {

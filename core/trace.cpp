@@ -146,6 +146,8 @@ nlohmann::json trace_record(const Scenario& sc, const Step& step, const Outcome&
     else
       r["value"] = o.value;
   }
+  if (step.op == OpKind::poll && o.err == Errno::ok)
+    r["revents"] = poll_event_names(static_cast<std::uint32_t>(o.value));
   if ((step.op == OpKind::getsockname || step.op == OpKind::getpeername) && o.err == Errno::ok)
     r["name"] = address_record(o.name);
   if (step.op == OpKind::recvmsg && o.err == Errno::ok && step.msg_name)

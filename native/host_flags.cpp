@@ -65,6 +65,7 @@ int host_status_flags(long core_bits) {
   if (core_bits & fl::rdwr) out |= O_RDWR;
   if (core_bits & fl::append) out |= O_APPEND;
   if (core_bits & fl::nonblock) out |= O_NONBLOCK;
+  if (core_bits & fl::path) out |= O_PATH;
   return out;
 }
 
@@ -82,6 +83,7 @@ long status_flags_from_host(int host_flags) {
   }
   if (host_flags & O_APPEND) out |= fl::append;
   if (host_flags & O_NONBLOCK) out |= fl::nonblock;
+  if (host_flags & O_PATH) out |= fl::path;
   return out;
 }
 

@@ -14,10 +14,19 @@
 // 4. If kcmp disagrees, every live fd is compared with kcmp; an fd that matches nothing the
 //    scenario created (fd 0 sent over, say) is reported as object 0.
 // Which (process, fd) are live is tracked from the results of operations.
+//
+// `open` breaks step 1: the scenario's directory, O_PATH fds and /dev/null can be opened
+// twice, two live descriptions of one inode, and /dev/null is also every process's stdio. Such
+// a key is `shared` and names every object opened on it. A new fd is then the candidate that
+// kcmp confirms; failing that, stdio's /dev/null if kcmp says so; failing that, the one
+// candidate without a live fd (in flight). A shared object whose last fd closes is forgotten
+// unless it was ever sent (then it may still be in flight); two candidates in flight at once
+// cannot be told apart, which is a harness failure, never a guess.
 #include <sys/types.h>
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <tuple>
 #include <vector>
 
@@ -28,7 +37,8 @@ namespace fdlab::native {
 struct FileKey {
   std::uint64_t dev = 0;
   std::uint64_t ino = 0;
-  int fifo_mode = 0;  // O_ACCMODE bits for a FIFO end, 0 for anything else
+  int fifo_mode = 0;    // O_ACCMODE bits for a FIFO end, 0 for anything else
+  bool shared = false;  // the inode may have other descriptions (not part of the key)
   friend bool operator<(const FileKey& a, const FileKey& b) {
     return std::tie(a.dev, a.ino, a.fifo_mode) < std::tie(b.dev, b.ino, b.fifo_mode);
   }
@@ -45,6 +55,8 @@ class ObjectIdentity {
   ObjectId identify(ProcId p, int fd, const FileKey& key);
   // (p, fd) was closed successfully.
   void closed(ProcId p, int fd);
+  // (p, fd) was sent in an SCM_RIGHTS message: its object may live on in flight.
+  void sent(ProcId p, int fd);
 
   void clear();
 
@@ -55,12 +67,21 @@ class ObjectIdentity {
   };
   bool same_description(ProcId p1, int fd1, ProcId p2, int fd2) const;
   ObjectId scan(ProcId p, int fd) const;
+  ObjectId resolve_shared(ProcId p, int fd, const std::vector<ObjectId>& unheld) const;
+  bool is_stdio(ProcId p, int fd) const;
   void hold(ProcId p, int fd, ObjectId obj);
 
   std::vector<pid_t> tids_;
   std::vector<std::vector<ObjectId>> tables_;  // process -> fd -> object (0: none or not ours)
+  std::vector<std::set<int>> foreign_;  // process -> its open fds that are not ours (stdio)
   std::vector<std::vector<Holder>> holders_;   // object -> its live fds; [0] unused
-  std::map<FileKey, ObjectId> by_key_;
+  std::map<FileKey, std::vector<ObjectId>> by_key_;  // the candidates, oldest first
+  struct Flags {
+    bool shared = false;
+    bool sent = false;
+    FileKey key;
+  };
+  std::vector<Flags> flags_;  // by object; [0] unused
 };
 
 }  // namespace fdlab::native

@@ -143,7 +143,14 @@ Outcome PosixKernel::op_open_temp(ProcId p, const Call&) {
 
 Outcome PosixKernel::op_sendmsg(ProcId p, const Call& c) {
   if (c.send->dest) enter_dir(p);  // a path in msg_name is relative to the scenario's dir
-  return on_worker(p, host_sendmsg, c.fd, *c.send, abstract_tag_);
+  Outcome o = on_worker(p, host_sendmsg, c.fd, *c.send, abstract_tag_);
+  // What was sent may outlive its fds in flight (native/object_identity.h, shared keys).
+  if (o.succeeded()) {
+    for (int fd : c.send->fds) identity_.sent(p, fd);
+    for (const SendCmsg& m : c.send->control.cmsgs)
+      for (int fd : m.fds) identity_.sent(p, fd);
+  }
+  return o;
 }
 
 Outcome PosixKernel::op_recvmsg(ProcId p, const Call& c) {

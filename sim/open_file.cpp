@@ -14,6 +14,12 @@ const char* file_kind_name(FileKind k) {
       return "pipe_write";
     case FileKind::unix_socket:
       return "unix_socket";
+    case FileKind::directory:
+      return "directory";
+    case FileKind::o_path:
+      return "o_path";
+    case FileKind::memfd:
+      return "memfd";
   }
   return "?";
 }

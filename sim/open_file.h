@@ -15,6 +15,10 @@ enum class FileKind : std::uint8_t {
   pipe_read,
   pipe_write,
   unix_socket,
+  // `open` (sim/sim_open_ops.cpp); a dev_null it opens is the same kind as stdio's.
+  directory,  // the scenario's directory, O_RDONLY|O_DIRECTORY
+  o_path,     // O_PATH of the directory or of a name in it: an fd that only names a file
+  memfd,      // memfd_create: an anonymous regular file (shmem), O_RDWR
 };
 
 const char* file_kind_name(FileKind k);
@@ -33,8 +37,13 @@ struct OpenFile {
   long offset = 0;
 
   bool nonblocking() const { return (status & fl::nonblock) != 0; }
-  bool readable() const { return (status & fl::wronly) == 0; }
-  bool writable() const { return (status & (fl::wronly | fl::rdwr)) != 0; }
+  // An O_PATH fd has no access mode: fdget() does not find it, so read, write, lseek, F_SETFL,
+  // poll and every socket call treat it as no fd at all (measured: EBADF; poll: POLLNVAL).
+  bool path_only() const { return kind == FileKind::o_path; }
+  bool readable() const { return !path_only() && (status & fl::wronly) == 0; }
+  bool writable() const { return !path_only() && (status & (fl::wronly | fl::rdwr)) != 0; }
+  // Bytes with an offset: open_temp's file and a memfd read, write and seek alike.
+  bool has_content() const { return kind == FileKind::regular || kind == FileKind::memfd; }
 };
 
 // F_SETFL may change only these (SETFL_MASK in fs/fcntl.c, of the flags we model); the access

@@ -49,6 +49,8 @@ SocketAt SimKernel::socket_at(ProcId p, int fd) {
   s.file = file_at(p, fd);
   if (!s.file) {
     s.err = Errno::ebadf;
+  } else if (s.file->path_only()) {
+    s.err = Errno::ebadf;  // sockfd_lookup uses fdget, which skips O_PATH files
   } else if (s.file->kind != FileKind::unix_socket) {
     s.err = Errno::enotsock;
   } else {
@@ -111,6 +113,9 @@ void SimKernel::release(FileRef r) {
       break;
     case FileKind::dev_null:
     case FileKind::regular:
+    case FileKind::directory:
+    case FileKind::o_path:
+    case FileKind::memfd:
       break;
   }
   files_[r.slot].reset();
@@ -152,6 +157,11 @@ Outcome SimKernel::op_read(ProcId p, const Call& c) {
   switch (f->kind) {
     case FileKind::dev_null:
       break;  // EOF at once (drivers/char/mem.c: read_null)
+    case FileKind::directory:
+      return Outcome::failure(Errno::eisdir);  // generic_read_dir, even for 0 bytes
+    case FileKind::o_path:
+      return Outcome::failure(Errno::ebadf);  // readable() already said so
+    case FileKind::memfd:
     case FileKind::regular: {
       auto off = static_cast<std::size_t>(f->offset);
       if (off < f->content.size()) o.data = f->content.substr(off, len);
@@ -188,6 +198,10 @@ Outcome SimKernel::op_write(ProcId p, const Call& c) {
   switch (f->kind) {
     case FileKind::dev_null:
       break;  // takes everything (write_null returns the count)
+    case FileKind::directory:
+    case FileKind::o_path:
+      return Outcome::failure(Errno::ebadf);  // opened O_RDONLY / O_PATH: writable() said so
+    case FileKind::memfd:
     case FileKind::regular: {
       if (f->status & fl::append) f->offset = static_cast<long>(f->content.size());
       auto off = static_cast<std::size_t>(f->offset);
@@ -230,7 +244,9 @@ Outcome SimKernel::op_lseek(ProcId p, const Call& c) {
   // Any offset and whence, even a negative result, is 0 (drivers/char/mem.c: null_lseek sets
   // f_pos to 0 and returns it; measured).
   if (f->kind == FileKind::dev_null) return Outcome{};
-  if (f->kind != FileKind::regular) return Outcome::failure(Errno::espipe);
+  if (f->path_only()) return Outcome::failure(Errno::ebadf);
+  if (f->kind == FileKind::directory) return directory_lseek(*f, offset, whence);
+  if (!f->has_content()) return Outcome::failure(Errno::espipe);
   long base = whence == Whence::set   ? 0
               : whence == Whence::cur ? f->offset
                                       : static_cast<long>(f->content.size());
@@ -260,6 +276,8 @@ Outcome SimKernel::op_fcntl(ProcId p, const Call& c) {
       o.ret = f.status;
       break;
     case FcntlCmd::setfl:
+      // fs/fcntl.c: an O_PATH fd takes only F_DUPFD*, F_GETFD, F_SETFD and F_GETFL.
+      if (f.path_only()) return Outcome::failure(Errno::ebadf);
       f.status = (f.status & ~setfl_mask) | (arg & setfl_mask);
       break;
   }

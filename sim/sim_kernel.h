@@ -108,6 +108,10 @@ class SimKernel final : public Kernel {
   // sim/sim_options.cpp: how many new fds p can get before RLIMIT_NOFILE (alloc_fd: the
   // number must be below the soft limit).
   std::size_t fd_room(ProcId p, std::size_t wanted);
+  // sim/sim_open_ops.cpp: lseek on the scenario's directory; sim/sim_poll.cpp: an fd's mask.
+  static Outcome directory_lseek(OpenFile& f, long offset, Whence whence);
+  std::uint32_t poll_mask(const OpenFile& f, std::uint32_t events) const;
+  std::uint32_t socket_poll_mask(const UnixSocket& sk, std::uint32_t events) const;
   // sim/sim_creds.cpp: SO_PASSCRED, SCM_CREDENTIALS and a stated msg_control.
   bool sends_creds(const UnixSocket& sender) const;
   int creds_key(const WireCreds& c);

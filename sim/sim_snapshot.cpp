@@ -79,7 +79,7 @@ nlohmann::json SimKernel::snapshot() const {
                         {"refs", f->refs},
                         {"inflight", f->inflight},
                         {"status", status_flag_names(f->status)}};
-    if (f->kind == FileKind::regular) {
+    if (f->has_content()) {
       o["size"] = f->content.size();
       o["offset"] = f->offset;
     }

@@ -1,0 +1,83 @@
+// SimKernel's poll(2) of one fd with a timeout of 0, after fs/select.c (do_pollfd), fs/pipe.c
+// (pipe_poll) and net/unix/af_unix.c (unix_poll, unix_dgram_poll) of Linux 6.18, checked with
+// C probes (docs/rules/poll.json; scenarios/poll/).
+#include "sim/sim_kernel.h"
+
+namespace fdlab::sim {
+namespace {
+
+// DEFAULT_POLLMASK (include/linux/poll.h): what vfs_poll answers for a file without ->poll
+// (/dev/null, a regular file, a memfd, a directory).
+constexpr std::uint32_t kDefaultMask =
+    pollev::in | pollev::out | pollev::rdnorm | pollev::wrnorm;
+constexpr std::uint32_t kWritable = pollev::out | pollev::wrnorm | pollev::wrband;
+constexpr std::uint32_t kReadable = pollev::in | pollev::rdnorm;
+
+}  // namespace
+
+// do_pollfd: a negative fd is skipped (revents 0, not counted); an fd that fdget does not find
+// (closed, or O_PATH) is POLLNVAL whatever was asked; otherwise the file's mask, filtered by
+// the events asked for plus POLLERR and POLLHUP. The return value counts fds with revents.
+Outcome SimKernel::op_poll(ProcId p, const Call& c) {
+  Outcome o;
+  if (c.fd < 0) return o;
+  const OpenFile* f = file_at(p, c.fd);
+  std::uint32_t revents = pollev::nval;
+  if (f != nullptr && !f->path_only())
+    revents = poll_mask(*f, c.events) & (c.events | pollev::err | pollev::hup);
+  o.value = static_cast<long>(revents);
+  o.ret = revents != 0 ? 1 : 0;
+  return o;
+}
+
+std::uint32_t SimKernel::poll_mask(const OpenFile& f, std::uint32_t events) const {
+  switch (f.kind) {
+    case FileKind::dev_null:
+    case FileKind::regular:
+    case FileKind::memfd:
+    case FileKind::directory:
+      return kDefaultMask;
+    case FileKind::o_path:
+      return pollev::nval;  // not reached: op_poll answers for it
+    case FileKind::pipe_read: {
+      // pipe_poll, read side: data, and POLLHUP once no writer is left.
+      const Pipe& pipe = *pipes_[f.target];
+      std::uint32_t m = pipe.unread_bytes() > 0 ? kReadable : 0;
+      if (!pipe.writer_open) m |= pollev::hup;
+      return m;
+    }
+    case FileKind::pipe_write: {
+      // pipe_poll, write side: a free slot in the ring (pipe_full counts buffers, not bytes),
+      // and POLLERR once no reader is left.
+      const Pipe& pipe = *pipes_[f.target];
+      std::uint32_t m = pipe.pages() < Pipe::max_pages ? (pollev::out | pollev::wrnorm) : 0;
+      if (!pipe.reader_open) m |= pollev::err;
+      return m;
+    }
+    case FileKind::unix_socket:
+      return socket_poll_mask(*sockets_[f.target], events);
+  }
+  return 0;
+}
+
+// unix_poll (stream) and unix_dgram_poll (seqpacket and dgram). They differ only where a
+// scenario can tell: a stream socket in TCP_CLOSE is POLLHUP, and so is a seqpacket one; a dgram
+// one is not. A dgram socket connected to a peer that is not connected back (whose queue can
+// fill up) is not modelled: the sim connects dgram sockets only in pairs.
+std::uint32_t SimKernel::socket_poll_mask(const UnixSocket& sk, std::uint32_t) const {
+  std::uint32_t m = 0;
+  if (sk.sk_err != Errno::ok) m |= pollev::err;
+  if (sk.shutdown == shutdown_mask) m |= pollev::hup;
+  if (sk.shutdown & rcv_shutdown) m |= pollev::rdhup | kReadable;
+  // A listener's queue holds one skb per connection not yet accepted.
+  if (!sk.queue.empty() || !sk.pending.empty()) m |= kReadable;
+  if (sk.type != SockType::dgram && sk.state == SockState::unconnected) m |= pollev::hup;
+  // unix_writable: not listening, and sk_wmem_alloc * 4 <= sk_sndbuf, where sk_wmem_alloc is 1
+  // (sk_alloc) plus the truesize of our skbs still in the peer's receive queue.
+  std::size_t wmem = 1;
+  if (sk.peer != no_socket) wmem += sockets_[sk.peer]->queue.truesize();
+  if (sk.state != SockState::listening && wmem * 4 <= sk.sndbuf) m |= kWritable;
+  return m;
+}
+
+}  // namespace fdlab::sim
