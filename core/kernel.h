@@ -74,7 +74,16 @@ constexpr std::size_t kNameMax = 255;
 
 // SOL_SOCKET options a scenario can set or read. passrights (6.16) and inq (6.17) are newer than
 // the others; their scenarios say min_kernel.
-enum class SockOpt : std::uint8_t { sndbuf, rcvbuf, passcred, type, passrights, inq, peercred };
+enum class SockOpt : std::uint8_t {
+  sndbuf,
+  rcvbuf,
+  passcred,
+  type,
+  passrights,
+  inq,
+  peercred,
+  peek_off
+};
 
 // The credentials of an SCM_CREDENTIALS message, symbolically: real pids differ between runs
 // and backends (docs/decisions.md, "Credentials"). none is pid 0 (a segment sent without

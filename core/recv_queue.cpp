@@ -24,6 +24,7 @@ void RecvQueue::push(std::string_view bytes, const FileRef* fds, std::size_t nfd
   s.truesize = truesize;
   s.creds = creds;
   s.from = from;
+  s.peeked = false;
   unread_bytes_ += bytes.size();
   truesize_ += truesize;
 }
@@ -37,10 +38,18 @@ void RecvQueue::pop_front() {
 }
 
 QueueRead RecvQueue::read_stream(std::size_t len, bool peek, std::string& out,
-                                 std::vector<FileRef>& fds, bool check_creds) {
+                                 std::vector<FileRef>& fds, bool check_creds,
+                                 std::size_t skip) {
   QueueRead r;
   std::size_t i = head_;
   bool first = true;
+  // unix_stream_read_generic: "while (skip >= unix_skb_len(skb))" passes over whole segments.
+  if (peek) {
+    while (i != tail_ && skip >= slots_[i].unread()) {
+      skip -= slots_[i].unread();
+      ++i;
+    }
+  }
   do {
     if (i == tail_) {
       r.ran_out = true;
@@ -56,8 +65,10 @@ QueueRead RecvQueue::read_stream(std::size_t len, bool peek, std::string& out,
     if (!first && check_creds && s.creds != r.creds)
       break;
     first = false;
-    std::size_t chunk = std::min(s.unread(), len);
-    out.append(s.bytes, s.consumed, chunk);
+    const std::size_t from = s.consumed + skip;
+    std::size_t chunk = std::min(s.bytes.size() - from, len);
+    out.append(s.bytes, from, chunk);
+    skip = 0;
     r.copied += chunk;
     len -= chunk;
     const bool had_fds = !s.fds.empty();
@@ -100,17 +111,29 @@ QueueRead RecvQueue::read_stream(std::size_t len, bool peek, std::string& out,
 }
 
 QueueRead RecvQueue::read_message(std::size_t len, bool peek, std::string& out,
-                                  std::vector<FileRef>& fds) {
+                                  std::vector<FileRef>& fds, std::size_t skip) {
   QueueRead r;
-  if (empty()) return r;
-  Segment& s = slots_[head_];
+  std::size_t i = head_;
+  // __skb_try_recv_from_queue: with MSG_PEEK and an offset, a message is passed over when the
+  // offset reaches past it (and, for an empty one, when it was peeked before).
+  if (peek) {
+    while (i != tail_ && skip >= slots_[i].bytes.size() && (skip > 0 || slots_[i].peeked)) {
+      skip -= slots_[i].bytes.size();
+      ++i;
+    }
+  } else {
+    skip = 0;
+  }
+  if (i == tail_) return r;
+  Segment& s = slots_[i];
   r.got_message = true;
-  r.message_len = s.bytes.size();
+  r.message_len = s.bytes.size() - skip;
   r.creds = s.creds;
   r.from = s.from;
-  r.copied = std::min(len, s.bytes.size());
-  out.append(s.bytes, 0, r.copied);
+  r.copied = std::min(len, r.message_len);
+  out.append(s.bytes, skip, r.copied);
   fds.insert(fds.end(), s.fds.begin(), s.fds.end());
+  if (peek) s.peeked = true;
   if (!peek) {
     r.freed_truesize = s.truesize;
     s.fds.clear();

@@ -31,6 +31,7 @@ struct Segment {
   // The sender's address when it sent (for msg_name), as an opaque key of the backend; -1:
   // unnamed.
   int from = -1;
+  bool peeked = false;  // skb->peeked: a peek has returned this message (dgram peek offsets)
   std::size_t unread() const { return bytes.size() - consumed; }
 };
 
@@ -64,12 +65,18 @@ class RecvQueue {
   // the references (the caller must take new ones) and consumes nothing.
   // With check_creds (the reader has SO_PASSCRED) segments with other credentials than the
   // first one read are not glued: "Never glue messages from different writers".
+  // A peek starts `skip` bytes in (SO_PEEK_OFF): whole segments within it are passed over, fds
+  // and all, and a peek past the end finds nothing (ran_out).
   QueueRead read_stream(std::size_t len, bool peek, std::string& out, std::vector<FileRef>& fds,
-                        bool check_creds = false);
+                        bool check_creds = false, std::size_t skip = 0);
 
   // __unix_dgram_recvmsg: one whole message (possibly empty), truncated to `len`; its fds
   // are appended to `fds` (copied when peeking). The rest of a truncated message is dropped.
-  QueueRead read_message(std::size_t len, bool peek, std::string& out, std::vector<FileRef>& fds);
+  // A peek with an offset (SO_PEEK_OFF) passes over whole messages no longer than what is left
+  // of `skip` (a message of 0 bytes only once peeked) and starts `skip` bytes into the next;
+  // message_len is then what is left of it.
+  QueueRead read_message(std::size_t len, bool peek, std::string& out, std::vector<FileRef>& fds,
+                         std::size_t skip = 0);
 
   // Empties the queue (the socket is released); every queued reference is appended to `fds`.
   void clear(std::vector<FileRef>& fds);

@@ -91,6 +91,8 @@ int host_opt(SockOpt opt) {
       return 84;  // SO_INQ (Linux 6.17)
     case SockOpt::peercred:
       return SO_PEERCRED;
+    case SockOpt::peek_off:
+      return SO_PEEK_OFF;
   }
   return -1;
 }

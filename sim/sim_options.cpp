@@ -52,6 +52,9 @@ Outcome SimKernel::op_setsockopt(ProcId p, const Call& c) {
       if (value != 0 && value != 1) return Outcome::failure(Errno::einval);
       sk->inq = value != 0;
       break;
+    case SockOpt::peek_off:
+      sk->peek_off = value;  // unix_set_peek_off: any value; a negative one turns it off
+      break;
     case SockOpt::type:
     case SockOpt::peercred:
       return Outcome::failure(Errno::enoprotoopt);  // read-only
@@ -84,6 +87,9 @@ Outcome SimKernel::op_getsockopt(ProcId p, const Call& c) {
       break;
     case SockOpt::inq:
       return Outcome::failure(Errno::enoprotoopt);  // measured: 6.18 has no getter for it
+    case SockOpt::peek_off:
+      o.value = sk->peek_off;
+      break;
     case SockOpt::peercred:
       // sk_peer_pid/sk_peer_cred: the creator's (socketpair), the listener's (the connecting
       // end), the connector's (an accepted end), the listener's own; a socket that never

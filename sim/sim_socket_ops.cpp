@@ -245,7 +245,13 @@ Outcome SimKernel::op_recvmsg(ProcId p, const Call& c) {
 Outcome SimKernel::stream_recv(UnixSocket& sk, RecvCall& recv) {
   const RecvArgs& a = recv.args;
   Outcome o;
-  QueueRead r = sk.queue.read_stream(a.len, recv.peek, o.data, recv.taken, sk.passcred);
+  // sk_peek_offset: a peek starts at SO_PEEK_OFF when it is set.
+  const std::size_t skip = recv.peek && sk.peek_off > 0 ? static_cast<std::size_t>(sk.peek_off) : 0;
+  QueueRead r = sk.queue.read_stream(a.len, recv.peek, o.data, recv.taken, sk.passcred, skip);
+  // sk_peek_offset_fwd / _bwd: a peek moves the offset on by what it copied, a read back.
+  if (sk.peek_off >= 0)
+    sk.peek_off = recv.peek ? sk.peek_off + static_cast<long>(r.copied)
+                            : std::max(0L, sk.peek_off - static_cast<long>(r.copied));
   recv.from = r.from;
   // Even at EOF scm_recv_unix runs, with a zeroed cookie.
   recv.creds = r.copied == 0 && r.ran_out ? kEofCreds : r.creds;
@@ -271,7 +277,12 @@ Outcome SimKernel::message_recv(UnixSocket& sk, RecvCall& recv) {
   Errno e = sk.take_error();
   if (e != Errno::ok) return Outcome::failure(e);
   Outcome o;
-  QueueRead r = sk.queue.read_message(a.len, recv.peek, o.data, recv.taken);
+  const std::size_t skip = recv.peek && sk.peek_off > 0 ? static_cast<std::size_t>(sk.peek_off) : 0;
+  QueueRead r = sk.queue.read_message(a.len, recv.peek, o.data, recv.taken, skip);
+  // A peek moves SO_PEEK_OFF on by what it copied; a read takes the whole message off it.
+  if (r.got_message && sk.peek_off >= 0)
+    sk.peek_off = recv.peek ? sk.peek_off + static_cast<long>(r.copied)
+                            : std::max(0L, sk.peek_off - static_cast<long>(r.message_len));
   if (!r.got_message) {
     if (sk.shutdown & rcv_shutdown) {
       // A nonblocking dgram read still says EAGAIN; seqpacket turns it into EOF.
