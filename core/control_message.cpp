@@ -130,6 +130,14 @@ ScmSend scm_send(std::string_view image, const ScmSendHost& host) {
         // scm_check_creds: (uid_t)-1 and (gid_t)-1 are no ids (uid_valid) before anything
         // else is asked; as root every other id and every existing pid may be sent.
         if (uid == 0xffffffffu || gid == 0xffffffffu) return fail(Errno::einval);
+        if (!host.privileged()) {
+          const auto has = [](const std::vector<std::int64_t>& ids, std::int64_t id) {
+            return std::find(ids.begin(), ids.end(), id) != ids.end();
+          };
+          if (pid != host.own_pid() || !has(host.uids(), static_cast<std::int64_t>(uid)) ||
+              !has(host.gids(), static_cast<std::int64_t>(gid)))
+            return fail(Errno::eperm);
+        }
         if (!host.pid_exists(pid)) return fail(Errno::esrch);  // find_get_pid
         s.creds = WireCreds{pid, static_cast<std::int64_t>(uid), static_cast<std::int64_t>(gid)};
       } else {

@@ -92,11 +92,16 @@ class ScmSendHost {
   virtual bool fd_open(int fd) const = 0;                 // fget_raw
   virtual bool pid_exists(std::int64_t pid) const = 0;    // find_get_pid
   virtual std::int64_t own_pid() const = 0;               // task_tgid_vnr(current)
+  // scm_check_creds: the caller's real, effective and saved ids, and whether it has the
+  // capabilities that let it state any (CAP_SYS_ADMIN, CAP_SETUID, CAP_SETGID: root).
+  virtual bool privileged() const { return true; }
+  virtual std::vector<std::int64_t> uids() const { return {0}; }
+  virtual std::vector<std::int64_t> gids() const { return {0}; }
 };
 
 // __scm_send over `image` (msg_controllen bytes; a NULL msg_control is EFAULT before this, in
-// ____sys_sendmsg, and the caller answers it). The caller runs as root (CAP_SYS_ADMIN,
-// CAP_SETUID, CAP_SETGID): scm_check_creds lets any existing pid and any valid id through.
+// ____sys_sendmsg, and the caller answers it). scm_check_creds lets a privileged caller state
+// any existing pid and any valid id; anyone else only its own pid and its own ids (EPERM).
 ScmSend scm_send(std::string_view image, const ScmSendHost& host);
 
 }  // namespace fdlab

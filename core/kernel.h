@@ -225,7 +225,8 @@ struct Call {
   const SockAddr* addr = nullptr;  // bind, connect, unlink (its path in addr->name)
   int backlog = 0;
   SockOpt opt = SockOpt::sndbuf;
-  long value = 0;  // setsockopt's value; setrlimit's soft limit
+  long value = 0;  // setsockopt's value; setrlimit's soft limit; set_ids' uid
+  long gid = 0;    // set_ids
   OpenKind open_kind = OpenKind::directory;  // open (o_path: addr->name, "" for the directory)
   std::uint32_t events = 0;                  // poll: pollev:: bits requested
 };

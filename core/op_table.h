@@ -47,6 +47,8 @@ namespace fdlab {
   X(setsockopt, (Arg::sock, Arg::sockopt, Arg::sockopt_value), "0")                                \
   X(getsockopt, (Arg::sock, Arg::sockopt), "0, and the option in `value`")                         \
   X(setrlimit, (Arg::nofile), "0 (the hard limit is kept)")                                        \
+  X(set_ids, (Arg::ids),                                                                           \
+    "0: setresgid(gid, gid, 0), then setresuid(uid, uid, 0), for this process only")              \
   X(getsockname, (Arg::sock), "0, and the socket's address in `name`")                             \
   X(getpeername, (Arg::sock), "0, and the peer's address in `name`")                               \
   X(collect, (), "0, once the collector has freed every cycle that was garbage when it began")   \

@@ -14,6 +14,9 @@ namespace fdlab {
 // A queued FileRef counts as one reference to that file, like an in-flight struct file.
 struct FileRef {
   std::uint32_t slot = 0;
+  // While queued: the real uid whose in-flight count (user->unix_inflight) this reference is
+  // charged to; -1 otherwise.
+  std::int64_t charged = -1;
   friend bool operator==(FileRef a, FileRef b) { return a.slot == b.slot; }
 };
 

@@ -144,6 +144,7 @@ Call make_call(const Step& s, const std::function<int(const FdArg&)>& fd_of, Pro
   c.backlog = s.backlog;
   c.opt = s.opt;
   c.value = s.value;
+  c.gid = s.gid;
   c.open_kind = s.open_kind;
   c.events = s.events;
   return c;

@@ -137,6 +137,10 @@ class StepParser {
       case Arg::sockopt_value:
         step_.value = parse_sock_opt_value(f_);
         break;
+      case Arg::ids:
+        step_.value = static_cast<long>(integer(fields[0]));
+        step_.gid = static_cast<long>(integer(fields[1]));
+        break;
       case Arg::nofile:
         if (choice(fields[0]) != 0) f_.fail(fields[0].name, "only RLIMIT_NOFILE is modelled");
         step_.value = static_cast<long>(integer(fields[1]));

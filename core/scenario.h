@@ -53,7 +53,8 @@ struct Step {
   SockAddr addr;                  // bind / connect / unlink (unlink: a path, never abstract)
   int backlog = 0;                // listen
   SockOpt opt = SockOpt::sndbuf;  // setsockopt / getsockopt
-  long value = 0;                 // setsockopt's value; setrlimit's soft limit
+  long value = 0;                 // setsockopt's value; setrlimit's soft limit; set_ids' uid
+  long gid = 0;                   // set_ids
   bool creds_space = false;       // recvmsg: room for SCM_CREDENTIALS in front of the fds
   // sendmsg's msg_control as data; each rights cmsg's fds are resolved at replay from
   // control_fds (one list per cmsg, empty for the others).

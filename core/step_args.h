@@ -39,6 +39,7 @@ enum class Arg : std::uint8_t {
   sockopt,
   sockopt_value,
   nofile,  // resource and soft
+  ids,     // set_ids: uid and gid
   open_kind,    // kind, and path for o_path
   poll_events,  // events: POLL* names
 };

@@ -79,7 +79,26 @@ void emfile_or_ebadf(HostResult& r, pid_t from_tid, int fd) {
 
 }  // namespace
 
+// A receiver that set_ids made unprivileged may not pidfd_getfd from (or kcmp) a giver with
+// other ids: for the give alone it takes back euid 0, which its saved uid 0 allows
+// (docs/decisions.md, "Unprivileged processes"). Raw syscalls: they act on this thread only.
+class RootForGive {
+ public:
+  RootForGive() : euid_(static_cast<long>(::syscall(SYS_geteuid))) {
+    if (euid_ != 0) ::syscall(SYS_setresuid, -1, 0, -1);
+  }
+  ~RootForGive() {
+    if (euid_ != 0) ::syscall(SYS_setresuid, -1, euid_, -1);
+  }
+  RootForGive(const RootForGive&) = delete;
+  RootForGive& operator=(const RootForGive&) = delete;
+
+ private:
+  long euid_;
+};
+
 void host_give_take(HostResult& r, pid_t from_tid, int fd, long soft) {
+  RootForGive root;
   Taken t = take(from_tid, fd);
   if (t.err == EMFILE) {
     // The harness's own soft limit left no room for its two numbers. Nothing of the scenario

@@ -3,6 +3,7 @@
 // directory (the worker has its own fs_struct, unshare(CLONE_FS)), so socket paths are the
 // scenario's own relative names and the 108-byte sun_path limit is measured on them as written.
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -144,8 +145,8 @@ void host_getsockopt(HostResult& r, int sock, SockOpt opt) {
       return;
     }
     r.creds.pid = u.pid == 0 ? CredPid::none : CredPid::scenario;
-    r.creds.uid = {u.uid == ::getuid(), static_cast<std::int64_t>(u.uid)};
-    r.creds.gid = {u.gid == ::getgid(), static_cast<std::int64_t>(u.gid)};
+    r.creds.uid = {static_cast<long>(u.uid) == harness_uid(), static_cast<std::int64_t>(u.uid)};
+    r.creds.gid = {static_cast<long>(u.gid) == harness_gid(), static_cast<std::int64_t>(u.gid)};
     return;
   }
   int v = 0;
@@ -173,6 +174,21 @@ void host_getpeername(HostResult& r, int sock, const std::string& tag) {
   socklen_t len = sizeof b.bytes;
   if (r.record(::getpeername(sock, reinterpret_cast<sockaddr*>(b.bytes), &len)))
     r.name = host_read_addr(r, b.bytes, len, tag);
+}
+
+void host_set_ids(HostResult& r, long uid, long gid) {
+  if (!r.record(::syscall(SYS_setresgid, gid, gid, 0))) return;
+  r.record(::syscall(SYS_setresuid, uid, uid, 0));
+}
+
+long harness_uid() {
+  static const long uid = static_cast<long>(::getuid());
+  return uid;
+}
+
+long harness_gid() {
+  static const long gid = static_cast<long>(::getgid());
+  return gid;
 }
 
 void host_chdir(HostResult& r, const std::string& dir) {

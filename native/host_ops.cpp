@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -69,8 +70,8 @@ bool read_creds(HostResult& r, const cmsghdr* c) {
       return false;
     }
   }
-  r.creds.uid = {v[1] == ::getuid(), static_cast<std::int64_t>(v[1])};
-  r.creds.gid = {v[2] == ::getgid(), static_cast<std::int64_t>(v[2])};
+  r.creds.uid = {static_cast<long>(v[1]) == harness_uid(), static_cast<std::int64_t>(v[1])};
+  r.creds.gid = {static_cast<long>(v[2]) == harness_gid(), static_cast<std::int64_t>(v[2])};
   return true;
 }
 
@@ -143,9 +144,11 @@ void host_sendmsg(HostResult& r, int sock, const SendArgs& args, const std::stri
   const std::size_t payload = args.fds.size() * sizeof(int);
   if (args.control.given) {
     // The scenario states msg_control byte for byte; core lays it out (core/control_message.h).
+    // "own" is the sending thread's ids (set_ids may have changed them): raw getuid is per
+    // thread, as the kernel's current_cred() is.
     std::string image = control_image(
-        args.control, CredNumbers{::getpid(), static_cast<std::int64_t>(::getuid()),
-                                  static_cast<std::int64_t>(::getgid())});
+        args.control, CredNumbers{::getpid(), static_cast<std::int64_t>(::syscall(SYS_getuid)),
+                                  static_cast<std::int64_t>(::syscall(SYS_getgid))});
     ControlBuffer control(image.size());
     std::memcpy(control.data(), image.data(), image.size());
     m.msg_control = args.control.null ? nullptr : control.data();

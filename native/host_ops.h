@@ -132,6 +132,15 @@ void host_give_take(HostResult& r, pid_t from_tid, int fd, long soft);
 // (native/host_gc.cpp says how).
 void host_collect(HostResult& r);
 
+// set_ids: setresgid(gid, gid, 0), then setresuid(uid, uid, 0), as raw syscalls so that they
+// change this worker thread's credentials only (glibc's wrappers change every thread's).
+void host_set_ids(HostResult& r, long uid, long gid);
+
+// The harness's own uid and gid (its main thread's, read once before any set_ids), which
+// traces call "self".
+long harness_uid();
+long harness_gid();
+
 // finish(): closes every fd above 2 in the calling worker's table.
 void host_close_all_above_stdio(HostResult& r);
 

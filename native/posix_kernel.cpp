@@ -1,6 +1,7 @@
 #include "native/posix_kernel.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,7 +49,12 @@ void remove_socket_files(const std::string& dir) {
 
 }  // namespace
 
-PosixKernel::PosixKernel(Options options) : options_(options) { new_abstract_tag(); }
+PosixKernel::PosixKernel(Options options) : options_(options) {
+  new_abstract_tag();
+  // Read "self" on this thread before any worker changes its own ids.
+  harness_uid();
+  harness_gid();
+}
 
 PosixKernel::~PosixKernel() {
   try {
@@ -213,6 +219,10 @@ const std::string& PosixKernel::temp_dir() {
   std::string tmpl =
       std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/fdlab-native-XXXXXX";
   if (::mkdtemp(tmpl.data()) == nullptr) backend_failure("mkdtemp " + tmpl, errno);
+  // Open to every uid, so that a process set_ids made unprivileged can bind and connect there
+  // too; its socket files are 0755 (each worker's umask is 022): writable, so connectable,
+  // by their owner and root only (docs/decisions.md, "Unprivileged processes").
+  if (::chmod(tmpl.c_str(), 0777) != 0) backend_failure("chmod 0777 " + tmpl, errno);
   temp_dir_ = tmpl;
   return temp_dir_;
 }
@@ -246,6 +256,10 @@ Leftovers PosixKernel::finish() {
       leak("thread " + std::to_string(w.tid()) + " still exists");
   }
   workers_.clear();
+  if (ids_lock_ >= 0) {
+    ::close(ids_lock_);  // releases the flock: every fd in flight of this run is closed by now
+    ids_lock_ = -1;
+  }
   in_dir_.clear();
   nofile_.clear();
   new_abstract_tag();

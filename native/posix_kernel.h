@@ -84,6 +84,10 @@ class PosixKernel final : public Kernel {
   std::vector<bool> in_dir_;  // by process: its cwd is temp_dir_ (named sockets)
   std::vector<long> nofile_;  // by process: RLIMIT_NOFILE soft limit, -1 when not set
   std::string abstract_tag_;  // prefix of abstract names, unique per run (kAbstractTagLen)
+  // Held from a scenario's first set_ids to its finish(): a user's in-flight fd count
+  // (user->unix_inflight) is the whole machine's, so two runs that drop to the same uid at
+  // once would see each other's fds; fdlab runs take turns (docs/decisions.md).
+  int ids_lock_ = -1;
   void new_abstract_tag();
 };
 

@@ -1,5 +1,7 @@
 // PosixKernel's named sockets, socket options and RLIMIT_NOFILE (the syscalls are in
 // native/host_named_ops.cpp).
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -58,6 +60,16 @@ Outcome PosixKernel::op_connect(ProcId p, const Call& c) {
   const SockAddr& addr = *c.addr;
   enter_dir(p);
   return on_worker(p, host_connect, sock, addr, abstract_tag_);
+}
+
+Outcome PosixKernel::op_set_ids(ProcId p, const Call& c) {
+  if (ids_lock_ < 0) {
+    const std::string path = "/tmp/fdlab-set-ids.lock";
+    ids_lock_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (ids_lock_ < 0) backend_failure("open " + path, errno);
+    if (::flock(ids_lock_, LOCK_EX) != 0) backend_failure("flock " + path, errno);
+  }
+  return on_worker(p, host_set_ids, c.value, c.gid);
 }
 
 Outcome PosixKernel::op_getsockname(ProcId p, const Call& c) {

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -116,7 +117,12 @@ bool Worker::setup() {
     failed = "close_range(0, ~0U, CLOSE_RANGE_UNSHARE)";
   else
     failed = install_stdio();
-  if (failed == nullptr) return true;
+  if (failed == nullptr) {
+    // The worker's own umask (its fs_struct, unshared above): socket files it binds are 0755,
+    // as the sim has them.
+    ::umask(022);
+    return true;
+  }
   setup_error_ = std::string(failed) + ": " + std::strerror(errno);
   return false;
 }

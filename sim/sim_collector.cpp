@@ -216,6 +216,9 @@ Outcome SimKernel::call_watching_garbage(ProcId p, const Call& c) {
 std::unique_ptr<SimKernel> SimKernel::fork() const {
   auto k = std::make_unique<SimKernel>();
   k->procs_ = procs_;
+  k->ids_ = ids_;
+  k->inflight_by_uid_ = inflight_by_uid_;
+  k->path_owner_ = path_owner_;
   for (const auto& f : files_) k->files_.push_back(f ? std::make_unique<OpenFile>(*f) : nullptr);
   k->free_files_ = free_files_;
   for (const auto& s : sockets_)

@@ -23,6 +23,13 @@ class SimScmHost : public ScmSendHost {
     return pid == 1 || (pid >= kFirstPid && pid < kFirstPid + static_cast<std::int64_t>(n_));
   }
   std::int64_t own_pid() const override { return kFirstPid + p_; }
+  bool privileged() const override { return k_.ids(p_).privileged(); }
+  std::vector<std::int64_t> uids() const override {
+    return {k_.ids(p_).uid, k_.ids(p_).uid, k_.ids(p_).suid};
+  }
+  std::vector<std::int64_t> gids() const override {
+    return {k_.ids(p_).gid, k_.ids(p_).gid, k_.ids(p_).sgid};
+  }
 
  private:
   SimKernel& k_;
@@ -51,7 +58,41 @@ int SimKernel::creds_key(const WireCreds& c) {
   return static_cast<int>(creds_.size() - 1);
 }
 
-int SimKernel::own_creds(ProcId p) { return creds_key({kFirstPid + p, kOwnId, kOwnId}); }
+// current_uid_gid(): the sender's real ids.
+int SimKernel::own_creds(ProcId p) {
+  const ProcIds& i = ids(p);
+  return creds_key({kFirstPid + p, i.uid, i.gid});
+}
+
+// setresgid(gid, gid, 0), then setresuid(uid, uid, 0) (kernel/sys.c): without CAP_SETGID or
+// CAP_SETUID each new id must be one the process has already (real, effective or saved);
+// the gids change even when the uids then cannot. Capabilities follow the effective uid, and
+// the saved uid 0 keeps them reachable (capabilities(7)).
+Outcome SimKernel::op_set_ids(ProcId p, const Call& c) {
+  table(p);
+  ProcIds& i = ids_[static_cast<std::size_t>(p)];
+  const auto may = [&](std::int64_t want, std::int64_t real, std::int64_t saved) {
+    return i.privileged() || want == real || want == saved;
+  };
+  if (!may(c.gid, i.gid, i.sgid) || !may(0, i.gid, i.sgid)) return Outcome::failure(Errno::eperm);
+  i.gid = c.gid;
+  i.sgid = 0;
+  if (!may(c.value, i.uid, i.suid) || !may(0, i.uid, i.suid)) return Outcome::failure(Errno::eperm);
+  i.uid = c.value;
+  i.suid = 0;
+  return Outcome{};
+}
+
+// too_many_unix_fds: a sender without CAP_SYS_RESOURCE or CAP_SYS_ADMIN whose user already has
+// more fds in flight than its RLIMIT_NOFILE gets ETOOMANYREFS for a send with fds.
+bool SimKernel::too_many_inflight(ProcId p) const {
+  const ProcIds& i = ids(p);
+  if (i.privileged()) return false;
+  auto limit = nofile_.find(p);
+  if (limit == nofile_.end()) return false;  // the harness's own limit: not modelled as a cap
+  auto it = inflight_by_uid_.find(i.uid);
+  return it != inflight_by_uid_.end() && it->second > limit->second;
+}
 
 WireCreds SimKernel::creds_of(int key) const {
   if (key == kEofCreds) return {};  // a zeroed scm_cookie: pid 0, uid 0, gid 0
@@ -64,8 +105,8 @@ WireCreds SimKernel::creds_of(int key) const {
 Outcome SimKernel::read_control(SendCall& send, std::vector<int>& fds) {
   const SendControl& c = send.args.control;
   if (c.null) return control_length(c) > 0 ? Outcome::failure(Errno::efault) : Outcome{};
-  const std::string image =
-      control_image(c, CredNumbers{kFirstPid + send.proc, kOwnId, kOwnId});
+  const ProcIds& i = ids(send.proc);
+  const std::string image = control_image(c, CredNumbers{kFirstPid + send.proc, i.uid, i.gid});
   ScmSend scm = fdlab::scm_send(image, SimScmHost(*this, send.proc, procs_.size()));
   if (scm.err != Errno::ok) return Outcome::failure(scm.err);
   fds = std::move(scm.fds);

@@ -11,6 +11,7 @@ SimKernel::~SimKernel() = default;
 
 ProcId SimKernel::add_process() {
   procs_.emplace_back();
+  ids_.emplace_back();
   // fds 0, 1, 2: one open file description of /dev/null per process, O_RDWR, shared by the
   // three (as the native backend opens it; docs/decisions.md, "Scenario stdio").
   FileRef null = new_file(FileKind::dev_null, fl::rdwr, false);
@@ -77,6 +78,7 @@ FileRef SimKernel::new_file(FileKind kind, long status, bool scenario_object) {
 }
 
 NewFd SimKernel::install(ProcId p, FileRef r, bool cloexec) {
+  r.charged = -1;  // an fd is charged to nobody's in-flight count
   int fd = table(p).install(r, cloexec);
   return NewFd{fd, file(r).id, cloexec};
 }

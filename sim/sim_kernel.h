@@ -18,6 +18,16 @@
 
 namespace fdlab::sim {
 
+// A process's ids as set_ids leaves them: real = effective, saved (0 unless changed); it has
+// root's capabilities while its uid is 0 (they follow the effective uid).
+struct ProcIds {
+  std::int64_t uid = 0;
+  std::int64_t gid = 0;
+  std::int64_t suid = 0;
+  std::int64_t sgid = 0;
+  bool privileged() const { return uid == 0; }
+};
+
 // The socket behind an fd, or the errno that a socket call on that fd fails with before
 // anything else: EBADF when it is not open, ENOTSOCK when it is another kind of file
 // (sockfd_lookup, net/socket.c).
@@ -50,6 +60,7 @@ class SimKernel final : public Kernel {
   nlohmann::json snapshot() const;
 
   bool has_fd(ProcId p, int fd) { return file_at(p, fd) != nullptr; }
+  const ProcIds& ids(ProcId p) const { return ids_[static_cast<std::size_t>(p)]; }
 
  private:
   // One handler per op of core/op_table.h, each defined beside its rule (sim/sim_*.cpp).
@@ -93,10 +104,11 @@ class SimKernel final : public Kernel {
   Outcome check_send_fds(SendCall& send, std::vector<int>& stated);
 
   // sim/sim_named_ops.cpp
-  BoundSocket find_other(const SockAddr& addr, SockType type) const;
+  BoundSocket find_other(const SockAddr& addr, SockType type, ProcId caller) const;
+  bool too_many_inflight(ProcId p) const;  // too_many_unix_fds
   void set_peer(std::uint32_t s, std::uint32_t other);
   void drop_peer(std::uint32_t s);
-  Outcome dgram_connect(std::uint32_t self, const SockAddr& a);
+  Outcome dgram_connect(ProcId p, std::uint32_t self, const SockAddr& a);
   void dgram_disconnected(std::uint32_t self, std::uint32_t old_peer);
   // sim/sim_addresses.cpp: what getsockname, getpeername and msg_name report.
   static ReportedAddr address_of(const UnixSocket& sk);
@@ -123,6 +135,9 @@ class SimKernel final : public Kernel {
   // The state: fork() (sim/sim_collector.cpp) copies every member from here down, so a new
   // one is added there too.
   std::vector<FdTable> procs_;
+  std::vector<ProcIds> ids_;  // by ProcId: real/effective and saved ids (set_ids)
+  std::map<std::int64_t, long> inflight_by_uid_;  // user->unix_inflight: fds queued, by real uid
+  std::map<std::string, std::int64_t> path_owner_;  // a socket file's owner (its binder's uid)
   std::vector<std::unique_ptr<OpenFile>> files_;  // by FileRef slot; nullptr when free
   std::vector<std::uint32_t> free_files_;
   std::vector<std::unique_ptr<UnixSocket>> sockets_;

@@ -53,6 +53,7 @@ Outcome SimKernel::op_bind(ProcId p, const Call& c) {
     if (paths_.count(a.name)) return Outcome::failure(Errno::eaddrinuse);
     if (sk->bound) return Outcome::failure(Errno::einval);
     paths_[a.name] = self;
+    path_owner_[a.name] = ids_[static_cast<std::size_t>(p)].uid;  // the inode's i_uid: fsuid
   }
   sk->bound = true;
   sk->abstract = a.abstract;
@@ -72,6 +73,8 @@ Outcome SimKernel::op_listen(ProcId p, const Call& c) {
   if (sk->state == SockState::established) return Outcome::failure(Errno::einval);
   sk->backlog = (backlog < 0 || backlog > kSomaxconn) ? kSomaxconn : backlog;
   sk->state = SockState::listening;
+  sk->peer_uid = ids(p).uid;  // init_peercred: the listener's own, for its clients
+  sk->peer_gid = ids(p).gid;
   return Outcome{};
 }
 
@@ -80,7 +83,7 @@ Outcome SimKernel::op_listen(ProcId p, const Call& c) {
 // abstract name is looked up among the sockets of the caller's type only
 // (unix_find_abstract), so one that is not bound, or bound only by another type, is
 // ECONNREFUSED.
-BoundSocket SimKernel::find_other(const SockAddr& a, SockType type) const {
+BoundSocket SimKernel::find_other(const SockAddr& a, SockType type, ProcId caller) const {
   if (a.abstract) {
     auto it = abstract_.find({type, a.name});
     if (it == abstract_.end()) return {no_socket, Errno::econnrefused};
@@ -89,6 +92,12 @@ BoundSocket SimKernel::find_other(const SockAddr& a, SockType type) const {
   const auto& names = paths_;
   auto it = names.find(a.name);
   if (it == names.end()) return {no_socket, Errno::enoent};
+  // unix_find_bsd: path_permission(MAY_WRITE) before anything else is looked at. The file is
+  // 0755 (the native workers' umask is 022), so only its owner, or root, may write to it.
+  const ProcIds& ids = ids_[static_cast<std::size_t>(caller)];
+  auto owner = path_owner_.find(a.name);
+  if (!ids.privileged() && owner != path_owner_.end() && owner->second != ids.uid)
+    return {no_socket, Errno::eacces};
   if (it->second == no_socket) return {no_socket, Errno::econnrefused};
   if (sockets_[it->second]->type != type) return {no_socket, Errno::eprototype};
   return {it->second, Errno::ok};
@@ -101,8 +110,8 @@ Outcome SimKernel::op_connect(ProcId p, const Call& c) {
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket* sk = at.socket;
   if (!address_fits(a)) return Outcome::failure(Errno::einval);
-  if (sk->type == SockType::dgram) return dgram_connect(at.file->target, a);
-  const BoundSocket other = find_other(a, sk->type);
+  if (sk->type == SockType::dgram) return dgram_connect(p, at.file->target, a);
+  const BoundSocket other = find_other(a, sk->type, p);
   if (other.err != Errno::ok) return Outcome::failure(other.err);
   UnixSocket& listener = *sockets_[other.index];
   if (listener.state != SockState::listening) return Outcome::failure(Errno::econnrefused);
@@ -130,6 +139,12 @@ Outcome SimKernel::op_connect(ProcId p, const Call& c) {
     e.abstract = l.abstract;
     e.autobound = l.autobound;
     e.name = l.name;
+    // newsk gets the connector's ids (init_peercred), the client the listener's
+    // (copy_peercred).
+    e.peer_uid = ids(p).uid;
+    e.peer_gid = ids(p).gid;
+    sockets_[self]->peer_uid = l.peer_uid;
+    sockets_[self]->peer_gid = l.peer_gid;
   }
   // unix_stream_connect copies the listener's receive options to newsk when it is made (not
   // at accept: measured, an option the listener sets after the connect is not inherited).
@@ -160,9 +175,9 @@ void SimKernel::drop_peer(std::uint32_t s) {
 // unix_dgram_connect: with SO_PASSCRED an unbound socket is autobound first; the other end
 // must be a dgram socket that is not connected to a third (unix_may_send: EPERM). Changing
 // peers disconnects from the old one.
-Outcome SimKernel::dgram_connect(std::uint32_t self, const SockAddr& a) {
+Outcome SimKernel::dgram_connect(ProcId p, std::uint32_t self, const SockAddr& a) {
   if (sockets_[self]->passcred) autobind(*sockets_[self]);
-  const BoundSocket other = find_other(a, SockType::dgram);
+  const BoundSocket other = find_other(a, SockType::dgram, p);
   if (other.err != Errno::ok) return Outcome::failure(other.err);
   const UnixSocket& o = *sockets_[other.index];
   if (o.peer != no_socket && o.peer != self) return Outcome::failure(Errno::eperm);
@@ -221,6 +236,7 @@ Outcome SimKernel::op_unlink(ProcId p, const Call& c) {
   if (path.size() > kNameMax) return Outcome::failure(Errno::enametoolong);
   // The socket keeps its address; it just cannot be found by name any more.
   if (paths_.erase(path) == 0) return Outcome::failure(Errno::enoent);
+  path_owner_.erase(path);
   return Outcome{};
 }
 

@@ -96,10 +96,10 @@ Outcome SimKernel::op_getsockopt(ProcId p, const Call& c) {
       // connected has pid 0 and ids (uid_t)-1.
       o.creds.present = true;
       o.creds.fields = 3;
-      if (sk->state != SockState::unconnected) {
+      if (sk->peer_uid >= 0) {
         o.creds.pid = CredPid::scenario;
-        o.creds.uid = {true, 0};
-        o.creds.gid = {true, 0};
+        o.creds.uid = {sk->peer_uid == 0, sk->peer_uid};
+        o.creds.gid = {sk->peer_gid == 0, sk->peer_gid};
       } else {
         o.creds.uid = {false, 0xffffffffLL};
         o.creds.gid = {false, 0xffffffffLL};

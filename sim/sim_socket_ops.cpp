@@ -52,6 +52,11 @@ Outcome SimKernel::op_socketpair(ProcId p, const Call& c) {
   file(b).target = sb;
   set_peer(sa, sb);
   set_peer(sb, sa);
+  // init_peercred on both ends: the creator's ids.
+  for (std::uint32_t s : {sa, sb}) {
+    sockets_[s]->peer_uid = ids(p).uid;
+    sockets_[s]->peer_gid = ids(p).gid;
+  }
   Outcome o;
   for (FileRef r : {a, b}) {
     hold(r);
@@ -83,17 +88,23 @@ void SimKernel::queue_fds(UnixSocket& to, const std::vector<int>& fds, const Sen
                           std::string_view bytes, std::uint32_t truesize) {
   std::vector<FileRef> refs;
   refs.reserve(fds.size());
+  const std::int64_t user = ids(send.proc).uid;  // unix_add_edges: fpl->user->unix_inflight
   for (int fd : fds) {
-    const FileRef r = table(send.proc).find(fd)->file;
+    FileRef r = table(send.proc).find(fd)->file;
     hold(r);
     ++file(r).inflight;
+    r.charged = user;
+    ++inflight_by_uid_[user];
     refs.push_back(r);
   }
   to.queue.push(bytes, refs.data(), refs.size(), truesize, send.creds,
                 addr_key(*sockets_[send.self]));
 }
 
-void SimKernel::unqueue(FileRef r) { --file(r).inflight; }
+void SimKernel::unqueue(FileRef r) {
+  --file(r).inflight;
+  if (r.charged >= 0 && --inflight_by_uid_[r.charged] == 0) inflight_by_uid_.erase(r.charged);
+}
 
 // The queue's references go with it, closing what they alone kept open (unix_release_sock and
 // unix_dgram_disconnected purge sk_receive_queue the same way).
@@ -143,6 +154,9 @@ Outcome SimKernel::stream_send(UnixSocket& sk, SendCall& send) {
       if (!send.nonblock) return Outcome::would_block();
       break;
     }
+    // unix_attach_fds, when the skb is made: ETOOMANYREFS past the user's in-flight limit.
+    if (sent == 0 && !send.fds->empty() && too_many_inflight(send.proc))
+      return Outcome::failure(Errno::etoomanyrefs);
     // SO_PASSRIGHTS off on the receiver: the skb that carries the fds is refused, after the
     // allocation and the peer's shutdown (measured: EAGAIN and EPIPE come first); a send of
     // no bytes makes no skb and drops its fds without an error.
@@ -185,9 +199,12 @@ Outcome SimKernel::message_send(UnixSocket& sk, SendCall& send) {
       in_flight_to != no_socket ? sockets_[in_flight_to]->queue.truesize() : 0;
   if (!skb::may_allocate(charged, sk.sndbuf))
     return send.nonblock ? Outcome::failure(Errno::eagain) : Outcome::would_block();
+  // unix_scm_to_skb -> unix_attach_fds, before the receiver is looked at.
+  if (!send.fds->empty() && too_many_inflight(send.proc))
+    return Outcome::failure(Errno::etoomanyrefs);
   std::uint32_t to = sk.peer;
   if (to_address) {
-    const BoundSocket b = find_other(*a.dest, sk.type);
+    const BoundSocket b = find_other(*a.dest, sk.type, send.proc);
     if (b.err != Errno::ok) return Outcome::failure(b.err);
     to = b.index;
   }

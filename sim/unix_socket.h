@@ -58,6 +58,9 @@ struct UnixSocket {
   bool passrights = true;   // SO_PASSRIGHTS: may be sent fds (6.16)
   bool inq = false;         // SO_INQ: SCM_INQ with every stream read (6.17)
   long peek_off = -1;       // SO_PEEK_OFF: where MSG_PEEK starts; -1 off (sk_peek_off)
+  // SO_PEERCRED (sk_peer_cred): the ids taken when the socket got its peer; -1: none yet.
+  std::int64_t peer_uid = -1;
+  std::int64_t peer_gid = -1;
   // Named sockets (sim/sim_named_ops.cpp): the address bound, and for a listener its backlog
   // and the embryo sockets of connections not yet accepted (unix_stream_connect).
   bool bound = false;
