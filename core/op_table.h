@@ -39,8 +39,10 @@ namespace fdlab {
   X(give, (Arg::fd_label, Arg::to), "the fd's new number in `to`; the giver no longer has it")     \
   X(socket, (Arg::sock_type, Arg::nonblock, Arg::cloexec, Arg::one_label), "a new unbound socket") \
   X(bind, (Arg::sock, Arg::address), "0")                                                          \
+  X(autobind, (Arg::sock), "0: bind with only the family (addrlen 2), the kernel names it")        \
   X(listen, (Arg::sock, Arg::backlog), "0")                                                        \
   X(connect, (Arg::sock, Arg::address), "0")                                                       \
+  X(disconnect, (Arg::sock), "0: connect to AF_UNSPEC (dgram); EINVAL for stream and seqpacket")   \
   X(accept, (Arg::sock, Arg::nonblock, Arg::cloexec, Arg::one_label),                              \
     "the accepted socket, a new object (accept4's flags apply to the new fd only)")                \
   X(unlink, (Arg::file_path), "0")                                                                 \

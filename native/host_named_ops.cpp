@@ -162,6 +162,16 @@ void host_getsockopt(HostResult& r, int sock, SockOpt opt) {
     r.failure = "SO_TYPE: unexpected type " + std::to_string(v);
 }
 
+void host_disconnect(HostResult& r, int sock) {
+  const sockaddr unspec{AF_UNSPEC, {}};
+  r.record(::connect(sock, &unspec, sizeof unspec));
+}
+
+void host_autobind(HostResult& r, int sock) {
+  const sockaddr_un family_only{AF_UNIX, {}};
+  r.record(::bind(sock, reinterpret_cast<const sockaddr*>(&family_only), sizeof(sa_family_t)));
+}
+
 void host_getsockname(HostResult& r, int sock, const std::string& tag) {
   AddrBuffer b;
   socklen_t len = sizeof b.bytes;

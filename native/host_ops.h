@@ -78,6 +78,8 @@ void host_listen(HostResult& r, int sock, int backlog);
 void host_connect(HostResult& r, int sock, const SockAddr& addr, const std::string& tag);
 void host_accept(HostResult& r, int sock, bool nonblock, bool cloexec);
 void host_unlink(HostResult& r, const std::string& path);
+void host_autobind(HostResult& r, int sock);
+void host_disconnect(HostResult& r, int sock);
 void host_getsockname(HostResult& r, int sock, const std::string& tag);
 void host_getpeername(HostResult& r, int sock, const std::string& tag);
 

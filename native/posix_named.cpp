@@ -72,6 +72,14 @@ Outcome PosixKernel::op_set_ids(ProcId p, const Call& c) {
   return on_worker(p, host_set_ids, c.value, c.gid);
 }
 
+Outcome PosixKernel::op_disconnect(ProcId p, const Call& c) {
+  return on_worker(p, host_disconnect, c.fd);
+}
+
+Outcome PosixKernel::op_autobind(ProcId p, const Call& c) {
+  return on_worker(p, host_autobind, c.fd);
+}
+
 Outcome PosixKernel::op_getsockname(ProcId p, const Call& c) {
   return on_worker(p, host_getsockname, c.fd, abstract_tag_);
 }

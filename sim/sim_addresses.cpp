@@ -42,6 +42,15 @@ ReportedAddr SimKernel::addr_of_key(int key) const {
   return key < 0 ? ReportedAddr{} : addrs_[static_cast<std::size_t>(key)];
 }
 
+// bind(sock, {AF_UNIX}, sizeof(sa_family_t)) -> unix_autobind, which returns 0 at once for a
+// socket that already has an address (measured: a bound socket keeps its name).
+Outcome SimKernel::op_autobind(ProcId p, const Call& c) {
+  SocketAt at = socket_at(p, c.fd);
+  if (at.err != Errno::ok) return Outcome::failure(at.err);
+  autobind(*at.socket);
+  return Outcome{};
+}
+
 Outcome SimKernel::op_getsockname(ProcId p, const Call& c) {
   SocketAt at = socket_at(p, c.fd);
   if (at.err != Errno::ok) return Outcome::failure(at.err);

@@ -191,6 +191,22 @@ Outcome SimKernel::dgram_connect(ProcId p, std::uint32_t self, const SockAddr& a
   return Outcome{};
 }
 
+// connect(sock, {AF_UNSPEC}): unix_stream_connect refuses any family but AF_UNIX (EINVAL);
+// unix_dgram_connect "breaks the connected state" (1003.1g): the peer is forgotten, as a
+// reconnect would.
+Outcome SimKernel::op_disconnect(ProcId p, const Call& c) {
+  SocketAt at = socket_at(p, c.fd);
+  if (at.err != Errno::ok) return Outcome::failure(at.err);
+  if (at.socket->type != SockType::dgram) return Outcome::failure(Errno::einval);
+  const std::uint32_t self = at.file->target;
+  const std::uint32_t old = at.socket->peer;
+  if (old == no_socket) return Outcome{};
+  sockets_[self]->peer = no_socket;
+  dgram_disconnected(self, old);
+  if (--sockets_[old]->held_by == 0 && sockets_[old]->dead) free_socket(old);
+  return Outcome{};
+}
+
 // unix_dgram_disconnected: our own receive queue is purged, fds and all; a peer that was
 // connected back to us and is alive learns it as ECONNRESET.
 void SimKernel::dgram_disconnected(std::uint32_t self, std::uint32_t old_peer) {
