@@ -51,6 +51,11 @@ bool SimKernel::sends_creds(const UnixSocket& sender) const {
 
 // Credentials are kept once each; a segment holds the index, so that "same credentials"
 // (unix_skb_scm_eq) is an int compare.
+ProcId SimKernel::proc_of_pid(std::int64_t pid) const {
+  const std::int64_t p = pid - kFirstPid;
+  return p >= 0 && p < static_cast<std::int64_t>(procs_.size()) ? static_cast<ProcId>(p) : -1;
+}
+
 int SimKernel::creds_key(const WireCreds& c) {
   auto it = std::find(creds_.begin(), creds_.end(), c);
   if (it != creds_.end()) return static_cast<int>(it - creds_.begin());

@@ -128,6 +128,7 @@ class SimKernel final : public Kernel {
   bool sends_creds(const UnixSocket& sender) const;
   int creds_key(const WireCreds& c);
   int own_creds(ProcId p);
+  ProcId proc_of_pid(std::int64_t pid) const;  // -1: not a scenario process's
   WireCreds creds_of(int key) const;
   Outcome read_control(SendCall& send, std::vector<int>& fds);
   void report_creds(Outcome& o, ControlWriter& control, int key) const;

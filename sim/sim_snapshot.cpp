@@ -162,11 +162,13 @@ nlohmann::json SimKernel::queue_json(const UnixSocket& sk) const {
     for (FileRef r : s.fds) fds.push_back(file(r).id);
     seg["fds"] = std::move(fds);
     seg["truesize"] = s.truesize;
-    // SCM_CREDENTIALS attached at send time, as numbers (a scenario process's pid is 1000
-    // plus its index in the scenario; uid and gid 0: the sim runs as root).
+    // SCM_CREDENTIALS attached at send time, as numbers, and the scenario process whose pid
+    // it names, if any (the sim's pid of a process is creds_pid_of(proc)).
     if (s.creds >= 0) {
       const WireCreds c = creds_of(s.creds);
       seg["creds"] = {{"pid", c.pid}, {"uid", c.uid}, {"gid", c.gid}};
+      const ProcId owner = proc_of_pid(c.pid);
+      if (owner >= 0) seg["creds"]["proc"] = owner;
     }
     q.push_back(std::move(seg));
   }

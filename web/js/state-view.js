@@ -96,10 +96,10 @@
       changes.keys.has(`fd/${proc.proc}/${f.fd}`)));
   }
 
-  // The sim numbers a scenario process's pid 1000 + its index; pid 1 is init; other ids are
-  // shown as numbers.
+  // The process whose pid the credentials carry (the snapshot names it), else the pid; ids other
+  // than root's are shown as numbers.
   function credsWho(state, creds) {
-    const pid = creds.pid >= 1000 ? procName(state, creds.pid - 1000) : `pid ${creds.pid}`;
+    const pid = creds.proc !== undefined ? procName(state, creds.proc) : `pid ${creds.pid}`;
     return creds.uid === 0 && creds.gid === 0 ? pid : `${pid} uid ${creds.uid} gid ${creds.gid}`;
   }
 
