@@ -43,10 +43,13 @@ class SimScmHost : public ScmSendHost {
 // receiver has SO_PASSCRED at send time, or the receiver has no socket yet (a connection
 // not yet accepted), so that whoever reads it later can have them.
 bool SimKernel::sends_creds(const UnixSocket& sender) const {
-  if (sender.passcred) return true;
-  if (sender.peer == no_socket || !sockets_[sender.peer]) return false;
-  const UnixSocket& other = *sockets_[sender.peer];
-  return other.file == no_file || other.passcred;
+  if (sender.peer == no_socket || !sockets_[sender.peer]) return sender.passcred;
+  return sends_creds_to(sender, *sockets_[sender.peer]);
+}
+
+// The same, for a message to `receiver` (a dgram sendto's, which need not be the peer).
+bool SimKernel::sends_creds_to(const UnixSocket& sender, const UnixSocket& receiver) const {
+  return sender.passcred || receiver.passcred || receiver.file == no_file;
 }
 
 // Credentials are kept once each; a segment holds the index, so that "same credentials"
@@ -117,7 +120,10 @@ Outcome SimKernel::read_control(SendCall& send, std::vector<int>& fds) {
   fds = std::move(scm.fds);
   // unix_scm_to_skb: stated credentials go with every skb; unix_maybe_add_creds then leaves
   // them alone.
-  if (scm.creds) send.creds = creds_key(*scm.creds);
+  if (scm.creds) {
+    send.creds = creds_key(*scm.creds);
+    send.stated_creds = true;
+  }
   return Outcome{};
 }
 

@@ -126,6 +126,7 @@ class SimKernel final : public Kernel {
   std::uint32_t socket_poll_mask(const UnixSocket& sk, std::uint32_t events) const;
   // sim/sim_creds.cpp: SO_PASSCRED, SCM_CREDENTIALS and a stated msg_control.
   bool sends_creds(const UnixSocket& sender) const;
+  bool sends_creds_to(const UnixSocket& sender, const UnixSocket& receiver) const;
   int creds_key(const WireCreds& c);
   int own_creds(ProcId p);
   ProcId proc_of_pid(std::int64_t pid) const;  // -1: not a scenario process's

@@ -209,6 +209,8 @@ Outcome SimKernel::message_send(UnixSocket& sk, SendCall& send) {
     to = b.index;
   }
   UnixSocket& other = *sockets_[to];
+  // unix_maybe_add_creds asks about the receiver this message goes to.
+  if (!send.stated_creds) send.creds = sends_creds_to(sk, other) ? own_creds(send.proc) : -1;
   // unix_may_send: a receiver connected to a third socket takes nothing from us.
   if (other.peer != no_socket && other.peer != send.self) return Outcome::failure(Errno::eperm);
   if (other.dead) {

@@ -20,6 +20,7 @@ struct SendCall {
   // segment of this send carries as its SCM_CREDENTIALS, or -1 for none; a stated
   // SCM_CREDENTIALS replaces them.
   int creds;
+  bool stated_creds = false;  // a stated SCM_CREDENTIALS set `creds`
   // The fds the message carries: args.fds, or those of a stated msg_control (check_send_fds).
   const std::vector<int>* fds = nullptr;
   std::uint32_t self = 0;  // the sending socket's index
