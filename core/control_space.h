@@ -33,6 +33,28 @@ struct RecvCmsg {
   long value = 0;       // SCM_INQ: the int it holds (when cmsg_len holds it)
 };
 
+// The cmsgs of one recvmsg, without a heap allocation per call: an AF_UNIX socket writes at
+// most SCM_CREDENTIALS, SCM_RIGHTS, SCM_PIDFD and SCM_INQ, one each.
+class RecvCmsgs {
+ public:
+  static constexpr std::size_t capacity = 4;
+  bool push_back(const RecvCmsg& c) {
+    if (size_ == capacity) return false;
+    items_[size_++] = c;
+    return true;
+  }
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
+  RecvCmsg& back() { return items_[size_ - 1]; }
+  const RecvCmsg& back() const { return items_[size_ - 1]; }
+  const RecvCmsg* begin() const { return items_; }
+  const RecvCmsg* end() const { return items_ + size_; }
+
+ private:
+  RecvCmsg items_[capacity];
+  std::size_t size_ = 0;
+};
+
 // msg_control as the kernel fills it on receive, one cmsg after the other: put_cmsg and
 // scm_detach_fds (net/core/scm.c). has_control false: msg_control is NULL (whatever its length).
 class ControlWriter {
@@ -53,7 +75,7 @@ class ControlWriter {
 
   bool ctrunc() const { return ctrunc_; }
   std::size_t used() const { return used_; }  // the msg_controllen recvmsg returns
-  std::vector<RecvCmsg>& cmsgs() { return cmsgs_; }
+  RecvCmsgs& cmsgs() { return cmsgs_; }
 
  private:
   void advance(std::size_t n);
@@ -61,7 +83,7 @@ class ControlWriter {
   std::size_t left_;
   std::size_t used_ = 0;
   bool ctrunc_ = false;
-  std::vector<RecvCmsg> cmsgs_;
+  RecvCmsgs cmsgs_;
 };
 
 // What the receiver's control buffer does with `queued` fds taken from the queue

@@ -126,7 +126,7 @@ struct Outcome {
   long value = 0;  // getsockopt: the option's value (SO_TYPE: a SockType); poll: revents (pollev::)
   Creds creds;                  // recvmsg: SCM_CREDENTIALS, when SO_PASSCRED is on
   std::size_t msg_controllen = 0;  // recvmsg: the control bytes it wrote (msg_controllen back)
-  std::vector<RecvCmsg> cmsgs;     // recvmsg: each cmsghdr it wrote, in order
+  RecvCmsgs cmsgs;                 // recvmsg: each cmsghdr it wrote, in order
   ReportedAddr name;               // getsockname/getpeername; recvmsg's msg_name (sender)
 
   // The call would wait forever: steps run one at a time, so no later step can wake it. A

@@ -204,7 +204,10 @@ void host_recvmsg(HostResult& r, int sock, const RecvArgs& args, const std::stri
       r.failure = "a cmsg of level " + std::to_string(c->cmsg_level) + " on an AF_UNIX socket";
       return;
     }
-    r.cmsgs.push_back({c->cmsg_type, static_cast<std::size_t>(c->cmsg_len)});
+    if (!r.cmsgs.push_back({c->cmsg_type, static_cast<std::size_t>(c->cmsg_len)})) {
+      r.failure = "more cmsgs than an AF_UNIX socket writes";
+      return;
+    }
     if (c->cmsg_type == SCM_CREDENTIALS) {
       if (!read_creds(r, c)) return;
       continue;

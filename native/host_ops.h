@@ -42,7 +42,7 @@ struct HostResult {
   long value = 0;       // getsockopt
   Creds creds;          // recvmsg: SCM_CREDENTIALS, already symbolic (read_creds)
   std::size_t msg_controllen = 0;  // recvmsg: msg_controllen as it came back
-  std::vector<RecvCmsg> cmsgs;     // recvmsg: each cmsghdr, in order
+  RecvCmsgs cmsgs;                 // recvmsg: each cmsghdr, in order
   ReportedAddr name;               // getsockname, getpeername, recvmsg's msg_name
   std::string failure;  // non-empty: the harness itself failed (e.g. fstat of a new fd)
 

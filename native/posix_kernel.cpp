@@ -126,7 +126,7 @@ Outcome PosixKernel::outcome(ProcId p, HostResult& r) {
   o.value = r.value;
   o.creds = r.creds;
   o.msg_controllen = r.msg_controllen;
-  o.cmsgs = std::move(r.cmsgs);
+  o.cmsgs = r.cmsgs;
   o.name = r.name;
   for (const HostFd& h : r.fds) {
     const ObjectId object = h.description == Description::opened

@@ -28,7 +28,7 @@ namespace {
 
 constexpr std::uint32_t no_vertex = UINT32_MAX;
 
-bool same_cmsgs(const std::vector<RecvCmsg>& a, const std::vector<RecvCmsg>& b) {
+bool same_cmsgs(const RecvCmsgs& a, const RecvCmsgs& b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const RecvCmsg& x, const RecvCmsg& y) {
     return x.type == y.type && x.len == y.len && x.value == y.value;
   });
@@ -52,11 +52,8 @@ constexpr int kMaxCollectorRuns = 16;
 
 }  // namespace
 
-bool SimKernel::has_inflight_sockets() const {
-  for (const auto& f : files_)
-    if (f && f->kind == FileKind::unix_socket && f->inflight > 0) return true;
-  return false;
-}
+// Kept as a count by queue_fds and unqueue: every call asks it.
+bool SimKernel::has_inflight_sockets() const { return inflight_sockets_ > 0; }
 
 std::vector<std::uint32_t> SimKernel::garbage() const {
   const std::size_t n = files_.size();
@@ -218,6 +215,7 @@ std::unique_ptr<SimKernel> SimKernel::fork() const {
   k->procs_ = procs_;
   k->ids_ = ids_;
   k->inflight_by_uid_ = inflight_by_uid_;
+  k->inflight_sockets_ = inflight_sockets_;
   k->path_owner_ = path_owner_;
   for (const auto& f : files_) k->files_.push_back(f ? std::make_unique<OpenFile>(*f) : nullptr);
   k->free_files_ = free_files_;

@@ -139,6 +139,7 @@ class SimKernel final : public Kernel {
   std::vector<FdTable> procs_;
   std::vector<ProcIds> ids_;  // by ProcId: real/effective and saved ids (set_ids)
   std::map<std::int64_t, long> inflight_by_uid_;  // user->unix_inflight: fds queued, by real uid
+  std::size_t inflight_sockets_ = 0;  // queued references to sockets (the collector's vertices)
   std::map<std::string, std::int64_t> path_owner_;  // a socket file's owner (its binder's uid)
   std::vector<std::unique_ptr<OpenFile>> files_;  // by FileRef slot; nullptr when free
   std::vector<std::uint32_t> free_files_;

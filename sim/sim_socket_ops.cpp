@@ -94,7 +94,8 @@ void SimKernel::queue_fds(UnixSocket& to, const std::vector<int>& fds, const Sen
     hold(r);
     ++file(r).inflight;
     r.charged = user;
-    ++inflight_by_uid_[user];
+    ++inflight_by_uid_[user];  // entries stay once made: no allocation per send
+    if (file(r).kind == FileKind::unix_socket) ++inflight_sockets_;
     refs.push_back(r);
   }
   to.queue.push(bytes, refs.data(), refs.size(), truesize, send.creds,
@@ -103,7 +104,8 @@ void SimKernel::queue_fds(UnixSocket& to, const std::vector<int>& fds, const Sen
 
 void SimKernel::unqueue(FileRef r) {
   --file(r).inflight;
-  if (r.charged >= 0 && --inflight_by_uid_[r.charged] == 0) inflight_by_uid_.erase(r.charged);
+  if (r.charged >= 0) --inflight_by_uid_[r.charged];
+  if (file(r).kind == FileKind::unix_socket) --inflight_sockets_;
 }
 
 // The queue's references go with it, closing what they alone kept open (unix_release_sock and
@@ -346,7 +348,7 @@ void SimKernel::deliver(Outcome& o, const RecvCall& recv, const UnixSocket& sk) 
   }
   if (control.ctrunc()) o.msg_flags |= msg::ctrunc;
   o.msg_controllen = control.used();
-  o.cmsgs = std::move(control.cmsgs());
+  o.cmsgs = control.cmsgs();
   for (std::size_t i = 0; i < recv.taken.size(); ++i) {
     FileRef r = recv.taken[i];
     if (recv.peek) {
