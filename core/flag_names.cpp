@@ -8,7 +8,7 @@
 namespace fdlab {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, std::uint32_t>, 8> kMsgFlags = {{
+constexpr std::array<std::pair<std::string_view, std::uint32_t>, 14> kMsgFlags = {{
     {"MSG_PEEK", msg::peek},
     {"MSG_DONTWAIT", msg::dontwait},
     {"MSG_CMSG_CLOEXEC", msg::cmsg_cloexec},
@@ -17,6 +17,12 @@ constexpr std::array<std::pair<std::string_view, std::uint32_t>, 8> kMsgFlags = 
     {"MSG_TRUNC", msg::trunc},
     {"MSG_CTRUNC", msg::ctrunc},
     {"MSG_EOR", msg::eor},
+    {"MSG_DONTROUTE", msg::dontroute},
+    {"MSG_MORE", msg::more},
+    {"MSG_CONFIRM", msg::confirm},
+    {"MSG_ERRQUEUE", msg::errqueue},
+    {"MSG_FASTOPEN", msg::fastopen},
+    {"MSG_ZEROCOPY", msg::zerocopy},
 }};
 
 constexpr std::array<std::pair<std::string_view, long>, 4> kStatusFlags = {{

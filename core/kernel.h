@@ -44,6 +44,14 @@ constexpr std::uint32_t waitall = 1u << 4;       // MSG_WAITALL
 constexpr std::uint32_t trunc = 1u << 5;         // MSG_TRUNC (in and out)
 constexpr std::uint32_t ctrunc = 1u << 6;        // MSG_CTRUNC (out)
 constexpr std::uint32_t eor = 1u << 7;           // MSG_EOR
+// Accepted by AF_UNIX and without effect there (measured on 6.18, scenarios/options): the
+// model only has to pass them on.
+constexpr std::uint32_t dontroute = 1u << 8;  // MSG_DONTROUTE
+constexpr std::uint32_t more = 1u << 9;       // MSG_MORE
+constexpr std::uint32_t confirm = 1u << 10;   // MSG_CONFIRM
+constexpr std::uint32_t errqueue = 1u << 11;  // MSG_ERRQUEUE
+constexpr std::uint32_t fastopen = 1u << 12;  // MSG_FASTOPEN
+constexpr std::uint32_t zerocopy = 1u << 13;  // MSG_ZEROCOPY
 }  // namespace msg
 
 // A socket address as a scenario names it: a name inside the scenario's private directory (the

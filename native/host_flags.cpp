@@ -9,7 +9,7 @@
 namespace fdlab::native {
 namespace {
 
-constexpr std::array<std::pair<std::uint32_t, int>, 8> kMsg = {{
+constexpr std::array<std::pair<std::uint32_t, int>, 14> kMsg = {{
     {msg::peek, MSG_PEEK},
     {msg::dontwait, MSG_DONTWAIT},
     {msg::cmsg_cloexec, MSG_CMSG_CLOEXEC},
@@ -18,6 +18,12 @@ constexpr std::array<std::pair<std::uint32_t, int>, 8> kMsg = {{
     {msg::trunc, MSG_TRUNC},
     {msg::ctrunc, MSG_CTRUNC},
     {msg::eor, MSG_EOR},
+    {msg::dontroute, MSG_DONTROUTE},
+    {msg::more, MSG_MORE},
+    {msg::confirm, MSG_CONFIRM},
+    {msg::errqueue, MSG_ERRQUEUE},
+    {msg::fastopen, MSG_FASTOPEN},
+    {msg::zerocopy, MSG_ZEROCOPY},
 }};
 
 constexpr std::array<std::pair<SockType, int>, 3> kSockType = {{
