@@ -69,6 +69,7 @@ class ControlWriter {
   std::size_t put(int type, std::size_t payload);
   // scm_detach_fds: how many fds the rest of the buffer holds (scm_max_fds).
   std::size_t fd_room() const;
+  std::size_t left() const { return left_; }
   // scm_detach_fds after installing `installed` of `queued` fds (the rest are closed).
   void put_fds(std::size_t installed, std::size_t queued);
   void truncate() { ctrunc_ = true; }

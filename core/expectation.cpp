@@ -148,7 +148,7 @@ const std::vector<ExpectKey>& expectation_keys() {
       {"msg_controllen", R"({"type": "integer", "minimum": 0})",
        "the msg_controllen recvmsg returned: the control bytes it wrote"},
       {"cmsgs",
-       R"({"type": "array", "items": {"type": "object", "additionalProperties": false, "properties": {"level": {"type": "string"}, "type": {"type": "string"}, "cmsg_len": {"type": "integer"}, "fds": {"type": "array", "items": {"type": "integer"}}, "inq": {"type": "integer"}, "pid": {"type": "string"}, "uid": {"type": ["string", "integer"]}, "gid": {"type": ["string", "integer"]}}}})",
+       R"({"type": "array", "items": {"type": "object", "additionalProperties": false, "properties": {"level": {"type": "string"}, "type": {"type": "string"}, "cmsg_len": {"type": "integer"}, "fds": {"type": "array", "items": {"type": "integer"}}, "inq": {"type": "integer"}, "pidfd": {"type": "integer"}, "pid": {"type": "string"}, "uid": {"type": ["string", "integer"]}, "gid": {"type": ["string", "integer"]}}}})",
        "every cmsg recvmsg wrote, in order; each entry's keys are checked"},
   };
   return keys;
@@ -217,15 +217,15 @@ nlohmann::json parse_expectation(const nlohmann::json& e, const JsonFields& step
     } else if (k == "msg_controllen") {
       if (!v.is_number_unsigned()) step.fail(field, "expected a byte count");
     } else if (k == "cmsgs") {
-      static const std::set<std::string> keys{"level", "type", "cmsg_len", "fds",
-                                              "inq",   "pid",  "uid",      "gid"};
+      static const std::set<std::string> keys{"level", "type", "cmsg_len", "fds",  "inq",
+                                              "pidfd", "pid",  "uid",      "gid"};
       if (!v.is_array()) step.fail(field, "expected an array of cmsg objects");
       for (const auto& c : v) {
         if (!c.is_object()) step.fail(field, "each cmsg is an object");
         for (const auto& item2 : c.items())
           if (!keys.count(item2.key()))
             step.fail(field, "unknown cmsg key '" + item2.key() +
-                                 "' (known: level, type, cmsg_len, fds, inq, pid, uid, gid)");
+                                 "' (known: level, type, cmsg_len, fds, inq, pidfd, pid, uid, gid)");
       }
     } else {
       std::string known;

@@ -90,7 +90,8 @@ enum class SockOpt : std::uint8_t {
   passrights,
   inq,
   peercred,
-  peek_off
+  peek_off,
+  passpidfd
 };
 
 // The credentials of an SCM_CREDENTIALS message, symbolically: real pids differ between runs

@@ -57,10 +57,17 @@ std::vector<std::string> ReplaySession::bind_results(const Step& s, const Outcom
   const bool creates = s.op == OpKind::socketpair || s.op == OpKind::pipe ||
                        s.op == OpKind::open_temp || s.op == OpKind::socket ||
                        s.op == OpKind::accept || s.op == OpKind::open;
+  // A recvmsg with SO_PASSPIDFD creates one object too: the pidfd of its SCM_PIDFD cmsg.
+  int pidfd = -1;
+  for (const RecvCmsg& c : o.cmsgs)
+    if (c.type == cmsg::scm_pidfd) pidfd = static_cast<int>(c.value);
   std::vector<std::string> names;
   for (std::size_t i = 0; i < o.fds.size(); ++i) {
     const NewFd& nf = o.fds[i];
-    if (creates) {
+    if (s.op == OpKind::recvmsg && nf.fd == pidfd && !object_labels_.count(nf.object)) {
+      object_labels_[nf.object] =
+          i < s.as.size() ? s.as[i] : "pidfd@" + std::to_string(s.index);
+    } else if (creates) {
       const std::string label = i < s.as.size()
                                     ? s.as[i]
                                     : std::string(op_name(s.op)) + "@" + std::to_string(s.index) +

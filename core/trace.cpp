@@ -72,6 +72,8 @@ nlohmann::json cmsgs_record(const Outcome& o) {
       auto& fds = j["fds"] = nlohmann::json::array();
       const std::size_t n = (c.len - cmsg::header_size) / cmsg::fd_size;
       for (std::size_t i = 0; i < n && next_fd < o.fds.size(); ++i) fds.push_back(o.fds[next_fd++].fd);
+    } else if (c.type == cmsg::scm_pidfd) {
+      if (c.len >= cmsg::len(4)) j["pidfd"] = c.value;
     } else if (c.type == cmsg::scm_inq) {
       if (c.len >= cmsg::len(4)) j["inq"] = c.value;
     } else if (c.type == cmsg::scm_credentials) {
@@ -137,7 +139,8 @@ nlohmann::json trace_record(const Scenario& sc, const Step& step, const Outcome&
   if (step.op == OpKind::getsockopt && o.err == Errno::ok) {
     if (step.opt == SockOpt::type)
       r["value"] = sock_type_name(static_cast<SockType>(o.value));
-    else if (step.opt == SockOpt::passcred || step.opt == SockOpt::passrights)
+    else if (step.opt == SockOpt::passcred || step.opt == SockOpt::passrights ||
+             step.opt == SockOpt::passpidfd)
       r["value"] = o.value != 0;
     else if (step.opt == SockOpt::peercred)
       r["value"] = {{"pid", cred_pid_name(o.creds.pid)},

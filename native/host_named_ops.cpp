@@ -94,6 +94,8 @@ int host_opt(SockOpt opt) {
       return SO_PEERCRED;
     case SockOpt::peek_off:
       return SO_PEEK_OFF;
+    case SockOpt::passpidfd:
+      return 76;  // SO_PASSPIDFD (Linux 6.5)
   }
   return -1;
 }

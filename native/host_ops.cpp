@@ -212,6 +212,20 @@ void host_recvmsg(HostResult& r, int sock, const RecvArgs& args, const std::stri
       if (!read_creds(r, c)) return;
       continue;
     }
+    if (c->cmsg_type == 4 /* SCM_PIDFD, Linux 6.5 */) {
+      if (c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+        int pidfd;
+        std::memcpy(&pidfd, CMSG_DATA(c), sizeof pidfd);
+        r.cmsgs.back().value = pidfd;
+        // A new description of the sender's pid; every pidfd of one pid shares its pidfs
+        // inode, so the key is a shared one (native/object_identity.h).
+        if (pidfd >= 0) {
+          if (!host_describe(r, pidfd, Description::opened)) return;
+          r.fds.back().key.shared = true;
+        }
+      }
+      continue;
+    }
     if (c->cmsg_type == 84 /* SCM_INQ, Linux 6.17 */) {
       if (c->cmsg_len >= CMSG_LEN(sizeof(int))) {
         int inq;

@@ -20,6 +20,8 @@ const char* file_kind_name(FileKind k) {
       return "o_path";
     case FileKind::memfd:
       return "memfd";
+    case FileKind::pidfd:
+      return "pidfd";
   }
   return "?";
 }

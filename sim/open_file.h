@@ -19,6 +19,7 @@ enum class FileKind : std::uint8_t {
   directory,  // the scenario's directory, O_RDONLY|O_DIRECTORY
   o_path,     // O_PATH of the directory or of a name in it: an fd that only names a file
   memfd,      // memfd_create: an anonymous regular file (shmem), O_RDWR
+  pidfd,      // SCM_PIDFD: a pidfd of the sending process, O_RDWR, always FD_CLOEXEC
 };
 
 const char* file_kind_name(FileKind k);

@@ -43,13 +43,13 @@ class SimScmHost : public ScmSendHost {
 // receiver has SO_PASSCRED at send time, or the receiver has no socket yet (a connection
 // not yet accepted), so that whoever reads it later can have them.
 bool SimKernel::sends_creds(const UnixSocket& sender) const {
-  if (sender.peer == no_socket || !sockets_[sender.peer]) return sender.passcred;
+  if (sender.peer == no_socket || !sockets_[sender.peer]) return sender.may_passcred();
   return sends_creds_to(sender, *sockets_[sender.peer]);
 }
 
 // The same, for a message to `receiver` (a dgram sendto's, which need not be the peer).
 bool SimKernel::sends_creds_to(const UnixSocket& sender, const UnixSocket& receiver) const {
-  return sender.passcred || receiver.passcred || receiver.file == no_file;
+  return sender.may_passcred() || receiver.may_passcred() || receiver.file == no_file;
 }
 
 // Credentials are kept once each; a segment holds the index, so that "same credentials"

@@ -118,6 +118,7 @@ void SimKernel::release(FileRef r) {
     case FileKind::directory:
     case FileKind::o_path:
     case FileKind::memfd:
+    case FileKind::pidfd:
       break;
   }
   files_[r.slot].reset();
@@ -163,6 +164,8 @@ Outcome SimKernel::op_read(ProcId p, const Call& c) {
       return Outcome::failure(Errno::eisdir);  // generic_read_dir, even for 0 bytes
     case FileKind::o_path:
       return Outcome::failure(Errno::ebadf);  // readable() already said so
+    case FileKind::pidfd:
+      return Outcome::failure(Errno::einval);  // pidfs has no read (measured)
     case FileKind::memfd:
     case FileKind::regular: {
       auto off = static_cast<std::size_t>(f->offset);
@@ -203,6 +206,8 @@ Outcome SimKernel::op_write(ProcId p, const Call& c) {
     case FileKind::directory:
     case FileKind::o_path:
       return Outcome::failure(Errno::ebadf);  // opened O_RDONLY / O_PATH: writable() said so
+    case FileKind::pidfd:
+      return Outcome::failure(Errno::einval);  // nor write
     case FileKind::memfd:
     case FileKind::regular: {
       if (f->status & fl::append) f->offset = static_cast<long>(f->content.size());

@@ -131,7 +131,7 @@ Outcome SimKernel::op_connect(ProcId p, const Call& c) {
   set_peer(embryo, self);
   // unix_stream_connect: with SO_PASSCRED the client is autobound; newsk takes the listener's
   // address (so the accepted socket's getsockname and the client's getpeername name it).
-  if (sockets_[self]->passcred) autobind(*sockets_[self]);
+  if (sockets_[self]->may_passcred()) autobind(*sockets_[self]);
   {
     const UnixSocket& l = *sockets_[other.index];
     UnixSocket& e = *sockets_[embryo];
@@ -150,6 +150,7 @@ Outcome SimKernel::op_connect(ProcId p, const Call& c) {
   // at accept: measured, an option the listener sets after the connect is not inherited).
   sockets_[embryo]->passcred = sockets_[other.index]->passcred;
   sockets_[embryo]->passrights = sockets_[other.index]->passrights;
+  sockets_[embryo]->passpidfd = sockets_[other.index]->passpidfd;
   UnixSocket& client = *sockets_[self];  // new_socket may have moved the vector
   set_peer(self, embryo);
   client.state = SockState::established;
@@ -176,7 +177,7 @@ void SimKernel::drop_peer(std::uint32_t s) {
 // must be a dgram socket that is not connected to a third (unix_may_send: EPERM). Changing
 // peers disconnects from the old one.
 Outcome SimKernel::dgram_connect(ProcId p, std::uint32_t self, const SockAddr& a) {
-  if (sockets_[self]->passcred) autobind(*sockets_[self]);
+  if (sockets_[self]->may_passcred()) autobind(*sockets_[self]);
   const BoundSocket other = find_other(a, SockType::dgram, p);
   if (other.err != Errno::ok) return Outcome::failure(other.err);
   const UnixSocket& o = *sockets_[other.index];

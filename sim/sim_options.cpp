@@ -52,6 +52,9 @@ Outcome SimKernel::op_setsockopt(ProcId p, const Call& c) {
       if (value != 0 && value != 1) return Outcome::failure(Errno::einval);
       sk->inq = value != 0;
       break;
+    case SockOpt::passpidfd:
+      sk->passpidfd = value != 0;
+      break;
     case SockOpt::peek_off:
       sk->peek_off = value;  // unix_set_peek_off: any value; a negative one turns it off
       break;
@@ -89,6 +92,9 @@ Outcome SimKernel::op_getsockopt(ProcId p, const Call& c) {
       return Outcome::failure(Errno::enoprotoopt);  // measured: 6.18 has no getter for it
     case SockOpt::peek_off:
       o.value = sk->peek_off;
+      break;
+    case SockOpt::passpidfd:
+      o.value = sk->passpidfd ? 1 : 0;
       break;
     case SockOpt::peercred:
       // sk_peer_pid/sk_peer_cred: the creator's (socketpair), the listener's (the connecting

@@ -39,6 +39,8 @@ std::uint32_t SimKernel::poll_mask(const OpenFile& f, std::uint32_t events) cons
       return kDefaultMask;
     case FileKind::o_path:
       return pollev::nval;  // not reached: op_poll answers for it
+    case FileKind::pidfd:
+      return 0;  // pidfd_poll: POLLIN once the process exits, which scenario processes don't
     case FileKind::pipe_read: {
       // pipe_poll, read side: data, and POLLHUP once no writer is left.
       const Pipe& pipe = *pipes_[f.target];

@@ -190,7 +190,7 @@ Outcome SimKernel::message_send(UnixSocket& sk, SendCall& send) {
   if (to_address && !address_fits(*a.dest)) return Outcome::failure(Errno::einval);
   if (!to_address && sk.peer == no_socket) return Outcome::failure(Errno::enotconn);
   // With SO_PASSCRED an unbound sender is autobound, so that the receiver can tell who it is.
-  if (sk.type == SockType::dgram && sk.passcred) autobind(sk);
+  if (sk.type == SockType::dgram && sk.may_passcred()) autobind(sk);
   if (a.data.size() + 32 > sk.sndbuf) return Outcome::failure(Errno::emsgsize);
   // sock_alloc_send_pskb checks the error, our SEND_SHUTDOWN and our wmem.
   Errno e = sk.take_error();
@@ -330,7 +330,7 @@ void SimKernel::deliver(Outcome& o, const RecvCall& recv, const UnixSocket& sk) 
   std::size_t installed = 0;
   if (!a.has_control) {
     // __scm_recv_common: no buffer at all; MSG_CTRUNC when something was meant for it.
-    if (passcred || !recv.taken.empty()) control.truncate();
+    if (passcred || sk.passpidfd || !recv.taken.empty()) control.truncate();
   } else {
     if (passcred) report_creds(o, control, *recv.creds);
     // scm_detach_fds stops at the first fd it cannot install (EMFILE at RLIMIT_NOFILE): the
@@ -339,16 +339,6 @@ void SimKernel::deliver(Outcome& o, const RecvCall& recv, const UnixSocket& sk) 
     installed = fd_room(p, installed);
     if (!recv.taken.empty()) control.put_fds(installed, recv.taken.size());
   }
-  // unix_stream_read_generic then adds SCM_INQ (SO_INQ): the bytes still queued after this
-  // read, a NULL buffer making it MSG_CTRUNC like any put_cmsg.
-  if (sk.inq && sk.type == SockType::stream) {
-    control.put(cmsg::scm_inq, sizeof(std::int32_t));
-    if (!control.cmsgs().empty() && control.cmsgs().back().type == cmsg::scm_inq)
-      control.cmsgs().back().value = static_cast<long>(sk.queue.unread_bytes());
-  }
-  if (control.ctrunc()) o.msg_flags |= msg::ctrunc;
-  o.msg_controllen = control.used();
-  o.cmsgs = control.cmsgs();
   for (std::size_t i = 0; i < recv.taken.size(); ++i) {
     FileRef r = recv.taken[i];
     if (recv.peek) {
@@ -366,6 +356,35 @@ void SimKernel::deliver(Outcome& o, const RecvCall& recv, const UnixSocket& sk) 
       put(r);
     }
   }
+  // scm_pidfd_recv (SO_PASSPIDFD), after the fds: room for a whole cmsg of one int or
+  // MSG_CTRUNC (even when no pid came); then, when the message carries a pid, a new pidfd of
+  // it, always O_CLOEXEC.
+  if (a.has_control && sk.passpidfd) {
+    if (control.left() < cmsg::len(cmsg::fd_size)) {
+      control.truncate();
+    } else if (creds_of(*recv.creds).pid != 0) {
+      // pidfd_prepare at RLIMIT_NOFILE fails, and put_cmsg writes its error as the "fd".
+      long value = -24;  // -EMFILE
+      if (fd_room(p, 1) == 1) {
+        FileRef r = new_file(FileKind::pidfd, fl::rdwr, true);
+        hold(r);
+        o.fds.push_back(install(p, r, true));
+        value = o.fds.back().fd;
+      }
+      control.put(cmsg::scm_pidfd, cmsg::fd_size);
+      control.cmsgs().back().value = value;
+    }
+  }
+  // unix_stream_read_generic then adds SCM_INQ (SO_INQ): the bytes still queued after this
+  // read, a NULL buffer making it MSG_CTRUNC like any put_cmsg.
+  if (sk.inq && sk.type == SockType::stream) {
+    control.put(cmsg::scm_inq, sizeof(std::int32_t));
+    if (!control.cmsgs().empty() && control.cmsgs().back().type == cmsg::scm_inq)
+      control.cmsgs().back().value = static_cast<long>(sk.queue.unread_bytes());
+  }
+  if (control.ctrunc()) o.msg_flags |= msg::ctrunc;
+  o.msg_controllen = control.used();
+  o.cmsgs = control.cmsgs();
 }
 
 Outcome SimKernel::op_shutdown(ProcId p, const Call& c) {

@@ -56,6 +56,7 @@ struct UnixSocket {
   SockState state = SockState::established;
   bool passcred = false;    // SO_PASSCRED
   bool passrights = true;   // SO_PASSRIGHTS: may be sent fds (6.16)
+  bool passpidfd = false;   // SO_PASSPIDFD: SCM_PIDFD with every read (6.5)
   bool inq = false;         // SO_INQ: SCM_INQ with every stream read (6.17)
   long peek_off = -1;       // SO_PEEK_OFF: where MSG_PEEK starts; -1 off (sk_peek_off)
   // SO_PEERCRED (sk_peer_cred): the ids taken when the socket got its peer; -1: none yet.
@@ -70,6 +71,9 @@ struct UnixSocket {
   int backlog = 0;  // sk_max_ack_backlog
   std::deque<std::uint32_t> pending;
   RecvQueue queue;
+
+  // unix_may_passcred: SO_PASSCRED or SO_PASSPIDFD, either of which wants the sender's pid.
+  bool may_passcred() const { return passcred || passpidfd; }
 
   // sock_error(): the pending error, cleared by reading it.
   Errno take_error() {
