@@ -46,6 +46,7 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Errno::count_)> 
     "ENOTEMPTY",
     "EOVERFLOW",
     "ESRCH",
+    "ENODATA",
     "EISDIR"};
 }  // namespace
 

@@ -48,6 +48,7 @@ enum class Errno : std::uint8_t {
   enotempty,
   eoverflow,
   esrch,
+  enodata,
   eisdir,
   count_  // not an errno; keeps the table size honest
 };

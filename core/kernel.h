@@ -91,7 +91,8 @@ enum class SockOpt : std::uint8_t {
   inq,
   peercred,
   peek_off,
-  passpidfd
+  passpidfd,
+  peerpidfd
 };
 
 // The credentials of an SCM_CREDENTIALS message, symbolically: real pids differ between runs

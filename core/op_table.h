@@ -47,7 +47,8 @@ namespace fdlab {
     "the accepted socket, a new object (accept4's flags apply to the new fd only)")                \
   X(unlink, (Arg::file_path), "0")                                                                 \
   X(setsockopt, (Arg::sock, Arg::sockopt, Arg::sockopt_value), "0")                                \
-  X(getsockopt, (Arg::sock, Arg::sockopt), "0, and the option in `value`")                         \
+  X(getsockopt, (Arg::sock, Arg::sockopt, Arg::labels),                                            \
+    "0, and the option in `value` (SO_PEERPIDFD: a new fd, which `as` may name)")                  \
   X(setrlimit, (Arg::nofile), "0 (the hard limit is kept)")                                        \
   X(set_ids, (Arg::ids),                                                                           \
     "0: setresgid(gid, gid, 0), then setresuid(uid, uid, 0), for this process only")              \

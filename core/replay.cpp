@@ -64,9 +64,10 @@ std::vector<std::string> ReplaySession::bind_results(const Step& s, const Outcom
   std::vector<std::string> names;
   for (std::size_t i = 0; i < o.fds.size(); ++i) {
     const NewFd& nf = o.fds[i];
-    if (s.op == OpKind::recvmsg && nf.fd == pidfd && !object_labels_.count(nf.object)) {
-      object_labels_[nf.object] =
-          i < s.as.size() ? s.as[i] : "pidfd@" + std::to_string(s.index);
+    if ((s.op == OpKind::recvmsg && nf.fd == pidfd) || s.op == OpKind::getsockopt) {
+      if (!object_labels_.count(nf.object))
+        object_labels_[nf.object] =
+            i < s.as.size() ? s.as[i] : "pidfd@" + std::to_string(s.index);
     } else if (creates) {
       const std::string label = i < s.as.size()
                                     ? s.as[i]

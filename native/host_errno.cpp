@@ -92,6 +92,8 @@ Errno errno_from_host(int e) {
       return Errno::eoverflow;
     case ESRCH:
       return Errno::esrch;
+    case ENODATA:
+      return Errno::enodata;
     case EISDIR:
       return Errno::eisdir;
     default:

@@ -96,6 +96,8 @@ int host_opt(SockOpt opt) {
       return SO_PEEK_OFF;
     case SockOpt::passpidfd:
       return 76;  // SO_PASSPIDFD (Linux 6.5)
+    case SockOpt::peerpidfd:
+      return 77;  // SO_PEERPIDFD (Linux 6.5)
   }
   return -1;
 }
@@ -154,6 +156,12 @@ void host_getsockopt(HostResult& r, int sock, SockOpt opt) {
   int v = 0;
   socklen_t len = sizeof v;
   if (!r.record(::getsockopt(sock, SOL_SOCKET, host_opt(opt), &v, &len))) return;
+  if (opt == SockOpt::peerpidfd) {
+    // A new pidfd: a new description of a pidfs inode every pidfd of that pid shares.
+    r.value = v;
+    if (host_describe(r, v, Description::opened)) r.fds.back().key.shared = true;
+    return;
+  }
   if (opt != SockOpt::type) {
     r.value = v;
     return;

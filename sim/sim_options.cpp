@@ -60,6 +60,7 @@ Outcome SimKernel::op_setsockopt(ProcId p, const Call& c) {
       break;
     case SockOpt::type:
     case SockOpt::peercred:
+    case SockOpt::peerpidfd:
       return Outcome::failure(Errno::enoprotoopt);  // read-only
   }
   return Outcome{};
@@ -96,6 +97,17 @@ Outcome SimKernel::op_getsockopt(ProcId p, const Call& c) {
     case SockOpt::passpidfd:
       o.value = sk->passpidfd ? 1 : 0;
       break;
+    case SockOpt::peerpidfd: {
+      // sk_getsockopt: a new pidfd (O_CLOEXEC) of the peer's pid, taken with its credentials;
+      // none yet is ENODATA.
+      if (sk->peer_uid < 0) return Outcome::failure(Errno::enodata);
+      if (fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
+      FileRef r = new_file(FileKind::pidfd, fl::rdwr, true);
+      hold(r);
+      o.fds.push_back(install(p, r, true));
+      o.value = o.fds.back().fd;
+      break;
+    }
     case SockOpt::peercred:
       // sk_peer_pid/sk_peer_cred: the creator's (socketpair), the listener's (the connecting
       // end), the connector's (an accepted end), the listener's own; a socket that never
