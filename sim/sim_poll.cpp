@@ -62,10 +62,10 @@ std::uint32_t SimKernel::poll_mask(const OpenFile& f, std::uint32_t events) cons
   return 0;
 }
 
-// unix_poll (stream) and unix_dgram_poll (seqpacket and dgram). They differ only where a
-// scenario can tell: a stream socket in TCP_CLOSE is POLLHUP, and so is a seqpacket one; a dgram
-// one is not. A dgram socket connected to a peer that is not connected back (whose queue can
-// fill up) is not modelled: the sim connects dgram sockets only in pairs.
+// unix_poll (stream) and unix_dgram_poll (seqpacket and dgram). They differ where a scenario can
+// tell: a stream socket in TCP_CLOSE is POLLHUP, and so is a seqpacket one; a dgram one is not;
+// a dgram socket connected to a peer that is not connected back is not writable while that
+// peer's queue is full (unix_recvq_full_lockless).
 std::uint32_t SimKernel::socket_poll_mask(const UnixSocket& sk, std::uint32_t) const {
   std::uint32_t m = 0;
   if (sk.sk_err != Errno::ok) m |= pollev::err;
@@ -78,7 +78,13 @@ std::uint32_t SimKernel::socket_poll_mask(const UnixSocket& sk, std::uint32_t) c
   // (sk_alloc) plus the truesize of our skbs still in the peer's receive queue.
   std::size_t wmem = 1;
   if (sk.peer != no_socket) wmem += sockets_[sk.peer]->queue.truesize();
-  if (sk.state != SockState::listening && wmem * 4 <= sk.sndbuf) m |= kWritable;
+  bool writable = sk.state != SockState::listening && wmem * 4 <= sk.sndbuf;
+  if (writable && sk.type == SockType::dgram && sk.peer != no_socket) {
+    const UnixSocket& other = *sockets_[sk.peer];
+    const std::uint32_t self = sk.file != no_file ? files_[sk.file]->target : no_socket;
+    if (other.peer != self && other.queue.segments() > kMaxDgramQlen) writable = false;
+  }
+  if (writable) m |= kWritable;
   return m;
 }
 
