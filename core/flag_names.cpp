@@ -8,7 +8,7 @@
 namespace fdlab {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, std::uint32_t>, 14> kMsgFlags = {{
+constexpr std::array<std::pair<std::string_view, std::uint32_t>, 15> kMsgFlags = {{
     {"MSG_PEEK", msg::peek},
     {"MSG_DONTWAIT", msg::dontwait},
     {"MSG_CMSG_CLOEXEC", msg::cmsg_cloexec},
@@ -23,6 +23,7 @@ constexpr std::array<std::pair<std::string_view, std::uint32_t>, 14> kMsgFlags =
     {"MSG_ERRQUEUE", msg::errqueue},
     {"MSG_FASTOPEN", msg::fastopen},
     {"MSG_ZEROCOPY", msg::zerocopy},
+    {"MSG_OOB", msg::oob},
 }};
 
 constexpr std::array<std::pair<std::string_view, long>, 4> kStatusFlags = {{

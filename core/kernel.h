@@ -52,6 +52,7 @@ constexpr std::uint32_t confirm = 1u << 10;   // MSG_CONFIRM
 constexpr std::uint32_t errqueue = 1u << 11;  // MSG_ERRQUEUE
 constexpr std::uint32_t fastopen = 1u << 12;  // MSG_FASTOPEN
 constexpr std::uint32_t zerocopy = 1u << 13;  // MSG_ZEROCOPY
+constexpr std::uint32_t oob = 1u << 14;       // MSG_OOB (in and out)
 }  // namespace msg
 
 // A socket address as a scenario names it: a name inside the scenario's private directory (the
@@ -92,7 +93,8 @@ enum class SockOpt : std::uint8_t {
   peercred,
   peek_off,
   passpidfd,
-  peerpidfd
+  peerpidfd,
+  oobinline
 };
 
 // The credentials of an SCM_CREDENTIALS message, symbolically: real pids differ between runs

@@ -5,7 +5,10 @@
 namespace fdlab {
 
 void RecvQueue::push(std::string_view bytes, const FileRef* fds, std::size_t nfds,
-                     std::uint32_t truesize, int creds, int from) {
+                     std::uint32_t truesize, int creds, int from, bool oob) {
+  if (oob && oob_) {
+    for (std::size_t i = head_; i != tail_; ++i) slots_[i].oob = false;
+  }
   if (tail_ == slots_.size()) {
     if (head_ > 0) {
       // Move the live segments to the front; the used-up slots go behind them for reuse.
@@ -25,73 +28,78 @@ void RecvQueue::push(std::string_view bytes, const FileRef* fds, std::size_t nfd
   s.creds = creds;
   s.from = from;
   s.peeked = false;
+  s.oob = oob;
+  if (oob) oob_ = true;
   unread_bytes_ += bytes.size();
   truesize_ += truesize;
 }
 
 void RecvQueue::pop_front() {
   Segment& s = slots_[head_++];
+  if (s.oob) oob_ = false;
+  s.oob = false;
   unread_bytes_ -= s.unread();
   truesize_ -= s.truesize;
   s.fds.clear();
   if (head_ == tail_) head_ = tail_ = 0;
 }
 
+// unix_stream_read_generic's loop, segment by segment; each `continue` without `restart` is its
+// `goto again` (the next segment of a peek, or past the peek offset).
 QueueRead RecvQueue::read_stream(std::size_t len, bool peek, std::string& out,
-                                 std::vector<FileRef>& fds, bool check_creds,
-                                 std::size_t skip) {
+                                 std::vector<FileRef>& fds, bool check_creds, std::size_t skip,
+                                 bool oob_inline) {
   QueueRead r;
   std::size_t i = head_;
   bool first = true;
-  // unix_stream_read_generic: "while (skip >= unix_skb_len(skb))" passes over whole segments.
-  if (peek) {
-    while (i != tail_ && skip >= slots_[i].unread()) {
-      skip -= slots_[i].unread();
-      ++i;
+  bool restart = false;
+  for (;;) {
+    if (restart) i = head_;
+    restart = false;
+    if (i != tail_) {
+      i = manage_oob(i, peek, oob_inline, r);
+      if (i == tail_ && r.copied > 0) break;  // stopped at the mark
     }
-  }
-  do {
     if (i == tail_) {
       r.ran_out = true;
       break;
     }
+    // "while (skip >= unix_skb_len(skb))" passes over whole segments (SO_PEEK_OFF).
+    bool past_end = false;
+    while (skip >= slots_[i].unread()) {
+      skip -= slots_[i].unread();
+      if (++i == tail_) {
+        past_end = true;
+        break;
+      }
+    }
+    if (past_end) continue;
     Segment& s = slots_[i];
-    // unix_stream_read_generic: the first segment sets the read's credentials; with
-    // SO_PASSCRED a segment whose credentials differ ends the read (unix_skb_scm_eq).
+    // The first segment sets the read's credentials; with SO_PASSCRED a segment whose
+    // credentials differ ends the read (unix_skb_scm_eq): "Never glue messages from different
+    // writers".
     if (first) {
       r.creds = s.creds;
       r.from = s.from;
-    }
-    if (!first && check_creds && s.creds != r.creds)
+    } else if (check_creds && s.creds != r.creds) {
       break;
+    }
     first = false;
     const std::size_t from = s.consumed + skip;
-    std::size_t chunk = std::min(s.bytes.size() - from, len);
+    const std::size_t chunk = std::min(s.bytes.size() - from, len);
     out.append(s.bytes, from, chunk);
-    skip = 0;
     r.copied += chunk;
     len -= chunk;
+    skip = 0;
     const bool had_fds = !s.fds.empty();
     if (peek) {
-      // A peek duplicates the fds (unix_peek_fds) and, like a read, stops after them.
+      // A peek duplicates the fds (unix_peek_fds) and stops after them. Otherwise it goes on to
+      // the next segment without looking at the size left ("goto again"), so once the bytes are
+      // copied it keeps walking, copying 0 bytes, and peeks the fds of the next segment that
+      // carries some: a peek can return fds of bytes it did not return (measured on 6.18).
       fds.insert(fds.end(), s.fds.begin(), s.fds.end());
       if (had_fds) break;
-      ++i;
-      if (len == 0) {
-        // unix_stream_read_generic's peek branch goes back to `again` without checking the
-        // size left, so once the bytes are copied it keeps walking (copying 0 bytes) and peeks
-        // the fds of the next segment that carries some: a peek can return fds that belong to
-        // bytes it did not return (measured on Linux 6.18; found by fdlab fuzz).
-        // Reaching the end this way just returns what was copied, even 0: the peek branch
-        // breaks out of the loop instead of going through the empty-queue checks.
-        for (; i != tail_; ++i) {
-          if (!slots_[i].fds.empty()) {
-            fds.insert(fds.end(), slots_[i].fds.begin(), slots_[i].fds.end());
-            break;
-          }
-        }
-        break;
-      }
+      if (++i == tail_) break;
       continue;
     }
     s.consumed += chunk;
@@ -103,11 +111,83 @@ QueueRead RecvQueue::read_stream(std::size_t len, bool peek, std::string& out,
     }
     if (s.unread() > 0) break;
     r.freed_truesize += s.truesize;
-    pop_front();
-    i = head_;
-    if (had_fds) break;
-  } while (len > 0);
+    erase(i, r);  // emptied: nothing left on it to drop
+    if (had_fds || len == 0) break;
+    restart = true;
+  }
   return r;
+}
+
+// manage_oob (net/unix/af_unix.c, CONFIG_AF_UNIX_OOB), at segment i: returns the segment the read
+// goes on with, or tail_ for none.
+std::size_t RecvQueue::manage_oob(std::size_t i, bool peek, bool oob_inline, QueueRead& r) {
+  if (slots_[i].unread() > 0 && !slots_[i].oob) return i;
+  if (slots_[i].unread() == 0) {
+    if (r.copied > 0 && (!oob_ || slots_[i].oob)) return tail_;
+    // A segment emptied by a MSG_OOB read: a read frees it (with any fds it still carried).
+    i = peek ? i + 1 : erase(i, r);
+    if (i == tail_) return tail_;
+  }
+  if (!slots_[i].oob) return i;
+  if (r.copied > 0) return tail_;
+  if (!peek) {
+    slots_[i].oob = false;
+    oob_ = false;
+    if (!oob_inline) {
+      // The byte is dropped unread, fds and all (kfree_skb: SKB_DROP_REASON_UNIX_SKIP_OOB).
+      r.freed_truesize += slots_[i].truesize;
+      erase(i, r);
+      i = head_;
+    }
+  } else if (!oob_inline) {
+    ++i;
+  }
+  return i;
+}
+
+// Removes the segment at slot i (its fds go to r.dropped, to be released) and returns the slot
+// of the segment after it.
+std::size_t RecvQueue::erase(std::size_t i, QueueRead& r) {
+  r.dropped.insert(r.dropped.end(), slots_[i].fds.begin(), slots_[i].fds.end());
+  slots_[i].fds.clear();
+  if (i == head_) {
+    pop_front();
+    return head_;
+  }
+  Segment& s = slots_[i];
+  unread_bytes_ -= s.unread();
+  truesize_ -= s.truesize;
+  if (s.oob) oob_ = false;
+  s.fds.clear();
+  s.oob = false;
+  std::rotate(slots_.begin() + static_cast<std::ptrdiff_t>(i),
+              slots_.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+              slots_.begin() + static_cast<std::ptrdiff_t>(tail_));
+  --tail_;
+  return i;
+}
+
+OobRead RecvQueue::read_oob(bool peek, bool oob_inline) {
+  OobRead o;
+  if (oob_inline || !oob_) return o;
+  std::size_t j = head_;
+  while (j != tail_ && !slots_[j].oob) ++j;
+  if (j == tail_) return o;
+  o.got = true;
+  o.byte = slots_[j].bytes[slots_[j].consumed];
+  if (peek) return o;
+  slots_[j].oob = false;
+  oob_ = false;
+  if (j != head_ && slots_[j - 1].unread() == 0) {
+    o.freed_truesize += slots_[j - 1].truesize;
+    QueueRead freed;
+    erase(j - 1, freed);
+    o.dropped = std::move(freed.dropped);
+    --j;
+  }
+  slots_[j].consumed += 1;
+  unread_bytes_ -= 1;
+  return o;
 }
 
 QueueRead RecvQueue::read_message(std::size_t len, bool peek, std::string& out,

@@ -35,6 +35,7 @@ struct Segment {
   // unnamed.
   int from = -1;
   bool peeked = false;  // skb->peeked: a peek has returned this message (dgram peek offsets)
+  bool oob = false;     // u->oob_skb: the stream's out-of-band byte (MSG_OOB)
   std::size_t unread() const { return bytes.size() - consumed; }
 };
 
@@ -47,6 +48,17 @@ struct QueueRead {
   bool got_message = false;          // message reads: a message was there
   int creds = -1;                    // the creds of the first segment read (-1: none or no segment)
   int from = -1;                     // the sender's address key of the first segment read
+  // Segments manage_oob dropped (an out-of-band byte a read went past): their references go to
+  // the caller, to be released.
+  std::vector<FileRef> dropped;
+};
+
+// What a MSG_OOB read got (unix_stream_recv_urg).
+struct OobRead {
+  bool got = false;  // false: EINVAL (no out-of-band byte, or SO_OOBINLINE)
+  char byte = 0;
+  std::uint32_t freed_truesize = 0;
+  std::vector<FileRef> dropped;  // an emptied segment before the mark, freed with its fds
 };
 
 class RecvQueue {
@@ -57,9 +69,15 @@ class RecvQueue {
   std::size_t unread_bytes() const { return unread_bytes_; }  // SIOCINQ on a stream
   std::size_t truesize() const { return truesize_; }          // what its sender is charged
 
-  // Queues a segment; the queue takes over the references in fds[0..nfds).
+  // Queues a segment; the queue takes over the references in fds[0..nfds). An out-of-band
+  // segment (queue_oob) becomes the stream's mark; an older one is ordinary data from then on.
   void push(std::string_view bytes, const FileRef* fds, std::size_t nfds, std::uint32_t truesize,
-            int creds = -1, int from = -1);
+            int creds = -1, int from = -1, bool oob = false);
+  bool has_oob() const { return oob_; }
+
+  // unix_stream_recv_urg: the out-of-band byte; a read (not a peek) consumes it, leaving its
+  // empty segment queued, and drops an empty segment just before it.
+  OobRead read_oob(bool peek, bool oob_inline);
 
   // unix_stream_read_generic: copies up to `len` bytes from consecutive segments. Plain bytes
   // before a segment with fds are glued in front; the read stops after the segment whose fds
@@ -70,8 +88,11 @@ class RecvQueue {
   // first one read are not glued: "Never glue messages from different writers".
   // A peek starts `skip` bytes in (SO_PEEK_OFF): whole segments within it are passed over, fds
   // and all, and a peek past the end finds nothing (ran_out).
+  // At every segment it comes to, the read first applies manage_oob: it stops at the
+  // out-of-band mark once it has copied something; a read (not a peek) at the mark drops the
+  // byte unless oob_inline (SO_OOBINLINE); empty segments are passed over (a read drops them).
   QueueRead read_stream(std::size_t len, bool peek, std::string& out, std::vector<FileRef>& fds,
-                        bool check_creds = false, std::size_t skip = 0);
+                        bool check_creds = false, std::size_t skip = 0, bool oob_inline = false);
 
   // __unix_dgram_recvmsg: one whole message (possibly empty), truncated to `len`; its fds
   // are appended to `fds` (copied when peeking). The rest of a truncated message is dropped.
@@ -86,6 +107,8 @@ class RecvQueue {
 
  private:
   void pop_front();
+  std::size_t erase(std::size_t i, QueueRead& r);
+  std::size_t manage_oob(std::size_t i, bool peek, bool oob_inline, QueueRead& r);
 
   // Live segments are slots_[head_, tail_). Slots past tail_ are kept so that their buffers are
   // reused: a steady send/receive loop allocates nothing.
@@ -94,6 +117,7 @@ class RecvQueue {
   std::size_t tail_ = 0;
   std::size_t unread_bytes_ = 0;
   std::size_t truesize_ = 0;
+  bool oob_ = false;  // one segment is flagged oob
 };
 
 }  // namespace fdlab

@@ -214,10 +214,6 @@ class StepParser {
       std::uint32_t bit = 0;
       const bool known =
           std::find(field.choices.begin(), field.choices.end(), name) != field.choices.end();
-      if (name == "MSG_OOB")
-        f_.fail(field.name,
-                "MSG_OOB is not modelled yet (stream sockets' out-of-band byte; "
-                "docs/scenario-format.md)");
       if (!known || !msg_flag_from_name(name, bit))
         f_.fail(field.name, "unknown flag '" + name + "'");
       bits |= bit;

@@ -188,7 +188,7 @@ std::vector<ArgSpec> make_args() {
          0,
          0,
          {"SO_SNDBUF", "SO_RCVBUF", "SO_PASSCRED", "SO_TYPE", "SO_PASSRIGHTS", "SO_INQ",
-          "SO_PEERCRED", "SO_PEEK_OFF", "SO_PASSPIDFD", "SO_PEERPIDFD"},
+          "SO_PEERCRED", "SO_PEEK_OFF", "SO_PASSPIDFD", "SO_PEERPIDFD", "SO_OOBINLINE"},
          nullptr,
          ""}}},
       {Arg::sockopt_value,

@@ -140,7 +140,7 @@ nlohmann::json trace_record(const Scenario& sc, const Step& step, const Outcome&
     if (step.opt == SockOpt::type)
       r["value"] = sock_type_name(static_cast<SockType>(o.value));
     else if (step.opt == SockOpt::passcred || step.opt == SockOpt::passrights ||
-             step.opt == SockOpt::passpidfd)
+             step.opt == SockOpt::passpidfd || step.opt == SockOpt::oobinline)
       r["value"] = o.value != 0;
     else if (step.opt == SockOpt::peercred)
       r["value"] = {{"pid", cred_pid_name(o.creds.pid)},

@@ -9,7 +9,7 @@
 namespace fdlab::native {
 namespace {
 
-constexpr std::array<std::pair<std::uint32_t, int>, 14> kMsg = {{
+constexpr std::array<std::pair<std::uint32_t, int>, 15> kMsg = {{
     {msg::peek, MSG_PEEK},
     {msg::dontwait, MSG_DONTWAIT},
     {msg::cmsg_cloexec, MSG_CMSG_CLOEXEC},
@@ -24,6 +24,7 @@ constexpr std::array<std::pair<std::uint32_t, int>, 14> kMsg = {{
     {msg::errqueue, MSG_ERRQUEUE},
     {msg::fastopen, MSG_FASTOPEN},
     {msg::zerocopy, MSG_ZEROCOPY},
+    {msg::oob, MSG_OOB},
 }};
 
 constexpr std::array<std::pair<SockType, int>, 3> kSockType = {{

@@ -98,6 +98,8 @@ int host_opt(SockOpt opt) {
       return 76;  // SO_PASSPIDFD (Linux 6.5)
     case SockOpt::peerpidfd:
       return 77;  // SO_PEERPIDFD (Linux 6.5)
+    case SockOpt::oobinline:
+      return SO_OOBINLINE;
   }
   return -1;
 }

@@ -81,7 +81,7 @@ class SimKernel final : public Kernel {
   void hold(FileRef r) { ++file(r).refs; }
   void put(FileRef r);  // drops a reference; the last one releases the file
   void queue_fds(UnixSocket& to, const std::vector<int>& fds, const SendCall& send,
-                 std::string_view bytes, std::uint32_t truesize);
+                 std::string_view bytes, std::uint32_t truesize, bool oob = false);
   void unqueue(FileRef r);           // an in-flight reference leaves a queue (still held)
   void purge_queue(UnixSocket& sk);  // drops every reference queued in sk
   void release(FileRef r);           // no references left
@@ -97,6 +97,7 @@ class SimKernel final : public Kernel {
   std::unique_ptr<SimKernel> fork() const;  // a copy of the whole state
 
   Outcome stream_send(UnixSocket& sk, SendCall& send);
+  static const std::vector<int>& no_fds();
   Outcome message_send(UnixSocket& sk, SendCall& send);
   Outcome stream_recv(UnixSocket& sk, RecvCall& recv);
   Outcome message_recv(UnixSocket& sk, RecvCall& recv);

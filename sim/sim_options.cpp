@@ -55,6 +55,9 @@ Outcome SimKernel::op_setsockopt(ProcId p, const Call& c) {
     case SockOpt::passpidfd:
       sk->passpidfd = value != 0;
       break;
+    case SockOpt::oobinline:
+      sk->oobinline = value != 0;
+      break;
     case SockOpt::peek_off:
       sk->peek_off = value;  // unix_set_peek_off: any value; a negative one turns it off
       break;
@@ -96,6 +99,9 @@ Outcome SimKernel::op_getsockopt(ProcId p, const Call& c) {
       break;
     case SockOpt::passpidfd:
       o.value = sk->passpidfd ? 1 : 0;
+      break;
+    case SockOpt::oobinline:
+      o.value = sk->oobinline ? 1 : 0;
       break;
     case SockOpt::peerpidfd: {
       // sk_getsockopt: a new pidfd (O_CLOEXEC) of the peer's pid, taken with its credentials;

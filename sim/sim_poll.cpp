@@ -73,6 +73,7 @@ std::uint32_t SimKernel::socket_poll_mask(const UnixSocket& sk, std::uint32_t) c
   if (sk.shutdown & rcv_shutdown) m |= pollev::rdhup | kReadable;
   // A listener's queue holds one skb per connection not yet accepted.
   if (!sk.queue.empty() || !sk.pending.empty()) m |= kReadable;
+  if (sk.queue.has_oob()) m |= pollev::pri;  // an out-of-band byte is waiting
   if (sk.type != SockType::dgram && sk.state == SockState::unconnected) m |= pollev::hup;
   // unix_writable: not listening, and sk_wmem_alloc * 4 <= sk_sndbuf, where sk_wmem_alloc is 1
   // (sk_alloc) plus the truesize of our skbs still in the peer's receive queue.

@@ -85,7 +85,7 @@ Outcome SimKernel::check_send_fds(SendCall& send, std::vector<int>& stated) {
 // The queue takes a reference to each file sent (fget_raw in scm_fp_copy); check_send_fds
 // already made sure that every fd is open.
 void SimKernel::queue_fds(UnixSocket& to, const std::vector<int>& fds, const SendCall& send,
-                          std::string_view bytes, std::uint32_t truesize) {
+                          std::string_view bytes, std::uint32_t truesize, bool oob) {
   std::vector<FileRef> refs;
   refs.reserve(fds.size());
   const std::int64_t user = ids(send.proc).uid;  // unix_add_edges: fpl->user->unix_inflight
@@ -99,7 +99,7 @@ void SimKernel::queue_fds(UnixSocket& to, const std::vector<int>& fds, const Sen
     refs.push_back(r);
   }
   to.queue.push(bytes, refs.data(), refs.size(), truesize, send.creds,
-                addr_key(*sockets_[send.self]));
+                addr_key(*sockets_[send.self]), oob);
 }
 
 void SimKernel::unqueue(FileRef r) {
@@ -139,6 +139,11 @@ Outcome SimKernel::stream_send(UnixSocket& sk, SendCall& send) {
   std::vector<int> stated;
   Outcome o = check_send_fds(send, stated);
   if (o.err != Errno::ok) return o;
+  // MSG_OOB: the last byte goes out of band (queue_oob), the rest as usual; no byte at all is
+  // EOPNOTSUPP.
+  const bool oob = (a.flags & msg::oob) != 0;
+  if (oob && a.data.empty()) return Outcome::failure(Errno::eopnotsupp);
+  const std::size_t normal = a.data.size() - (oob ? 1 : 0);
   // A stream socket takes no address: EISCONN connected, EOPNOTSUPP not.
   if (a.dest)
     return Outcome::failure(sk.state == SockState::established ? Errno::eisconn
@@ -150,7 +155,7 @@ Outcome SimKernel::stream_send(UnixSocket& sk, SendCall& send) {
   UnixSocket& other = *sockets_[sk.peer];
   std::size_t sent = 0;
   // Zero bytes: the loop never runs and the fds are dropped; success with 0.
-  while (sent < a.data.size()) {
+  while (sent < normal) {
     // sock_alloc_send_pskb: our wmem is what our skbs in the peer's queue are charged.
     if (!skb::may_allocate(other.queue.truesize(), sk.sndbuf)) {
       if (!send.nonblock) return Outcome::would_block();
@@ -163,16 +168,42 @@ Outcome SimKernel::stream_send(UnixSocket& sk, SendCall& send) {
     // allocation and the peer's shutdown (measured: EAGAIN and EPIPE come first); a send of
     // no bytes makes no skb and drops its fds without an error.
     if (sent == 0 && !send.fds->empty() && !other.passrights) return Outcome::failure(Errno::eperm);
-    std::size_t size = skb::stream_chunk(a.data.size() - sent, sk.sndbuf);
+    std::size_t size = skb::stream_chunk(normal - sent, sk.sndbuf);
     std::string_view chunk(a.data.data() + sent, size);
     // Only the first skb carries the fds.
-    static const std::vector<int> none;
-    queue_fds(other, sent == 0 ? *send.fds : none, send, chunk, skb::stream_truesize(size));
+    queue_fds(other, sent == 0 ? *send.fds : no_fds(), send, chunk, skb::stream_truesize(size));
     sent += size;
+  }
+  if (oob && sent == normal) {
+    // queue_oob: a 1-byte skb, with the fds if no skb took them yet; its errors come back
+    // only when nothing was sent before it.
+    const auto stop = [&](Errno e) {
+      if (sent > 0) return Outcome{};
+      return Outcome::failure(e);
+    };
+    const std::vector<int>& fds = normal == 0 ? *send.fds : no_fds();
+    if (!skb::may_allocate(other.queue.truesize(), sk.sndbuf)) {
+      if (!send.nonblock) return Outcome::would_block();
+      o = stop(Errno::eagain);
+    } else if (!fds.empty() && too_many_inflight(send.proc)) {
+      o = stop(Errno::etoomanyrefs);
+    } else if (!fds.empty() && !other.passrights) {
+      o = stop(Errno::eperm);
+    } else {
+      queue_fds(other, fds, send, std::string_view(a.data.data() + normal, 1),
+                skb::stream_truesize(1), true);
+      sent += 1;
+    }
+    if (o.err != Errno::ok) return o;
   }
   if (sent == 0 && !a.data.empty()) return Outcome::failure(Errno::eagain);
   o.ret = static_cast<long>(sent);
   return o;
+}
+
+const std::vector<int>& SimKernel::no_fds() {
+  static const std::vector<int> none;
+  return none;
 }
 
 // unix_seqpacket_sendmsg / unix_dgram_sendmsg: to the peer, or (dgram) to the socket bound at
@@ -186,6 +217,7 @@ Outcome SimKernel::message_send(UnixSocket& sk, SendCall& send) {
   std::vector<int> stated;
   Outcome o = check_send_fds(send, stated);
   if (o.err != Errno::ok) return o;
+  if (a.flags & msg::oob) return Outcome::failure(Errno::eopnotsupp);  // stream sockets only
   const bool to_address = a.dest != nullptr && sk.type == SockType::dgram;
   if (to_address && !address_fits(*a.dest)) return Outcome::failure(Errno::einval);
   if (!to_address && sk.peer == no_socket) return Outcome::failure(Errno::enotconn);
@@ -248,6 +280,22 @@ Outcome SimKernel::op_recvmsg(ProcId p, const Call& c) {
     return Outcome::failure(sk.type == SockType::stream ? Errno::einval : Errno::enotconn);
   const bool nonblock = (a.flags & msg::dontwait) || at.file->nonblocking();
   const bool peek = (a.flags & msg::peek) != 0;
+  if (a.flags & msg::oob) {
+    // unix_stream_recv_urg: the out-of-band byte and MSG_OOB, nothing else (no control data);
+    // EINVAL without one or with SO_OOBINLINE; dgram and seqpacket have none (EOPNOTSUPP).
+    if (sk.type != SockType::stream) return Outcome::failure(Errno::eopnotsupp);
+    const OobRead r = sk.queue.read_oob(peek, sk.oobinline);
+    if (!r.got) return Outcome::failure(Errno::einval);
+    for (FileRef d : r.dropped) {
+      unqueue(d);
+      put(d);
+    }
+    Outcome o;
+    o.data.assign(1, r.byte);
+    o.ret = 1;
+    o.msg_flags = msg::oob | (a.flags & msg::cmsg_cloexec);
+    return o;
+  }
   RecvCall recv{p, a, nonblock, peek, {}, {}};
   Outcome o = sk.type == SockType::stream ? stream_recv(sk, recv) : message_recv(sk, recv);
   // scm_recv_unix runs for every read that returned, a stream's EOF included, but not for a
@@ -268,7 +316,13 @@ Outcome SimKernel::stream_recv(UnixSocket& sk, RecvCall& recv) {
   Outcome o;
   // sk_peek_offset: a peek starts at SO_PEEK_OFF when it is set.
   const std::size_t skip = recv.peek && sk.peek_off > 0 ? static_cast<std::size_t>(sk.peek_off) : 0;
-  QueueRead r = sk.queue.read_stream(a.len, recv.peek, o.data, recv.taken, sk.passcred, skip);
+  QueueRead r =
+      sk.queue.read_stream(a.len, recv.peek, o.data, recv.taken, sk.may_passcred(), skip, sk.oobinline);
+  // An out-of-band byte the read went past is dropped, with whatever it carried.
+  for (FileRef d : r.dropped) {
+    unqueue(d);
+    put(d);
+  }
   // sk_peek_offset_fwd / _bwd: a peek moves the offset on by what it copied, a read back.
   if (sk.peek_off >= 0)
     sk.peek_off = recv.peek ? sk.peek_off + static_cast<long>(r.copied)

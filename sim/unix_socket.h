@@ -57,6 +57,7 @@ struct UnixSocket {
   bool passcred = false;    // SO_PASSCRED
   bool passrights = true;   // SO_PASSRIGHTS: may be sent fds (6.16)
   bool passpidfd = false;   // SO_PASSPIDFD: SCM_PIDFD with every read (6.5)
+  bool oobinline = false;   // SO_OOBINLINE (SOCK_URGINLINE): the out-of-band byte stays in line
   bool inq = false;         // SO_INQ: SCM_INQ with every stream read (6.17)
   long peek_off = -1;       // SO_PEEK_OFF: where MSG_PEEK starts; -1 off (sk_peek_off)
   // SO_PEERCRED (sk_peer_cred): the ids taken when the socket got its peer; -1: none yet.
