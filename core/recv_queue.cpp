@@ -136,6 +136,7 @@ std::size_t RecvQueue::manage_oob(std::size_t i, bool peek, bool oob_inline, Que
     if (!oob_inline) {
       // The byte is dropped unread, fds and all (kfree_skb: SKB_DROP_REASON_UNIX_SKIP_OOB).
       r.freed_truesize += slots_[i].truesize;
+      inq_stale_ += slots_[i].unread();
       erase(i, r);
       i = head_;
     }

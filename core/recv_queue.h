@@ -74,6 +74,9 @@ class RecvQueue {
   void push(std::string_view bytes, const FileRef* fds, std::size_t nfds, std::uint32_t truesize,
             int creds = -1, int from = -1, bool oob = false);
   bool has_oob() const { return oob_; }
+  // u->inq_len, what SCM_INQ reports: the unread bytes, plus one for every out-of-band byte a
+  // read dropped (manage_oob unlinks it without taking it off inq_len; measured on 6.18).
+  std::size_t inq_len() const { return unread_bytes_ + inq_stale_; }
 
   // unix_stream_recv_urg: the out-of-band byte; a read (not a peek) consumes it, leaving its
   // empty segment queued, and drops an empty segment just before it.
@@ -118,6 +121,7 @@ class RecvQueue {
   std::size_t unread_bytes_ = 0;
   std::size_t truesize_ = 0;
   bool oob_ = false;  // one segment is flagged oob
+  std::size_t inq_stale_ = 0;
 };
 
 }  // namespace fdlab

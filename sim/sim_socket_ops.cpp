@@ -434,7 +434,7 @@ void SimKernel::deliver(Outcome& o, const RecvCall& recv, const UnixSocket& sk) 
   if (sk.inq && sk.type == SockType::stream) {
     control.put(cmsg::scm_inq, sizeof(std::int32_t));
     if (!control.cmsgs().empty() && control.cmsgs().back().type == cmsg::scm_inq)
-      control.cmsgs().back().value = static_cast<long>(sk.queue.unread_bytes());
+      control.cmsgs().back().value = static_cast<long>(sk.queue.inq_len());
   }
   if (control.ctrunc()) o.msg_flags |= msg::ctrunc;
   o.msg_controllen = control.used();
