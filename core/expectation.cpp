@@ -118,6 +118,10 @@ void match_names(const char* key, const nlohmann::json& want, const nlohmann::js
 
 }  // namespace
 
+// An address as the trace reports it (getsockname's `name`, recvmsg's `from`).
+constexpr const char* kAddressSchema =
+    R"({"type": "object", "additionalProperties": false, "properties": {"path": {"type": "string"}, "abstract": {"type": "string"}, "unnamed": {"const": true}, "autobind": {"const": true}}})";
+
 const std::vector<ExpectKey>& expectation_keys() {
   static const std::vector<ExpectKey> keys = {
       {"ret", R"({"type": "integer"})", "the return value"},
@@ -140,10 +144,10 @@ const std::vector<ExpectKey>& expectation_keys() {
        R"({"oneOf": [{"type": "null"}, {"type": "object", "additionalProperties": false, "properties": {"pid": {"type": "string"}, "uid": {"type": ["string", "integer"]}, "gid": {"type": ["string", "integer"]}}}]})",
        "a whole SCM_CREDENTIALS received: pid none/scenario/init, uid and gid self/nobody/a number"},
       {"name",
-       R"({"type": "object", "additionalProperties": false, "properties": {"path": {"type": "string"}, "abstract": {"type": "string"}, "unnamed": {"const": true}, "autobind": {"const": true}}})",
+       kAddressSchema,
        "getsockname/getpeername: {path}, {abstract}, {unnamed: true} or {autobind: true}"},
       {"from",
-       R"({"type": "object", "additionalProperties": false, "properties": {"path": {"type": "string"}, "abstract": {"type": "string"}, "unnamed": {"const": true}, "autobind": {"const": true}}})",
+       kAddressSchema,
        "recvmsg with msg_name: the sender's address, in the same form as name"},
       {"msg_controllen", R"({"type": "integer", "minimum": 0})",
        "the msg_controllen recvmsg returned: the control bytes it wrote"},

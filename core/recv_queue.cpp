@@ -111,7 +111,7 @@ QueueRead RecvQueue::read_stream(std::size_t len, bool peek, std::string& out,
     }
     if (s.unread() > 0) break;
     r.freed_truesize += s.truesize;
-    erase(i, r);  // emptied: nothing left on it to drop
+    erase(i, r.dropped);  // emptied: nothing left on it to drop
     if (had_fds || len == 0) break;
     restart = true;
   }
@@ -125,7 +125,7 @@ std::size_t RecvQueue::manage_oob(std::size_t i, bool peek, bool oob_inline, Que
   if (slots_[i].unread() == 0) {
     if (r.copied > 0 && (!oob_ || slots_[i].oob)) return tail_;
     // A segment emptied by a MSG_OOB read: a read frees it (with any fds it still carried).
-    i = peek ? i + 1 : erase(i, r);
+    i = peek ? i + 1 : erase(i, r.dropped);
     if (i == tail_) return tail_;
   }
   if (!slots_[i].oob) return i;
@@ -137,7 +137,7 @@ std::size_t RecvQueue::manage_oob(std::size_t i, bool peek, bool oob_inline, Que
       // The byte is dropped unread, fds and all (kfree_skb: SKB_DROP_REASON_UNIX_SKIP_OOB).
       r.freed_truesize += slots_[i].truesize;
       inq_stale_ += slots_[i].unread();
-      erase(i, r);
+      erase(i, r.dropped);
       i = head_;
     }
   } else if (!oob_inline) {
@@ -146,10 +146,10 @@ std::size_t RecvQueue::manage_oob(std::size_t i, bool peek, bool oob_inline, Que
   return i;
 }
 
-// Removes the segment at slot i (its fds go to r.dropped, to be released) and returns the slot
+// Removes the segment at slot i (its fds go to `dropped`, to be released) and returns the slot
 // of the segment after it.
-std::size_t RecvQueue::erase(std::size_t i, QueueRead& r) {
-  r.dropped.insert(r.dropped.end(), slots_[i].fds.begin(), slots_[i].fds.end());
+std::size_t RecvQueue::erase(std::size_t i, std::vector<FileRef>& dropped) {
+  dropped.insert(dropped.end(), slots_[i].fds.begin(), slots_[i].fds.end());
   slots_[i].fds.clear();
   if (i == head_) {
     pop_front();
@@ -181,9 +181,7 @@ OobRead RecvQueue::read_oob(bool peek, bool oob_inline) {
   oob_ = false;
   if (j != head_ && slots_[j - 1].unread() == 0) {
     o.freed_truesize += slots_[j - 1].truesize;
-    QueueRead freed;
-    erase(j - 1, freed);
-    o.dropped = std::move(freed.dropped);
+    erase(j - 1, o.dropped);
     --j;
   }
   slots_[j].consumed += 1;

@@ -110,7 +110,7 @@ class RecvQueue {
 
  private:
   void pop_front();
-  std::size_t erase(std::size_t i, QueueRead& r);
+  std::size_t erase(std::size_t i, std::vector<FileRef>& dropped);
   std::size_t manage_oob(std::size_t i, bool peek, bool oob_inline, QueueRead& r);
 
   // Live segments are slots_[head_, tail_). Slots past tail_ are kept so that their buffers are

@@ -143,16 +143,8 @@ void host_getsockopt(HostResult& r, int sock, SockOpt opt) {
     // Every scenario process is a thread of this one: a peer's pid is ours or none (0).
     ucred u{};
     socklen_t ulen = sizeof u;
-    if (!r.record(::getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &u, &ulen))) return;
-    r.creds.present = true;
-    r.creds.fields = 3;
-    if (u.pid != 0 && u.pid != ::getpid()) {
-      r.failure = "SO_PEERCRED: unexpected pid " + std::to_string(u.pid);
-      return;
-    }
-    r.creds.pid = u.pid == 0 ? CredPid::none : CredPid::scenario;
-    r.creds.uid = {static_cast<long>(u.uid) == harness_uid(), static_cast<std::int64_t>(u.uid)};
-    r.creds.gid = {static_cast<long>(u.gid) == harness_gid(), static_cast<std::int64_t>(u.gid)};
+    if (r.record(::getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &u, &ulen)))
+      host_creds(r, "SO_PEERCRED", u.pid, u.uid, u.gid, 3);
     return;
   }
   int v = 0;
@@ -184,18 +176,25 @@ void host_autobind(HostResult& r, int sock) {
   r.record(::bind(sock, reinterpret_cast<const sockaddr*>(&family_only), sizeof(sa_family_t)));
 }
 
-void host_getsockname(HostResult& r, int sock, const std::string& tag) {
+namespace {
+
+// getsockname or getpeername, and the address it gives back as the model names it.
+void read_name(HostResult& r, int sock, const std::string& tag,
+               int (*name_of)(int, sockaddr*, socklen_t*)) {
   AddrBuffer b;
   socklen_t len = sizeof b.bytes;
-  if (r.record(::getsockname(sock, reinterpret_cast<sockaddr*>(b.bytes), &len)))
+  if (r.record(name_of(sock, reinterpret_cast<sockaddr*>(b.bytes), &len)))
     r.name = host_read_addr(r, b.bytes, len, tag);
 }
 
+}  // namespace
+
+void host_getsockname(HostResult& r, int sock, const std::string& tag) {
+  read_name(r, sock, tag, ::getsockname);
+}
+
 void host_getpeername(HostResult& r, int sock, const std::string& tag) {
-  AddrBuffer b;
-  socklen_t len = sizeof b.bytes;
-  if (r.record(::getpeername(sock, reinterpret_cast<sockaddr*>(b.bytes), &len)))
-    r.name = host_read_addr(r, b.bytes, len, tag);
+  read_name(r, sock, tag, ::getpeername);
 }
 
 void host_set_ids(HostResult& r, long uid, long gid) {

@@ -55,10 +55,17 @@ bool read_creds(HostResult& r, const cmsghdr* c) {
   const std::size_t bytes = c->cmsg_len - CMSG_LEN(0);
   std::uint32_t v[3] = {0, 0, 0};
   std::memcpy(v, CMSG_DATA(c), std::min(bytes, sizeof v));
+  const int fields = static_cast<int>(std::min<std::size_t>(bytes / 4, 3));
+  return host_creds(r, "SCM_CREDENTIALS", static_cast<pid_t>(v[0]), v[1], v[2], fields);
+}
+
+}  // namespace
+
+bool host_creds(HostResult& r, const char* what, pid_t pid, std::uint32_t uid, std::uint32_t gid,
+                int fields) {
   r.creds.present = true;
-  r.creds.fields = static_cast<int>(std::min<std::size_t>(bytes / 4, 3));
-  const auto pid = static_cast<pid_t>(v[0]);
-  if (r.creds.fields >= 1) {
+  r.creds.fields = fields;
+  if (fields >= 1) {
     if (pid == 0) {
       r.creds.pid = CredPid::none;
     } else if (pid == ::getpid()) {
@@ -66,16 +73,14 @@ bool read_creds(HostResult& r, const cmsghdr* c) {
     } else if (pid == 1) {
       r.creds.pid = CredPid::init;
     } else {
-      r.failure = "SCM_CREDENTIALS from an unexpected pid " + std::to_string(pid);
+      r.failure = std::string(what) + " from an unexpected pid " + std::to_string(pid);
       return false;
     }
   }
-  r.creds.uid = {static_cast<long>(v[1]) == harness_uid(), static_cast<std::int64_t>(v[1])};
-  r.creds.gid = {static_cast<long>(v[2]) == harness_gid(), static_cast<std::int64_t>(v[2])};
+  r.creds.uid = {static_cast<long>(uid) == harness_uid(), static_cast<std::int64_t>(uid)};
+  r.creds.gid = {static_cast<long>(gid) == harness_gid(), static_cast<std::int64_t>(gid)};
   return true;
 }
-
-}  // namespace
 
 bool host_describe(HostResult& r, int fd, Description d) {
   HostFd out;
@@ -212,25 +217,17 @@ void host_recvmsg(HostResult& r, int sock, const RecvArgs& args, const std::stri
       if (!read_creds(r, c)) return;
       continue;
     }
-    if (c->cmsg_type == 4 /* SCM_PIDFD, Linux 6.5 */) {
-      if (c->cmsg_len >= CMSG_LEN(sizeof(int))) {
-        int pidfd;
-        std::memcpy(&pidfd, CMSG_DATA(c), sizeof pidfd);
-        r.cmsgs.back().value = pidfd;
-        // A new description of the sender's pid; every pidfd of one pid shares its pidfs
-        // inode, so the key is a shared one (native/object_identity.h).
-        if (pidfd >= 0) {
-          if (!host_describe(r, pidfd, Description::opened)) return;
-          r.fds.back().key.shared = true;
-        }
-      }
-      continue;
-    }
-    if (c->cmsg_type == 84 /* SCM_INQ, Linux 6.17 */) {
-      if (c->cmsg_len >= CMSG_LEN(sizeof(int))) {
-        int inq;
-        std::memcpy(&inq, CMSG_DATA(c), sizeof inq);
-        r.cmsgs.back().value = inq;
+    // SCM_PIDFD (Linux 6.5) and SCM_INQ (6.17) hold one int, when their cmsg_len holds it.
+    if (c->cmsg_type == 4 || c->cmsg_type == 84) {
+      if (c->cmsg_len < CMSG_LEN(sizeof(int))) continue;
+      int v;
+      std::memcpy(&v, CMSG_DATA(c), sizeof v);
+      r.cmsgs.back().value = v;
+      // A pidfd is a new description of the sender's pid; every pidfd of one pid shares its
+      // pidfs inode, so the key is a shared one (native/object_identity.h).
+      if (c->cmsg_type == 4 && v >= 0) {
+        if (!host_describe(r, v, Description::opened)) return;
+        r.fds.back().key.shared = true;
       }
       continue;
     }

@@ -138,6 +138,13 @@ void host_collect(HostResult& r);
 // change this worker thread's credentials only (glibc's wrappers change every thread's).
 void host_set_ids(HostResult& r, long uid, long gid);
 
+// Credentials as the model names them (core/kernel.h, Creds): pid 0 none, our own tgid a
+// scenario process (every one is a thread of this process), 1 init; ids "self" when they are
+// the harness's. `fields` is how many of pid, uid, gid were there whole. Any other pid is a
+// harness failure in r, named after `what`.
+bool host_creds(HostResult& r, const char* what, pid_t pid, std::uint32_t uid, std::uint32_t gid,
+                int fields);
+
 // The harness's own uid and gid (its main thread's, read once before any set_ids), which
 // traces call "self".
 long harness_uid();

@@ -40,14 +40,9 @@ class SimScmHost : public ScmSendHost {
 }  // namespace
 
 // unix_maybe_add_creds: a segment carries its sender's credentials when the sender or the
-// receiver has SO_PASSCRED at send time, or the receiver has no socket yet (a connection
+// receiver has SO_PASSCRED or SO_PASSPIDFD (unix_may_passcred) at send time, or the receiver
+// has no socket yet (a connection
 // not yet accepted), so that whoever reads it later can have them.
-bool SimKernel::sends_creds(const UnixSocket& sender) const {
-  if (sender.peer == no_socket || !sockets_[sender.peer]) return sender.may_passcred();
-  return sends_creds_to(sender, *sockets_[sender.peer]);
-}
-
-// The same, for a message to `receiver` (a dgram sendto's, which need not be the peer).
 bool SimKernel::sends_creds_to(const UnixSocket& sender, const UnixSocket& receiver) const {
   return sender.may_passcred() || receiver.may_passcred() || receiver.file == no_file;
 }
@@ -134,12 +129,26 @@ void SimKernel::report_creds(Outcome& o, ControlWriter& control, int key) const 
   if (!control.has_control() || control.cmsgs().empty() ||
       control.cmsgs().back().type != cmsg::scm_credentials)
     return;
-  const WireCreds w = creds_of(key);
-  o.creds.present = true;
-  o.creds.fields = static_cast<int>(written / 4);
-  o.creds.pid = w.pid == 0 ? CredPid::none : w.pid == 1 ? CredPid::init : CredPid::scenario;
-  o.creds.uid = {w.uid == kOwnId, w.uid};
-  o.creds.gid = {w.gid == kOwnId, w.gid};
+  o.creds = reported(creds_of(key), static_cast<int>(written / 4));
+}
+
+// Credentials as a trace names them: pid 0 none, 1 init, else a scenario process's; ids "self"
+// when they are the harness's (root).
+Creds SimKernel::reported(const WireCreds& w, int fields) {
+  Creds c;
+  c.present = true;
+  c.fields = fields;
+  c.pid = w.pid == 0 ? CredPid::none : w.pid == 1 ? CredPid::init : CredPid::scenario;
+  c.uid = {w.uid == kOwnId, w.uid};
+  c.gid = {w.gid == kOwnId, w.gid};
+  return c;
+}
+
+// SO_PEERCRED: the ids taken with the peer (socketpair, listen, connect), or pid 0 and ids
+// (uid_t)-1 for a socket that never had one.
+Creds SimKernel::peer_creds(const UnixSocket& sk) {
+  if (sk.peer_uid < 0) return reported({0, 0xffffffffLL, 0xffffffffLL}, 3);
+  return reported({kFirstPid, sk.peer_uid, sk.peer_gid}, 3);
 }
 
 }  // namespace fdlab::sim

@@ -109,6 +109,8 @@ class SimKernel final : public Kernel {
   bool too_many_inflight(ProcId p) const;  // too_many_unix_fds
   void set_peer(std::uint32_t s, std::uint32_t other);
   void drop_peer(std::uint32_t s);
+  void unhold(std::uint32_t s);  // one reference to s as a peer goes
+  void change_dgram_peer(std::uint32_t self, std::uint32_t to);
   Outcome dgram_connect(ProcId p, std::uint32_t self, const SockAddr& a);
   void dgram_disconnected(std::uint32_t self, std::uint32_t old_peer);
   // sim/sim_addresses.cpp: what getsockname, getpeername and msg_name report.
@@ -126,7 +128,6 @@ class SimKernel final : public Kernel {
   std::uint32_t poll_mask(const OpenFile& f, std::uint32_t events) const;
   std::uint32_t socket_poll_mask(const UnixSocket& sk, std::uint32_t events) const;
   // sim/sim_creds.cpp: SO_PASSCRED, SCM_CREDENTIALS and a stated msg_control.
-  bool sends_creds(const UnixSocket& sender) const;
   bool sends_creds_to(const UnixSocket& sender, const UnixSocket& receiver) const;
   int creds_key(const WireCreds& c);
   int own_creds(ProcId p);
@@ -134,6 +135,8 @@ class SimKernel final : public Kernel {
   WireCreds creds_of(int key) const;
   Outcome read_control(SendCall& send, std::vector<int>& fds);
   void report_creds(Outcome& o, ControlWriter& control, int key) const;
+  static Creds reported(const WireCreds& w, int fields);
+  static Creds peer_creds(const UnixSocket& sk);
 
   // The state: fork() (sim/sim_collector.cpp) copies every member from here down, so a new
   // one is added there too.

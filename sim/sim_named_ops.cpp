@@ -169,8 +169,23 @@ void SimKernel::drop_peer(std::uint32_t s) {
   const std::uint32_t other = sockets_[s]->peer;
   if (other == no_socket) return;
   sockets_[s]->peer = no_socket;
-  UnixSocket& o = *sockets_[other];
-  if (--o.held_by == 0 && o.dead) free_socket(other);
+  unhold(other);
+}
+
+void SimKernel::unhold(std::uint32_t s) {
+  UnixSocket& o = *sockets_[s];
+  if (--o.held_by == 0 && o.dead) free_socket(s);
+}
+
+// unix_dgram_connect's "if it was connected, reconnect": a new peer (or none, AF_UNSPEC);
+// leaving the old one purges our queue (unix_dgram_disconnected) before its reference goes.
+void SimKernel::change_dgram_peer(std::uint32_t self, std::uint32_t to) {
+  const std::uint32_t old = sockets_[self]->peer;
+  if (old == to) return;
+  set_peer(self, to);
+  if (old == no_socket) return;
+  dgram_disconnected(self, old);
+  unhold(old);
 }
 
 // unix_dgram_connect: with SO_PASSCRED an unbound socket is autobound first; the other end
@@ -182,13 +197,7 @@ Outcome SimKernel::dgram_connect(ProcId p, std::uint32_t self, const SockAddr& a
   if (other.err != Errno::ok) return Outcome::failure(other.err);
   const UnixSocket& o = *sockets_[other.index];
   if (o.peer != no_socket && o.peer != self) return Outcome::failure(Errno::eperm);
-  const std::uint32_t old = sockets_[self]->peer;
-  if (old == other.index) return Outcome{};
-  set_peer(self, other.index);
-  if (old != no_socket) {
-    dgram_disconnected(self, old);
-    if (--sockets_[old]->held_by == 0 && sockets_[old]->dead) free_socket(old);
-  }
+  change_dgram_peer(self, other.index);
   return Outcome{};
 }
 
@@ -199,12 +208,7 @@ Outcome SimKernel::op_disconnect(ProcId p, const Call& c) {
   SocketAt at = socket_at(p, c.fd);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   if (at.socket->type != SockType::dgram) return Outcome::failure(Errno::einval);
-  const std::uint32_t self = at.file->target;
-  const std::uint32_t old = at.socket->peer;
-  if (old == no_socket) return Outcome{};
-  sockets_[self]->peer = no_socket;
-  dgram_disconnected(self, old);
-  if (--sockets_[old]->held_by == 0 && sockets_[old]->dead) free_socket(old);
+  change_dgram_peer(at.file->target, no_socket);
   return Outcome{};
 }
 

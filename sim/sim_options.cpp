@@ -116,18 +116,8 @@ Outcome SimKernel::op_getsockopt(ProcId p, const Call& c) {
     }
     case SockOpt::peercred:
       // sk_peer_pid/sk_peer_cred: the creator's (socketpair), the listener's (the connecting
-      // end), the connector's (an accepted end), the listener's own; a socket that never
-      // connected has pid 0 and ids (uid_t)-1.
-      o.creds.present = true;
-      o.creds.fields = 3;
-      if (sk->peer_uid >= 0) {
-        o.creds.pid = CredPid::scenario;
-        o.creds.uid = {sk->peer_uid == 0, sk->peer_uid};
-        o.creds.gid = {sk->peer_gid == 0, sk->peer_gid};
-      } else {
-        o.creds.uid = {false, 0xffffffffLL};
-        o.creds.gid = {false, 0xffffffffLL};
-      }
+      // end), the connector's (an accepted end), the listener's own.
+      o.creds = peer_creds(*sk);
       break;
   }
   return o;

@@ -126,8 +126,8 @@ Outcome SimKernel::op_sendmsg(ProcId p, const Call& c) {
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket& sk = *at.socket;
   // ____sys_sendmsg: O_NONBLOCK on the file acts as MSG_DONTWAIT.
-  SendCall send{p, a, (a.flags & msg::dontwait) || at.file->nonblocking(),
-                sends_creds(sk) ? own_creds(p) : -1};
+  // The credentials are decided once the receiver is known (stream_send, message_send).
+  SendCall send{p, a, (a.flags & msg::dontwait) || at.file->nonblocking(), -1};
   send.self = at.file->target;
   if (sk.type == SockType::stream) return stream_send(sk, send);
   return message_send(sk, send);
@@ -153,6 +153,7 @@ Outcome SimKernel::stream_send(UnixSocket& sk, SendCall& send) {
   // looked at here, so it stays for the next recv.
   if (sk.shutdown & send_shutdown) return epipe(a.flags);
   UnixSocket& other = *sockets_[sk.peer];
+  if (!send.stated_creds) send.creds = sends_creds_to(sk, other) ? own_creds(send.proc) : -1;
   std::size_t sent = 0;
   // Zero bytes: the loop never runs and the fds are dropped; success with 0.
   while (sent < normal) {
