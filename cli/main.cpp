@@ -76,6 +76,13 @@ int main(int argc, char** argv) {
   report_cmd->add_flag("--write", report.write, "write the report document");
   report_cmd->add_flag("--update-expected", report.update_expected,
                        "record this run's divergences as the expected ones");
+  report_cmd->add_option("--json", report.json,
+                         "write every run's differences and their findings here (- for stdout)");
+  report_cmd->add_option("-j,--jobs", report.jobs, "package runs at once")
+      ->check(CLI::Range(1, 64));
+  report_cmd->add_flag("--patched", report.patched,
+                       "also run the package with each fix of adapters/usocket/patches and "
+                       "record which findings each closes");
 
   CLI11_PARSE(app, argc, argv);
   try {

@@ -134,17 +134,26 @@ struct Deadlines {
   }
 };
 
-// Starts `node replay.js --dir DIR FILE` in its own process group (so a kill reaches anything
+// Starts `node ARGS...` (`replay.js --dir DIR --variant V FILE`) in its own process group (so a kill reaches anything
 // it started), stdin from /dev/null, stdout and stderr into the given pipe ends, none of
 // fdlab's other fds. Its own group also keeps it from the terminal's Ctrl-C, so it is tied to
 // fdlab's life instead: a node left looping in a hung step would otherwise spin on for ever.
-pid_t spawn_node(const UsocketAdapter& a, const std::string& dir, const std::string& file,
-                 int out_fd, int err_fd) {
+pid_t spawn_node(const UsocketAdapter& a, std::vector<std::string> args, int out_fd,
+                 int err_fd) {
   // Built before fork: only async-signal-safe calls between fork and exec (fdlab has threads).
-  std::vector<std::string> args{a.node, a.script, "--dir", dir, file};
+  args.insert(args.begin(), a.node);
   std::vector<char*> argv;
   for (auto& s : args) argv.push_back(s.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  // fdlab's own FDLAB_USOCKET_NODE_MODULES reaches node unless a patched copy replaces it.
+  for (char** e = environ; *e != nullptr; ++e)
+    if (a.node_modules.empty() || std::strncmp(*e, "FDLAB_USOCKET_NODE_MODULES=", 27) != 0)
+      env_strings.emplace_back(*e);
+  if (!a.node_modules.empty()) env_strings.push_back("FDLAB_USOCKET_NODE_MODULES=" + a.node_modules);
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid == 0) {
@@ -156,7 +165,7 @@ pid_t spawn_node(const UsocketAdapter& a, const std::string& dir, const std::str
     dup2(out_fd, 1);
     dup2(err_fd, 2);
     close_range(3, ~0U, 0);
-    execvp(argv[0], argv.data());
+    execvpe(argv[0], argv.data(), envp.data());
     _exit(kExecFailed);
   }
   if (pid > 0) setpgid(pid, pid);  // also here, so a kill right after fork finds the group
@@ -217,7 +226,8 @@ void reap(pid_t pid, const Deadlines& limits, NodeRun& r) {
   }
 }
 
-NodeRun run_node(const UsocketAdapter& a, const std::string& dir, const std::string& file) {
+NodeRun run_node(const UsocketAdapter& a, const std::vector<std::string>& args,
+                 int step_timeout_seconds) {
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("usocket backend: pipe failed");
   if (pipe2(err, O_CLOEXEC) != 0) {
@@ -225,11 +235,11 @@ NodeRun run_node(const UsocketAdapter& a, const std::string& dir, const std::str
     close(out[1]);
     throw std::runtime_error("usocket backend: pipe failed");
   }
-  Deadlines limits{std::chrono::seconds(a.step_timeout_seconds), std::nullopt};
+  Deadlines limits{std::chrono::seconds(step_timeout_seconds), std::nullopt};
   if (a.budget_seconds > 0)
     limits.budget_end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                            std::chrono::duration<double>(a.budget_seconds));
-  const pid_t pid = spawn_node(a, dir, file, out[1], err[1]);
+  const pid_t pid = spawn_node(a, args, out[1], err[1]);
   close(out[1]);
   close(err[1]);
   if (pid < 0) {
@@ -302,6 +312,25 @@ std::string run_failure(const UsocketAdapter& a, const NodeRun& r, const Scenari
 
 }  // namespace
 
+NodeScriptResult run_node_script(const UsocketAdapter& adapter,
+                                 const std::vector<std::string>& args, int timeout_seconds) {
+  NodeRun run;
+  {
+    const ScratchDir dir;
+    std::vector<std::string> with_dir = args;
+    with_dir.emplace_back(dir.path());
+    run = run_node(adapter, with_dir, timeout_seconds);
+  }
+  NodeScriptResult r;
+  r.out = run.out;
+  r.err_tail = run.err.shown();
+  r.timed_out = run.cut != Cut::none;
+  r.exited = !r.timed_out && WIFEXITED(run.status);
+  r.status = r.exited ? WEXITSTATUS(run.status) : -1;
+  r.signal = !r.timed_out && WIFSIGNALED(run.status) ? WTERMSIG(run.status) : 0;
+  return r;
+}
+
 ReplayReport replay_on_usocket(const Scenario& sc, const std::string& file,
                                const UsocketAdapter& adapter) {
   {
@@ -313,7 +342,9 @@ ReplayReport replay_on_usocket(const Scenario& sc, const std::string& file,
   NodeRun run;
   {
     const ScratchDir dir;
-    run = run_node(adapter, dir.path(), file);
+    run = run_node(adapter,
+                   {adapter.script, "--dir", dir.path(), "--variant", adapter.variant, file},
+                   adapter.step_timeout_seconds);
   }
   throw_if_not_runnable(adapter, run);
   std::istringstream lines(run.out);
@@ -326,6 +357,7 @@ ReplayReport replay_on_usocket(const Scenario& sc, const std::string& file,
       done = true;
       continue;
     }
+    if (!rec.contains("step")) continue;  // the adapter's first line names it (protocol)
     report.trace.push_back(std::move(rec));
   }
   const auto& steps = sc.usocket->steps;

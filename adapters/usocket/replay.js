@@ -6,7 +6,11 @@
 // why fds appear only by label: received fds are named by fstat (dev, ino) against the
 // objects the scenario created.
 //
-// Usage: node replay.js [--dir DIR] SCENARIO.json
+// Usage: node replay.js [--dir DIR] [--variant NAME] SCENARIO.json
+// This is fdlab's adapter protocol (docs/adapter-protocol.md): the first line names the adapter,
+// the library and the variant, then one record per step, then {"done": true}.
+// Variants (VARIANTS below) drive the package differently where its behaviour depends on how it
+// is driven, so that one crash does not hide a scenario's other findings.
 // fdlab passes --dir: it owns that directory (creates it, removes it after this process exits
 // or is killed), so nothing is left behind whatever node does. Without --dir the adapter makes
 // its own under $TMPDIR and removes it when it exits normally.
@@ -32,16 +36,24 @@ function fail(status, message) {
   process.exit(status);
 }
 
+// How listeners are attached to a USocket:
+// - eager: every listener right after the constructor, as a user reading the README would.
+// - readable-after-connected: the 'readable' listener (which makes node call _read at once)
+//   only once the socket is connected: at construction for adopted and accepted sockets, on
+//   'connected' for the others. The README's quick usage attaches it before connect().
+const VARIANTS = ['eager', 'readable-after-connected'];
+
 function parseArgs(argv) {
-  const usage = 'usage: node replay.js [--dir DIR] SCENARIO.json';
-  let dir;
-  if (argv[0] === '--dir') {
+  const usage = `usage: node replay.js [--dir DIR] [--variant ${VARIANTS.join('|')}] SCENARIO.json`;
+  const opts = { variant: 'eager' };
+  while (argv.length && (argv[0] === '--dir' || argv[0] === '--variant')) {
     if (argv.length < 2) fail(kUsage, usage);
-    dir = argv[1];
+    opts[argv[0].slice(2)] = argv[1];
     argv = argv.slice(2);
   }
+  if (!VARIANTS.includes(opts.variant)) fail(kUsage, `unknown variant '${opts.variant}': ${usage}`);
   if (argv.length !== 1 || argv[0].startsWith('--')) fail(kUsage, usage);
-  return { file: argv[0], dir };
+  return { file: argv[0], dir: opts.dir, variant: opts.variant };
 }
 
 // The package under test and the adapter's own helper, both installed and built by setup.sh.
@@ -67,7 +79,11 @@ function loadPackages() {
     fail(kNotInstalled, `the adapter's helper ${helper} is not built (${firstLine(e)}): ` +
       `run ${setup}`);
   }
-  return { usocket: pkg, sys: helperModule };
+  let version = '?';
+  try {
+    version = require(path.join(path.resolve(modules), 'usocket', 'package.json')).version;
+  } catch (e) { /* reported as '?' */ }
+  return { usocket: pkg, sys: helperModule, version };
 }
 
 // The same input the C++ parser accepts: nlohmann::json skips a UTF-8 byte order mark,
@@ -138,11 +154,11 @@ function enterDirectory(given) {
   return dir;
 }
 
-const args = parseArgs(process.argv.slice(2));
-const { usocket, sys } = loadPackages();
-const scenario = readScenario(args.file);
-checkPaths(scenario, args.file);
-const dir = enterDirectory(args.dir);
+const cli = parseArgs(process.argv.slice(2));
+const { usocket, sys, version } = loadPackages();
+const scenario = readScenario(cli.file);
+checkPaths(scenario, cli.file);
+const dir = enterDirectory(cli.dir);
 
 const objects = new Map();   // label -> {id, kind, obj}
 const names = [];            // creation index -> label
@@ -185,17 +201,24 @@ function record(label, event, extra) {
   events.push(Object.assign({ id: objects.get(label).id, on: label, event }, extra || {}));
 }
 
-function addObject(label, kind, obj, watch = true) {
+// `connected`: the socket has its fd already (adopted or accepted), so its 'readable'
+// listener goes on at once in every variant.
+function addObject(label, kind, obj, watch = true, connected = false) {
   objects.set(label, { id: names.length, kind, obj });
   names.push(label);
   if (!watch) return;
-  if (kind === 'socket') watchSocket(label, obj);
+  if (kind === 'socket') watchSocket(label, obj, connected);
   else watchServer(label, obj);
 }
 
-function watchSocket(label, s) {
+function watchSocket(label, s, connected) {
   s.on('connected', () => record(label, 'connected'));
-  s.on('readable', () => record(label, 'readable'));
+  const onReadable = () => record(label, 'readable');
+  if (cli.variant === 'readable-after-connected' && !connected) {
+    s.once('connected', () => s.on('readable', onReadable));
+  } else {
+    s.on('readable', onReadable);
+  }
   s.on('fds', (fds) => record(label, 'fds', { fds: fds.map(fdName) }));
   s.on('end', () => record(label, 'end'));
   s.on('close', () => record(label, 'close'));
@@ -207,12 +230,20 @@ function watchServer(label, srv) {
   srv.on('error', (err) => record(label, 'error', { code: errorCode(err) }));
   srv.on('connection', (sock) => {
     const name = runLabels.length ? runLabels.shift() : `connection@${currentStep}.${generated++}`;
-    addObject(name, 'socket', sock);
+    addObject(name, 'socket', sock, true, true);
     record(label, 'connection', { socket: name });
   });
 }
 
 function callback(label, step) { return () => record(label, 'callback', { step }); }
+
+// A callback given to the constructor is a 'connected' listener the package registers before
+// the adapter can attach its own, and node runs listeners in registration order: recorded at
+// once, it would come before the very event it listens to. Its record waits until that emit
+// is over (a microtask); when the callback ran is unchanged.
+function constructorCallback(label, step) {
+  return () => queueMicrotask(() => record(label, 'callback', { step }));
+}
 
 // Waits until nothing has happened for a while: the package's work runs on libuv's poller and
 // thread pool, so quiet for `quietMs` is the adapter's "nothing more happens".
@@ -326,14 +357,14 @@ async function execute(step) {
       const opts = 'path' in step ? { path: step.path }
         : 'fd' in step ? { fd: fdLabels.get(step.fd) } : undefined;
       const args = opts ? [opts] : [];
-      if (cb) args.push(cb);
+      if (cb) args.push(opts ? constructorCallback(step.as, currentStep) : cb);
       let s;
       try {
         s = new usocket.USocket(...args);
       } finally {
         if (!s) addObject(step.as, 'socket', Object.create(usocket.USocket.prototype), false);
       }
-      addObject(step.as, 'socket', s);
+      addObject(step.as, 'socket', s, true, 'fd' in step);
       return null;
     }
     case 'connect': {
@@ -390,6 +421,7 @@ async function execute(step) {
 }
 
 async function main() {
+  out({ adapter: 'usocket', library: `usocket@${version}`, protocol: 1, variant: cli.variant });
   for (let i = 0; i < scenario.steps.length; i++) {
     const step = scenario.steps[i];
     currentStep = i;

@@ -45,4 +45,4 @@ function canonicalOrder(events) {
   return out;
 }
 
-module.exports = { bytesJson, canonicalOrder };
+module.exports = { bytesJson, canonicalOrder, fnv1a, printable, kInline };
