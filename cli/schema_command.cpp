@@ -5,6 +5,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "core/adapter_protocol_schema.h"
 #include "core/scenario_schema.h"
 #include "corpus/scenario_files.h"
 
@@ -27,8 +28,14 @@ std::string with_section(const std::string& doc, const std::string& name, const 
 }  // namespace
 
 int run_schema(const SchemaOptions& opt) {
-  std::string schema_now, doc_now, doc_want;
+  std::string schema_now, doc_now, doc_want, protocol_now;
   const std::string schema_want = scenario_schema().dump(2) + "\n";
+  const std::string protocol_want = adapter_protocol_schema().dump(2) + "\n";
+  try {
+    protocol_now = read_text_file(opt.protocol_schema);
+  } catch (const std::exception&) {
+    // Missing: stale, or written now.
+  }
   try {
     doc_now = read_text_file(opt.format_doc);
     doc_want = with_section(doc_now, "kernel ops", kernel_ops_markdown(), opt.format_doc);
@@ -43,17 +50,22 @@ int run_schema(const SchemaOptions& opt) {
   if (opt.write) {
     std::ofstream(opt.schema, std::ios::binary) << schema_want;
     std::ofstream(opt.format_doc, std::ios::binary) << doc_want;
-    fmt::print("wrote {} and the op tables of {}\n", opt.schema, opt.format_doc);
+    std::ofstream(opt.protocol_schema, std::ios::binary) << protocol_want;
+    fmt::print("wrote {}, {} and the op tables of {}\n", opt.schema, opt.protocol_schema,
+               opt.format_doc);
     return 0;
   }
   int stale = 0;
   for (const auto& [file, now, want] : {std::tuple{opt.schema, schema_now, schema_want},
-                                        std::tuple{opt.format_doc, doc_now, doc_want}}) {
+                                        std::tuple{opt.format_doc, doc_now, doc_want},
+                                        std::tuple{opt.protocol_schema, protocol_now,
+                                                   protocol_want}}) {
     if (now == want) continue;
     fmt::print("{} is out of date: run `fdlab schema --write`\n", file);
     ++stale;
   }
-  if (stale == 0) fmt::print("{} and {} are current\n", opt.schema, opt.format_doc);
+  if (stale == 0)
+    fmt::print("{}, {} and {} are current\n", opt.schema, opt.protocol_schema, opt.format_doc);
   return stale == 0 ? 0 : 1;
 }
 

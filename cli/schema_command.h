@@ -1,6 +1,7 @@
 #pragma once
 // `fdlab schema`: writes or checks what is generated from the op declarations:
-// docs/scenario.schema.json and the op tables in docs/scenario-format.md.
+// docs/scenario.schema.json, the op tables in docs/scenario-format.md, and the adapter
+// protocol's schema, docs/adapter-protocol.schema.json.
 #include <string>
 
 namespace fdlab {
@@ -8,6 +9,7 @@ namespace fdlab {
 struct SchemaOptions {
   std::string schema = "docs/scenario.schema.json";
   std::string format_doc = "docs/scenario-format.md";
+  std::string protocol_schema = "docs/adapter-protocol.schema.json";
   bool write = false;  // rewrite the files instead of checking them
 };
 

@@ -8,6 +8,15 @@
 
 namespace fdlab::usocket {
 
+// Every event name the model emits (UEvent::name); the adapter protocol's schema
+// (docs/adapter-protocol.schema.json) is generated from this list.
+inline const std::vector<std::string>& event_names() {
+  static const std::vector<std::string> names{"connected", "connection", "listening", "readable",
+                                              "fds",       "end",        "close",     "error",
+                                              "callback",  "drain"};
+  return names;
+}
+
 // An event of one UServer or USocket. Only the fields its kind uses are set.
 struct UEvent {
   int on = 0;                 // creation index of the emitting object
