@@ -296,6 +296,8 @@ class Kernel {
   // setrlimit(RLIMIT_NOFILE) of one scenario process: the soft limit (the hard one is kept).
   Outcome setrlimit_nofile(ProcId p, long soft);
   Outcome give(ProcId from, int fd, ProcId to);
+  // Every open fd of p, in fd order, as Outcome::fds (number, object, FD_CLOEXEC).
+  Outcome list_fds(ProcId p);
 };
 
 }  // namespace fdlab

@@ -23,6 +23,8 @@ Outcome Kernel::socketpair(ProcId p, SockType type, bool nonblock, bool cloexec)
 
 Outcome Kernel::pipe(ProcId p) { return call(p, make(OpKind::pipe)); }
 
+Outcome Kernel::list_fds(ProcId p) { return call(p, make(OpKind::list_fds)); }
+
 Outcome Kernel::open_temp(ProcId p) { return call(p, make(OpKind::open_temp)); }
 
 Outcome Kernel::sendmsg(ProcId p, int sock, const SendArgs& args) {

@@ -22,13 +22,13 @@ namespace fdlab {
 #define FDLAB_KERNEL_OPS(X)                                                                        \
   X(socketpair, (Arg::sock_type, Arg::nonblock, Arg::cloexec, Arg::two_labels),                    \
     "two fds, the ends fds[0] and fds[1]")                                                         \
-  X(pipe, (Arg::two_labels), "two fds: the read end, then the write end")                          \
-  X(open_temp, (Arg::one_label), "a fresh unlinked regular file opened O_RDWR")                    \
-  X(sendmsg,                                                                                        \
+  X(pipe, (Arg::cloexec, Arg::two_labels), "two fds: the read end, then the write end")            \
+  X(open_temp, (Arg::cloexec, Arg::one_label), "a fresh unlinked regular file opened O_RDWR")      \
+  X(sendmsg,                                                                                       \
     (Arg::sock, Arg::optional_data, Arg::fds, Arg::send_control, Arg::dest, Arg::msg_flags),       \
     "bytes sent")                                                                                  \
   X(recvmsg, (Arg::sock, Arg::len, Arg::msg_flags, Arg::control, Arg::msg_name, Arg::labels),      \
-    "bytes, fds, msg_flags, msg_controllen and each cmsg (creds with SO_PASSCRED)")                                          \
+    "bytes, fds, msg_flags, msg_controllen and each cmsg (creds with SO_PASSCRED)")                \
   X(read, (Arg::fd, Arg::len), "bytes (no control data: queued fds are discarded)")                \
   X(write, (Arg::fd, Arg::data), "bytes written")                                                  \
   X(lseek, (Arg::fd, Arg::offset, Arg::whence), "the new offset")                                  \
@@ -51,13 +51,16 @@ namespace fdlab {
     "0, and the option in `value` (SO_PEERPIDFD: a new fd, which `as` may name)")                  \
   X(setrlimit, (Arg::nofile), "0 (the hard limit is kept)")                                        \
   X(set_ids, (Arg::ids),                                                                           \
-    "0: setresgid(gid, gid, 0), then setresuid(uid, uid, 0), for this process only")              \
+    "0: setresgid(gid, gid, 0), then setresuid(uid, uid, 0), for this process only")               \
   X(getsockname, (Arg::sock), "0, and the socket's address in `name`")                             \
   X(getpeername, (Arg::sock), "0, and the peer's address in `name`")                               \
-  X(collect, (), "0, once the collector has freed every cycle that was garbage when it began")   \
+  X(collect, (), "0, once the collector has freed every cycle that was garbage when it began")     \
   X(open, (Arg::open_kind, Arg::cloexec, Arg::one_label),                                          \
     "a new fd: the scenario's directory, an O_PATH fd, /dev/null or a memfd")                      \
   X(count_fds, (), "how many fds the process has open, 0, 1 and 2 included")                       \
+  X(list_fds, (),                                                                                  \
+    "how many fds the process has open, and each in `fds` (number, object, FD_CLOEXEC), in fd "    \
+    "order")                                                                                       \
   X(poll, (Arg::fd, Arg::poll_events), "1 and the fd's revents, or 0 (timeout 0: never waits)")
 
 enum class OpKind : std::uint8_t {

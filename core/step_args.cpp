@@ -50,7 +50,7 @@ std::vector<ArgSpec> make_args() {
        {{"nonblock", FieldType::boolean, false, 0, 0, {}, nullptr, "SOCK_NONBLOCK"}}},
       {Arg::cloexec,
        {{"cloexec", FieldType::boolean, false, 0, 0, {}, nullptr,
-         "SOCK_CLOEXEC (open: O_CLOEXEC, MFD_CLOEXEC)"}}},
+         "SOCK_CLOEXEC (pipe: O_CLOEXEC; open_temp, open: O_CLOEXEC, MFD_CLOEXEC)"}}},
       {Arg::one_label, {{"as", FieldType::label_list, false, 1, 1, {}, nullptr, ""}}},
       {Arg::two_labels, {{"as", FieldType::label_list, false, 2, 2, {}, nullptr, ""}}},
       {Arg::labels, {{"as", FieldType::label_list, false, 0, 0, {}, nullptr, ""}}},

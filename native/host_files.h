@@ -1,10 +1,12 @@
 #pragma once
-// The host calls behind `open`, `poll` and `count_fds` (native/host_open_ops.cpp,
-// native/host_poll.cpp), run like every other host call (native/host_ops.h).
+// The host calls behind `open`, `poll`, `count_fds` and `list_fds` (native/host_open_ops.cpp,
+// native/host_poll.cpp, native/host_fd_listing.cpp), run like every other host call
+// (native/host_ops.h), but for the fd listings, which the driver reads.
 #include <sys/types.h>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/kernel.h"
 #include "native/host_ops.h"
@@ -21,7 +23,21 @@ void host_open(HostResult& r, OpenKind kind, const std::string& dir, const std::
 void host_poll(HostResult& r, int fd, std::uint32_t events);
 
 // How many fds the thread `tid` has open, read from /proc/self/task/<tid>/fd by the caller (the
-// driver, never the worker itself: see PosixKernel::op_count_fds); -errno on failure.
+// driver, never the worker itself: see PosixKernel::op_count_fds); -errno on failure
+// (native/host_fd_listing.cpp).
 int host_count_fds_of(pid_t tid);
+
+// One open fd of a worker as /proc shows it: its number, the key of the file behind it
+// (native/object_identity.h) and FD_CLOEXEC.
+struct ListedFd {
+  int fd = -1;
+  FileKey key;
+  bool cloexec = false;
+};
+
+// Every open fd of the thread `tid`, in fd order, read by the driver like host_count_fds_of:
+// /proc/self/task/<tid>/fd for the numbers and the files, fdinfo for the flags. False, with
+// `failure` saying why, when /proc cannot be read.
+bool host_list_fds_of(pid_t tid, std::vector<ListedFd>& out, std::string& failure);
 
 }  // namespace fdlab::native

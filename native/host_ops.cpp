@@ -118,18 +118,19 @@ void host_socketpair(HostResult& r, SockType type, bool nonblock, bool cloexec) 
     host_describe(r, sv[0], Description::opened) && host_describe(r, sv[1], Description::opened);
 }
 
-void host_pipe(HostResult& r) {
+void host_pipe(HostResult& r, bool cloexec) {
   int fds[2];
-  if (r.record(::pipe2(fds, 0)))
+  if (r.record(::pipe2(fds, cloexec ? O_CLOEXEC : 0)))
     host_describe(r, fds[0], Description::opened) && host_describe(r, fds[1], Description::opened);
 }
 
-void host_open_temp(HostResult& r, const std::string& dir) {
+void host_open_temp(HostResult& r, const std::string& dir, bool cloexec) {
+  const int fd_flags = cloexec ? O_CLOEXEC : 0;
   // O_TMPFILE: a regular file that never has a name, so nothing can be left behind in dir.
-  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR, 0600);
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | fd_flags, 0600);
   if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
     std::string path = dir + "/fileXXXXXX";
-    fd = ::mkostemp(path.data(), 0);
+    fd = ::mkostemp(path.data(), fd_flags);
     if (fd >= 0 && ::unlink(path.c_str()) != 0) r.fail("unlink of a temp file", errno);
   }
   if (r.record(fd)) host_describe(r, fd, Description::opened);

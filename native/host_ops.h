@@ -57,8 +57,8 @@ struct HostResult {
 };
 
 void host_socketpair(HostResult& r, SockType type, bool nonblock, bool cloexec);
-void host_pipe(HostResult& r);
-void host_open_temp(HostResult& r, const std::string& dir);
+void host_pipe(HostResult& r, bool cloexec);
+void host_open_temp(HostResult& r, const std::string& dir, bool cloexec);
 // `tag` prefixes abstract names (sendmsg's msg_name; recvmsg's to read them back).
 void host_sendmsg(HostResult& r, int sock, const SendArgs& args, const std::string& tag);
 void host_recvmsg(HostResult& r, int sock, const RecvArgs& args, const std::string& tag);

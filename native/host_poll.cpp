@@ -1,4 +1,3 @@
-#include <dirent.h>
 #include <poll.h>
 
 #include <array>
@@ -44,17 +43,6 @@ void host_poll(HostResult& r, int fd, std::uint32_t events) {
     return;
   }
   r.value = static_cast<long>(revents);
-}
-
-int host_count_fds_of(pid_t tid) {
-  const std::string dir = "/proc/self/task/" + std::to_string(tid) + "/fd";
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return -errno;
-  int n = 0;
-  while (const dirent* e = ::readdir(d))
-    if (e->d_name[0] != '.') ++n;
-  ::closedir(d);
-  return n;
 }
 
 }  // namespace fdlab::native

@@ -65,6 +65,18 @@ ObjectId ObjectIdentity::identify(ProcId p, int fd, const FileKey& key) {
   return obj;
 }
 
+ObjectId ObjectIdentity::lookup(ProcId p, int fd, const FileKey& key) const {
+  auto it = by_key_.find(key);
+  if (it != by_key_.end())
+    for (ObjectId c : it->second) {
+      const auto& live = holders_[static_cast<std::size_t>(c)];
+      // The fd itself is one of the live holders when the tracker saw it made: kcmp of an fd
+      // with itself confirms it like any other.
+      if (!live.empty() && same_description(p, fd, live.front().proc, live.front().fd)) return c;
+    }
+  return scan(p, fd);
+}
+
 ObjectId ObjectIdentity::resolve_shared(ProcId p, int fd,
                                         const std::vector<ObjectId>& unheld) const {
   if (is_stdio(p, fd)) return 0;

@@ -53,6 +53,11 @@ class ObjectIdentity {
   ObjectId create(ProcId p, int fd, const FileKey& key);
   // The existing description behind a new fd `fd` of process p; records (p, fd) as live.
   ObjectId identify(ProcId p, int fd, const FileKey& key);
+  // The description behind an fd that is open in process p now, by the same rules as
+  // identify() (the key's candidates confirmed with kcmp, else every live fd; 0 when it is none
+  // of ours, stdio's say), without recording anything: `list_fds` asks about fds the tracker
+  // has already seen.
+  ObjectId lookup(ProcId p, int fd, const FileKey& key) const;
   // (p, fd) was closed successfully.
   void closed(ProcId p, int fd);
   // (p, fd) was sent in an SCM_RIGHTS message: its object may live on in flight.

@@ -1,4 +1,4 @@
-// PosixKernel's `open`, `count_fds` and `poll` (host calls: native/host_files.h).
+// PosixKernel's `open`, `count_fds`, `list_fds` and `poll` (host calls: native/host_files.h).
 #include <cstring>
 
 #include "native/backend_failure.h"
@@ -25,6 +25,21 @@ Outcome PosixKernel::op_count_fds(ProcId p, const Call&) {
   if (n < 0) backend_failure("count_fds: cannot list the fds of process " + std::to_string(p), -n);
   Outcome o;
   o.ret = n;
+  return o;
+}
+
+// Read from outside the worker as count_fds is; each fd is then named by the identity rules
+// that name a received fd (native/object_identity.h), so the listing reports the kernel's
+// table, not the tracker's bookkeeping.
+Outcome PosixKernel::op_list_fds(ProcId p, const Call&) {
+  std::vector<ListedFd> listed;
+  std::string failure;
+  if (!host_list_fds_of(worker(p).tid(), listed, failure))
+    backend_failure("list_fds: process " + std::to_string(p) + ": " + failure);
+  Outcome o;
+  for (const ListedFd& l : listed)
+    o.fds.push_back({l.fd, identity_.lookup(p, l.fd, l.key), l.cloexec});
+  o.ret = static_cast<long>(o.fds.size());
   return o;
 }
 

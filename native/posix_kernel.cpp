@@ -141,10 +141,10 @@ Outcome PosixKernel::op_socketpair(ProcId p, const Call& c) {
   return on_worker(p, host_socketpair, c.type, c.nonblock, c.cloexec);
 }
 
-Outcome PosixKernel::op_pipe(ProcId p, const Call&) { return on_worker(p, host_pipe); }
+Outcome PosixKernel::op_pipe(ProcId p, const Call& c) { return on_worker(p, host_pipe, c.cloexec); }
 
-Outcome PosixKernel::op_open_temp(ProcId p, const Call&) {
-  return on_worker(p, host_open_temp, temp_dir());
+Outcome PosixKernel::op_open_temp(ProcId p, const Call& c) {
+  return on_worker(p, host_open_temp, temp_dir(), c.cloexec);
 }
 
 Outcome PosixKernel::op_sendmsg(ProcId p, const Call& c) {

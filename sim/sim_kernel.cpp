@@ -125,7 +125,7 @@ void SimKernel::release(FileRef r) {
   free_files_.push_back(r.slot);
 }
 
-Outcome SimKernel::op_pipe(ProcId p, const Call&) {
+Outcome SimKernel::op_pipe(ProcId p, const Call& c) {
   table(p);
   if (fd_room(p, 2) < 2) return Outcome::failure(Errno::emfile);  // do_pipe2: both numbers first
   pipes_.push_back(std::make_unique<Pipe>());
@@ -135,18 +135,18 @@ Outcome SimKernel::op_pipe(ProcId p, const Call&) {
     FileRef r = new_file(k, k == FileKind::pipe_read ? fl::rdonly : fl::wronly, true);
     file(r).target = target;
     hold(r);
-    o.fds.push_back(install(p, r, false));
+    o.fds.push_back(install(p, r, c.cloexec));  // pipe2(O_CLOEXEC) sets it on both ends
   }
   return o;
 }
 
-Outcome SimKernel::op_open_temp(ProcId p, const Call&) {
+Outcome SimKernel::op_open_temp(ProcId p, const Call& c) {
   table(p);
   if (fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
   FileRef r = new_file(FileKind::regular, fl::rdwr, true);
   hold(r);
   Outcome o;
-  o.fds.push_back(install(p, r, false));
+  o.fds.push_back(install(p, r, c.cloexec));
   o.ret = o.fds.back().fd;
   return o;
 }

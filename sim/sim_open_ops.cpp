@@ -1,5 +1,5 @@
-// SimKernel's `open` and `count_fds`: the other kinds of file a process can pass over a socket,
-// as measured on Linux 6.18 with C probes (docs/rules/files.json; scenarios/files/).
+// SimKernel's `open`, `count_fds` and `list_fds`: the other kinds of file a process can pass over a
+// socket, as measured on Linux 6.18 with C probes (docs/rules/files.json; scenarios/files/).
 #include "core/harness_error.h"
 #include "sim/sim_kernel.h"
 
@@ -62,6 +62,20 @@ Outcome SimKernel::directory_lseek(OpenFile& f, long offset, Whence whence) {
 Outcome SimKernel::op_count_fds(ProcId p, const Call&) {
   Outcome o;
   o.ret = table(p).open_count();
+  return o;
+}
+
+// What /proc/PID/fd lists, in fd order: each open fd with the description behind it and its
+// FD_CLOEXEC (fs/proc/fd.c: proc_readfd_common, seq_show). An fd in flight is in no table.
+Outcome SimKernel::op_list_fds(ProcId p, const Call&) {
+  Outcome o;
+  const auto& entries = table(p).entries();
+  for (std::size_t fd = 0; fd < entries.size(); ++fd) {
+    const FdEntry& e = entries[fd];
+    if (!e.used) continue;
+    o.fds.push_back({static_cast<int>(fd), file(e.file).id, e.cloexec});
+  }
+  o.ret = static_cast<long>(o.fds.size());
   return o;
 }
 

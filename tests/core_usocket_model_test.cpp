@@ -2,6 +2,8 @@
 // the library author, pinned piece by piece. Runs in the native and wasm builds.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/usocket/event_loop.h"
 #include "core/usocket/kernel_named_sockets.h"
 #include "sim/sim_kernel.h"
@@ -104,6 +106,79 @@ TEST(UsocketModel, StopsReceivingAtTheHighWaterMarkSoTheWriterWaits) {
   }
   EXPECT_EQ(got, w.data.size());
   EXPECT_TRUE(called);
+}
+
+// Fills the kernel buffer with one large chunk (sent in part), then queues `small` more.
+std::vector<bool> fill_then_write(Pair& t, int small) {
+  std::vector<bool> returned;
+  WriteRequest big;
+  big.data = std::string(1u << 20, 'a');
+  returned.push_back(t.w->write(big).value().value_or(false));
+  for (int i = 0; i < small; ++i) {
+    WriteRequest w;
+    w.data = "b";
+    returned.push_back(t.w->write(w).value().value_or(false));
+  }
+  return returned;
+}
+
+// Reads until the writer has nothing left to send; the names of the events on the way.
+std::vector<std::string> drain_reader(Pair& t) {
+  std::vector<std::string> seen;
+  for (int round = 0; round < 100000; ++round) {
+    const ReadResult r = t.r->read(std::nullopt);
+    t.loop.run();
+    for (const auto& n : t.names()) seen.push_back(n);
+    if (r.null && t.r->read(std::nullopt).null) break;
+  }
+  return seen;
+}
+
+TEST(UsocketModel, WriteReturnsFalseFromTheSixteenthChunkNotYetSent) {
+  Pair t;
+  const std::vector<bool> returned = fill_then_write(t, 16);
+  ASSERT_EQ(returned.size(), 17u);
+  for (std::size_t i = 0; i < 15; ++i) EXPECT_TRUE(returned[i]) << "chunk " << i;
+  EXPECT_FALSE(returned[15]);
+  EXPECT_FALSE(returned[16]);
+}
+
+TEST(UsocketModel, AWriteSentAtOnceKeepsNothingPending) {
+  Pair t;
+  for (int i = 0; i < 40; ++i) {
+    WriteRequest w;
+    w.data = "x";
+    EXPECT_EQ(t.w->write(w).value(), std::optional<bool>(true)) << "write " << i;
+  }
+}
+
+TEST(UsocketModel, DrainComesFromTheLoopOnceEverythingWasSent) {
+  Pair t;
+  fill_then_write(t, 15);
+  EXPECT_TRUE(t.loop.log().take().empty());
+  const auto seen = drain_reader(t);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), "drain"), 1);
+}
+
+TEST(UsocketModel, NoDrainAfterEnd) {
+  Pair t;
+  fill_then_write(t, 15);
+  ASSERT_TRUE(t.w->end(std::nullopt, -1).ok());
+  const auto seen = drain_reader(t);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), "end"), 1);  // everything was sent
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), "drain"), 0);
+}
+
+TEST(UsocketModel, ReceivedFdsAreCloseOnExec) {
+  Pair t;
+  WriteRequest w;
+  w.data = "x";
+  w.fds = {t.file()};
+  ASSERT_TRUE(t.w->write(w).ok());
+  t.loop.run();
+  const ReadResult got = t.r->read(std::nullopt, std::size_t{1});
+  ASSERT_EQ(got.fds.size(), 1u);
+  EXPECT_TRUE(got.fds[0].cloexec);
 }
 
 TEST(UsocketModel, CollapsesRepeatedReadableIntoTheLastOne) {

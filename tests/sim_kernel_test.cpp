@@ -368,4 +368,33 @@ TEST(SimKernel, SendAfterPeerClosedWithUnreadIsResetOnSeqpacketRefusedOnDgram) {
   }
 }
 
+// Measured with the native backend's list_fds (/proc/self/task/<tid>/fd and fdinfo) on 6.18:
+// scenarios/files/list-fds.json.
+TEST(SimKernel, ListFdsShowsEveryFdInOrderWithItsObjectAndOwnCloexec) {
+  Pair t;
+  Call make_pipe;
+  make_pipe.op = OpKind::pipe;
+  make_pipe.cloexec = true;
+  const Outcome pipe = t.k.call(t.p, make_pipe);
+  ASSERT_EQ(pipe.fds.size(), 2u);
+  const int f = t.k.open_temp(t.p).fds[0].fd;
+  ASSERT_EQ(t.send("x", {f}).ret, 1);
+  ASSERT_EQ(t.k.close(t.p, f).ret, 0);
+  RecvArgs r;
+  r.len = 1;
+  r.has_control = true;
+  r.control_len = 64;
+  r.flags = msg::cmsg_cloexec;
+  const Outcome got = t.k.recvmsg(t.p, t.b, r);
+  ASSERT_EQ(got.fds.size(), 1u);
+  const Outcome listed = t.k.list_fds(t.p);
+  ASSERT_EQ(listed.ret, 8);
+  ASSERT_EQ(listed.fds.size(), 8u);
+  EXPECT_EQ(listed.fds[0].fd, 0);
+  EXPECT_EQ(listed.fds[3], (NewFd{3, t.oa, false}));
+  EXPECT_EQ(listed.fds[5], (NewFd{5, pipe.fds[0].object, true}));
+  EXPECT_EQ(listed.fds[6], (NewFd{6, pipe.fds[1].object, true}));
+  EXPECT_EQ(listed.fds[7], (NewFd{7, got.fds[0].object, true}));
+}
+
 }  // namespace fdlab::sim

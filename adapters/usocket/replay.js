@@ -24,6 +24,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const util = require('util');
 const { canonicalOrder, bytesJson } = require('./trace');
 
 const kRefused = 2;
@@ -175,7 +176,19 @@ function out(record) { process.stdout.write(JSON.stringify(record) + '\n'); }
 
 function inodeKey(fd) {
   const st = fs.fstatSync(fd, { bigint: true });
-  return `${st.dev}:${st.ino}`;
+  // A pipe's two ends are two descriptions of one inode: the access mode tells them apart.
+  const mode = st.isFIFO() ? `:${sys.getfl(fd) & 3}` : '';
+  return `${st.dev}:${st.ino}${mode}`;
+}
+
+// A socket the package made (listen, connect, accept) is named by the object holding it, when
+// the package exposes its fd (obj.fd); what the scenario made keeps the scenario's label.
+function nameLibrarySocket(label, fd) {
+  if (typeof fd !== 'number') return;
+  try {
+    const key = inodeKey(fd);
+    if (!inodes.has(key)) inodes.set(key, label);
+  } catch (e) { /* not open (any more): nothing to name */ }
 }
 
 function fdName(fd) {
@@ -212,7 +225,11 @@ function addObject(label, kind, obj, watch = true, connected = false) {
 }
 
 function watchSocket(label, s, connected) {
-  s.on('connected', () => record(label, 'connected'));
+  s.on('connected', () => {
+    nameLibrarySocket(label, s.fd);
+    record(label, 'connected');
+  });
+  s.on('drain', () => record(label, 'drain'));
   const onReadable = () => record(label, 'readable');
   if (cli.variant === 'readable-after-connected' && !connected) {
     s.once('connected', () => s.on('readable', onReadable));
@@ -226,16 +243,62 @@ function watchSocket(label, s, connected) {
 }
 
 function watchServer(label, srv) {
-  srv.on('listening', () => record(label, 'listening'));
+  srv.on('listening', () => {
+    nameLibrarySocket(label, srv.fd);
+    record(label, 'listening');
+  });
   srv.on('error', (err) => record(label, 'error', { code: errorCode(err) }));
   srv.on('connection', (sock) => {
     const name = runLabels.length ? runLabels.shift() : `connection@${currentStep}.${generated++}`;
     addObject(name, 'socket', sock, true, true);
+    nameLibrarySocket(name, sock.fd);
     record(label, 'connection', { socket: name });
   });
 }
 
-function callback(label, step) { return () => record(label, 'callback', { step }); }
+// A callback called with an error says so (`error`: its code); any other argument (the package
+// hands a write({callback}) its chunk) is not an error.
+const isError = (x) => util.types.isNativeError(x) || x instanceof Error;
+function callback(label, step) {
+  return (arg) => record(label, 'callback', isError(arg) ? { step, error: errorCode(arg) } : { step });
+}
+
+// write()'s own return value as the trace shows it: node's true or false; null when the
+// package returns nothing (its write() override drops the Writable's answer).
+function returned(r) {
+  if (typeof r === 'boolean') return r;
+  return r === undefined || r === null ? null : `<${typeof r}>`;
+}
+
+// The open fds with their fd flags, from /proc/self/fd. The listing holds the fd that read the
+// directory, closed by the time it is returned: F_GETFD says EBADF for it, and it is left out.
+function fdFlags() {
+  const open = new Map();
+  for (const fd of fs.readdirSync('/proc/self/fd').map(Number)) {
+    try {
+      open.set(fd, sys.getfd(fd));
+    } catch (e) { /* the directory's fd */ }
+  }
+  return open;
+}
+
+// The fds open before step 0 (node's own, the adapter's) are not the scenario's. node sets up
+// process.stdout on first use, and for a pipe that opens an fd of its own (/dev/null, measured
+// on node 20): set it up first.
+void process.stdout;
+const fdsAtStart = new Set(fdFlags().keys());
+
+// open_fds: every fd opened since the scenario began, named as received fds are, with its
+// FD_CLOEXEC; sorted by name, then cloexec, as the reference sorts them.
+function openFds() {
+  const open = [];
+  for (const [fd, flags] of fdFlags()) {
+    if (fdsAtStart.has(fd)) continue;
+    open.push({ object: fdName(fd), cloexec: (flags & 1) !== 0 });  // FD_CLOEXEC is 1
+  }
+  open.sort((a, b) => (a.object < b.object ? -1 : a.object > b.object ? 1 : a.cloexec - b.cloexec));
+  return { open };
+}
 
 // A callback given to the constructor is a 'connected' listener the package registers before
 // the adapter can attach its own, and node runs listeners in registration order: recorded at
@@ -375,9 +438,7 @@ async function execute(step) {
     }
     case 'write': {
       const [chunk, wcb] = writeChunk(step, step.callback);
-      if (wcb) obj('socket').write(chunk, wcb);
-      else obj('socket').write(chunk);
-      return null;
+      return returned(wcb ? obj('socket').write(chunk, wcb) : obj('socket').write(chunk));
     }
     case 'end': {
       const args = hasData(step) || step.fds ? [writeChunk(step, false)[0]] : [];
@@ -396,6 +457,7 @@ async function execute(step) {
       return null;
     case 'destroy': obj('socket').destroy(); return null;
     case 'run': runLabels = (step.as || []).slice(); await settle(); return null;
+    case 'open_fds': return openFds();
     case 'sys.socketpair': return sysCall(() => created(step.as, sys.socketpair()));
     case 'sys.pipe': return sysCall(() => created(step.as, sys.pipe()));
     case 'sys.open_temp': return sysCall(() => {

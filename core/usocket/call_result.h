@@ -3,6 +3,7 @@
 // accepted, or refused with a code — an errno name (EISCONN, EBADF) or one of the model's own
 // (core/usocket/usocket.h, namespace error; docs/usocket-semantics.md). What happens later
 // (a connect that fails, a peer that resets) is an 'error' event, never a CallResult.
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -22,16 +23,25 @@ constexpr const char* already_listening = "EALREADY";
 class [[nodiscard]] CallResult {
  public:
   static CallResult accepted() { return CallResult(); }
+  // An accepted call whose JavaScript return value says something: write()'s true or false.
+  static CallResult returned(bool value) {
+    CallResult r;
+    r.value_ = value;
+    return r;
+  }
   static CallResult refused(std::string code) { return CallResult(std::move(code)); }
 
   bool ok() const { return !refused_; }
   const std::string& code() const { return code_; }  // "" when accepted
+  // The call's return value when it has one (write); nullopt for the calls that return nothing.
+  std::optional<bool> value() const { return value_; }
 
  private:
   CallResult() = default;
   explicit CallResult(std::string code) : refused_(true), code_(std::move(code)) {}
   bool refused_ = false;
   std::string code_;
+  std::optional<bool> value_;
 };
 
 }  // namespace fdlab::usocket

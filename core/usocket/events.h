@@ -21,10 +21,12 @@ inline const std::vector<std::string>& event_names() {
 struct UEvent {
   int on = 0;                 // creation index of the emitting object
   std::string name;           // connected, connection, listening, readable, fds, end, close,
-                              // error, callback
+                              // error, callback, drain
   std::vector<ObjectId> fds;  // fds: the objects behind the received fds
   std::string code;           // error: symbolic code ("ECONNREFUSED")
   int step = -1;              // callback: the step that registered it
+  std::string error;          // callback: the code of the error it was called with; "" none
+                              // (the reference never calls back with one; the package may)
   int socket = -1;            // connection: creation index of the accepted USocket
 };
 

@@ -1,6 +1,8 @@
 #include "core/usocket/kernel_named_sockets.h"
 
 namespace fdlab::usocket {
+// Every socket the library makes is SOCK_CLOEXEC (accept4's too), as every fd that node and
+// libuv open is: a child process must not inherit it (docs/usocket-semantics.md).
 namespace {
 // A failed call after socket() must not leave the new socket behind: the library closes it.
 Outcome close_and_fail(Kernel& k, ProcId p, int fd, const Outcome& failed) {
@@ -10,7 +12,7 @@ Outcome close_and_fail(Kernel& k, ProcId p, int fd, const Outcome& failed) {
 }  // namespace
 
 Outcome KernelNamedSockets::listen(ProcId p, const std::string& path, int backlog) {
-  Outcome s = k_.socket(p, SockType::stream, true, false);
+  Outcome s = k_.socket(p, SockType::stream, true, true);
   if (s.err != Errno::ok) return s;
   const int fd = s.fds.at(0).fd;
   SockAddr addr;
@@ -23,7 +25,7 @@ Outcome KernelNamedSockets::listen(ProcId p, const std::string& path, int backlo
 }
 
 Outcome KernelNamedSockets::connect(ProcId p, const std::string& path) {
-  Outcome s = k_.socket(p, SockType::stream, true, false);
+  Outcome s = k_.socket(p, SockType::stream, true, true);
   if (s.err != Errno::ok) return s;
   const int fd = s.fds.at(0).fd;
   SockAddr addr;
@@ -36,6 +38,6 @@ Outcome KernelNamedSockets::connect(ProcId p, const std::string& path) {
   return s;
 }
 
-Outcome KernelNamedSockets::accept(ProcId p, int fd) { return k_.accept(p, fd, true, false); }
+Outcome KernelNamedSockets::accept(ProcId p, int fd) { return k_.accept(p, fd, true, true); }
 
 }  // namespace fdlab::usocket

@@ -11,12 +11,15 @@ namespace fdlab::usocket {
 class NamedSockets {
  public:
   virtual ~NamedSockets() = default;
-  // socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK), bind(path), listen(backlog): fds[0] is the
-  // listening socket, or the errno of the call that failed (the socket is then closed).
+  // socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC), bind(path), listen(backlog):
+  // fds[0] is the listening socket, or the errno of the call that failed (the socket is then
+  // closed).
   virtual Outcome listen(ProcId p, const std::string& path, int backlog) = 0;
-  // A nonblocking stream socket connected to path: fds[0], or the errno (ECONNREFUSED, ENOENT).
+  // A nonblocking, close-on-exec stream socket connected to path: fds[0], or the errno
+  // (ECONNREFUSED, ENOENT).
   virtual Outcome connect(ProcId p, const std::string& path) = 0;
-  // accept4(fd, SOCK_NONBLOCK): fds[0] is the new socket; EAGAIN when none is pending.
+  // accept4(fd, SOCK_NONBLOCK | SOCK_CLOEXEC): fds[0] is the new socket; EAGAIN when none is
+  // pending.
   virtual Outcome accept(ProcId p, int fd) = 0;
 };
 

@@ -25,6 +25,7 @@ class UServer {
 
   int id() const { return id_; }
   ProcId proc() const { return proc_; }
+  int fd() const { return fd_; }  // the listening socket; -1 when there is none
 
   // "" or a usage error; the outcome of the calls ('listening' or 'error') is an event.
   CallResult listen(NamedSockets& named, const std::string& path, int backlog, int callback);

@@ -74,11 +74,15 @@ CallResult USocket::validate(const WriteRequest& w) const {
 CallResult USocket::write(WriteRequest w) {
   CallResult checked = validate(w);
   if (!checked.ok()) return checked;
+  // node's Writable (writeOrBuffer): length counts the chunks whose send has not completed,
+  // this one included, before any of it is tried; at the high-water mark write() says stop.
+  const bool below = out_.size() + 1 < kWriteHighWaterMark;
+  if (!below) drain_due_ = true;
   out_.push_back(PendingWrite{std::move(w), 0, false});
   // Send what the kernel takes now, as libuv's uv_try_write does; the callback still waits
   // for the loop, so it is never called from inside write().
   if (out_.size() == 1) flush();
-  return CallResult::accepted();
+  return CallResult::returned(below);
 }
 
 CallResult USocket::end(std::optional<WriteRequest> w, int callback) {
@@ -118,6 +122,7 @@ void USocket::fail(Errno e) {
   close_fd();
   out_.clear();
   callbacks_due_.clear();
+  drain_due_ = false;  // an errored stream never drains (node: afterWrite checks destroyed)
   error_due_ = e;
 }
 
@@ -195,6 +200,13 @@ bool USocket::poll() {
   if (error_due_ != Errno::ok) {
     report_error();
     return true;
+  }
+  // node's afterWrite: 'drain' when nothing is left to send, unless end() was called, and
+  // before the callbacks of the chunks that completed.
+  if (drain_due_ && out_.empty() && !end_requested_) {
+    drain_due_ = false;
+    emit("drain");
+    progress = true;
   }
   for (int step : callbacks_due_) {
     emit_callback(step);

@@ -21,6 +21,9 @@ namespace fdlab::usocket {
 constexpr std::size_t kHighWaterMark = 16 * 1024;
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kMaxFdsPerWrite = 253;  // SCM_MAX_FD: the kernel refuses more
+// node's writable highWaterMark in object mode, which the package asks for
+// (writableObjectMode: true): 16 chunks, whatever their size.
+constexpr std::size_t kWriteHighWaterMark = 16;
 
 struct WriteRequest {
   std::string data;
@@ -56,7 +59,9 @@ class USocket {
   // new USocket(callback) with no options: the callback waits for a later connect.
   void add_connected_listener(int step) { connect_callbacks_.push_back(step); }
 
-  // Returns "" when accepted (the data is then sent or queued) or a usage error.
+  // Accepted (the data is then sent or queued) with node's return value: false once the
+  // chunks not yet sent, this one counted, reach kWriteHighWaterMark ('drain' follows when
+  // they are all sent); or refused with a usage error.
   CallResult write(WriteRequest w);
   // end([write]): writes, then shuts the sending side once everything queued was sent.
   CallResult end(std::optional<WriteRequest> w, int callback);
@@ -111,6 +116,7 @@ class USocket {
 
   // Writing side.
   std::deque<PendingWrite> out_;
+  bool drain_due_ = false;  // a write returned false: 'drain' once all queued was sent
   bool end_requested_ = false;
   int end_callback_ = -1;
   bool shut_ = false;

@@ -17,7 +17,8 @@ bool USocket::receive() {
     a.len = kReadChunk;
     a.has_control = true;
     a.control_len = kControlSpace;
-    a.flags = msg::dontwait;
+    // MSG_CMSG_CLOEXEC: received fds are close-on-exec, as libuv's own recvmsg makes them.
+    a.flags = msg::dontwait | msg::cmsg_cloexec;
     Outcome o = k_.recvmsg(proc_, fd_, a);
     // A nonblocking call that would block is EAGAIN, whichever way the backend says it.
     if (o.err == Errno::eagain || o.blocked) break;

@@ -1,6 +1,8 @@
 #include "core/usocket/usocket_replay.h"
 
+#include <algorithm>
 #include <map>
+#include <utility>
 
 #include "core/bytes.h"
 #include "core/harness_error.h"
@@ -25,7 +27,9 @@ namespace {
 
 nlohmann::json error_result(const std::string& code) { return {{"error", code}}; }
 nlohmann::json accepted(const CallResult& r) {
-  return r.ok() ? nlohmann::json(nullptr) : error_result(r.code());
+  if (!r.ok()) return error_result(r.code());
+  if (r.value()) return *r.value();
+  return nullptr;
 }
 
 class Session {
@@ -83,7 +87,12 @@ class Session {
     const Step& k = *s.sys;
     const auto fd_of = [&](const FdArg& a) { return a.is_label() ? fd(s, a.label).fd : a.number; };
     SendArgs send;  // the Call points at it
-    return k_.call(proc(s), make_call(k, fd_of, procs_[static_cast<std::size_t>(k.to)], send));
+    Call c = make_call(k, fd_of, procs_[static_cast<std::size_t>(k.to)], send);
+    // What the scenario makes is close-on-exec, as the adapter's helper and node's
+    // fs.openSync make it (docs/usocket-semantics.md, "Close-on-exec").
+    if (s.op == UOp::sys_socketpair || s.op == UOp::sys_pipe || s.op == UOp::sys_open_temp)
+      c.cloexec = true;
+    return k_.call(proc(s), c);
   }
 
   void bind_created(const UStep& s, const Outcome& o) {
@@ -215,6 +224,8 @@ class Session {
       case UOp::run:
         if (!loop_.run()) fail("op", "the usocket event loop did not settle (a model bug)");
         return nullptr;
+      case UOp::open_fds:
+        return open_fds(s);
       case UOp::sys_socketpair:
       case UOp::sys_pipe:
       case UOp::sys_open_temp: {
@@ -251,6 +262,34 @@ class Session {
     return accepted(u.connect_path(named(), s.path, cb));
   }
 
+  // The process's open fds as the kernel lists them, but for 0, 1 and 2, which every scenario
+  // process starts with: the rest were made by the scenario or by the library. Each is named by
+  // its object's label: what sys.* made (received copies included) by its own, a socket the
+  // library made (listen, connect, accept) by the UServer or USocket holding it.
+  nlohmann::json open_fds(const UStep& s) {
+    const Outcome o = k_.list_fds(proc(s));
+    if (o.err != Errno::ok) return error_result(std::string(errno_name(o.err)));
+    std::map<int, std::string> held;  // fd -> the library object holding it, in this process
+    for (int id = 0; id < loop_.objects(); ++id) {
+      const USocket* u = loop_.socket(id);
+      const UServer* v = loop_.server(id);
+      const int fd = u ? u->fd() : v->fd();
+      if (fd >= 0 && (u ? u->proc() : v->proc()) == proc(s)) held[fd] = names_.at(id);
+    }
+    std::vector<std::pair<std::string, bool>> open;
+    for (const NewFd& nf : o.fds) {
+      if (nf.fd <= 2) continue;
+      std::string label = object_label(nf.object);
+      if (!kernel_objects_.count(nf.object) && held.count(nf.fd)) label = held[nf.fd];
+      open.emplace_back(std::move(label), nf.cloexec);
+    }
+    std::sort(open.begin(), open.end());
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& [label, cloexec] : open)
+      list.push_back({{"object", label}, {"cloexec", cloexec}});
+    return {{"open", std::move(list)}};
+  }
+
   // Sockets made by the step (accepted during a run) take its `as` labels in creation order.
   void name_new_objects(const UStep& s, std::size_t before) {
     std::size_t next_label = 0;
@@ -283,6 +322,7 @@ class Session {
       }
       if (e.name == "error") j["code"] = e.code;
       if (e.name == "callback") j["step"] = e.step;
+      if (e.name == "callback" && !e.error.empty()) j["error"] = e.error;
       if (e.name == "connection") j["socket"] = names_.at(e.socket);
       out.push_back(std::move(j));
     }

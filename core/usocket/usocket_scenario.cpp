@@ -102,6 +102,8 @@ class UStepParser {
         step_.as = f_.opt_strings("as");
         bind_objects();
         break;
+      case UOp::open_fds:  // the step's process is all it needs
+        break;
       default:  // sys.*: sys_step()
         break;
     }

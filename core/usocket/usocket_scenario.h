@@ -27,6 +27,7 @@ enum class UOp : std::uint8_t {
   unshift,
   destroy,
   run,
+  open_fds,
   sys_socketpair,
   sys_pipe,
   sys_open_temp,

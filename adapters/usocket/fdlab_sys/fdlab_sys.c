@@ -1,4 +1,5 @@
-// The few calls node lacks that usocket-level scenarios need: socketpair, pipe and lseek.
+// The few calls node lacks that usocket-level scenarios need: socketpair, pipe, lseek, and
+// fcntl's F_GETFD and F_GETFL (open_fds reports FD_CLOEXEC; a pipe end is told by its mode).
 // Part of the adapter's harness, not of the package under test.
 #define _GNU_SOURCE  // pipe2
 #include <errno.h>
@@ -63,11 +64,38 @@ static napi_value Lseek(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// fcntl(fd, cmd) for a getter: its result, or a thrown EBADF when fd is not open.
+static napi_value fcntl_get(napi_env env, napi_callback_info info, int cmd, const char* call) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd = -1;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expected an fd");
+    return NULL;
+  }
+  int r = fcntl(fd, cmd);
+  if (r < 0) return throw_errno(env, call);
+  napi_value out;
+  napi_create_int32(env, r, &out);
+  return out;
+}
+
+static napi_value Getfd(napi_env env, napi_callback_info info) {
+  return fcntl_get(env, info, F_GETFD, "fcntl(F_GETFD)");
+}
+
+static napi_value Getfl(napi_env env, napi_callback_info info) {
+  return fcntl_get(env, info, F_GETFL, "fcntl(F_GETFL)");
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"socketpair", NULL, Socketpair, NULL, NULL, NULL, napi_default, NULL},
       {"pipe", NULL, Pipe, NULL, NULL, NULL, napi_default, NULL},
       {"lseek", NULL, Lseek, NULL, NULL, NULL, napi_default, NULL},
+      {"getfd", NULL, Getfd, NULL, NULL, NULL, napi_default, NULL},
+      {"getfl", NULL, Getfl, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
