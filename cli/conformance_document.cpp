@@ -242,6 +242,15 @@ std::string describe(const Delta& d) {
   if (kind == "result")
     return "result: reference " + w["ref"].dump() + ", package " + w["pkg"].dump();
   if (kind == "never_ran") return "never ran: " + w.value("stopped", std::string("?"));
+  const auto cloexec = [](const json& e) { return e.value("cloexec", false) ? "close-on-exec" : "inherited by children"; };
+  if (kind == "open_fd_flags")
+    return "an open fd of " + w["ref"].value("object", "") + " is " + cloexec(w["pkg"]) +
+           " (reference: " + cloexec(w["ref"]) + ")";
+  if (kind == "open_fd_missing")
+    return "the package holds one fd of " + w["ref"].value("object", "") + " fewer";
+  if (kind == "open_fd_extra")
+    return "the package still holds an fd of " + w["pkg"].value("object", "") +
+           " (" + cloexec(w["pkg"]) + ")";
   return w.dump();
 }
 

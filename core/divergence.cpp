@@ -105,6 +105,45 @@ void diff_events(const json& steps, int i, const json& ref, const json& lib,
     if (!paired[k]) out.push_back({i, base("extra_event", only_lib[k])});
 }
 
+bool is_fd_listing(const json& r) {
+  return r.is_object() && r.size() == 1 && r.contains("open") && r["open"].is_array();
+}
+
+// Two listings of open fds ({"open": [{"object", "cloexec"}]}) differ fd by fd: the same
+// object with other flags, an fd only the reference has, an fd only the library has. Each is
+// its own difference, with its own cause (a leak, a loss, a missing FD_CLOEXEC).
+void diff_fd_listings(const json& steps, int i, const json& ref, const json& lib,
+                      std::vector<Delta>& out) {
+  std::vector<json> only_ref, only_lib;
+  unmatched(ref["open"], lib["open"], only_ref, only_lib);
+  const auto base = [&](const char* kind) {
+    return json{{"delta", kind}, {"op", "open_fds"}, {"step", step_as_written(steps, i)}};
+  };
+  std::vector<bool> paired(only_lib.size(), false);
+  for (const auto& r : only_ref) {
+    bool found = false;
+    for (std::size_t k = 0; k < only_lib.size() && !found; ++k) {
+      if (paired[k] || only_lib[k].value("object", "") != r.value("object", "")) continue;
+      paired[k] = found = true;
+      json d = base("open_fd_flags");
+      d["ref"] = r;
+      d["pkg"] = only_lib[k];
+      out.push_back({i, d});
+    }
+    if (!found) {
+      json d = base("open_fd_missing");
+      d["ref"] = r;
+      out.push_back({i, d});
+    }
+  }
+  for (std::size_t k = 0; k < only_lib.size(); ++k) {
+    if (paired[k]) continue;
+    json d = base("open_fd_extra");
+    d["pkg"] = only_lib[k];
+    out.push_back({i, d});
+  }
+}
+
 }  // namespace
 
 std::vector<Delta> diff_traces(const json& steps, const std::vector<json>& reference,
@@ -123,7 +162,9 @@ std::vector<Delta> diff_traces(const json& steps, const std::vector<json>& refer
     }
     const json rr = ref.value("result", json());
     const json lr = lib->value("result", json());
-    if (rr != lr)
+    if (rr != lr && is_fd_listing(rr) && is_fd_listing(lr))
+      diff_fd_listings(steps, i, rr, lr, out);
+    else if (rr != lr)
       out.push_back({i,
                      {{"delta", "result"},
                       {"op", ref.value("op", "")},

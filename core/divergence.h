@@ -11,13 +11,15 @@ namespace fdlab {
 
 // One difference at one step. `what` describes it for matching and for the report:
 //   {"delta": "missing_event" | "extra_event" | "event_differs" | "event_order" | "result"
-//             | "never_ran",
+//             | "never_ran" | "open_fd_flags" | "open_fd_missing" | "open_fd_extra",
 //    "op": the step's op, "step": the step as written (without its expectation),
 //    "event": the reference's event (missing, differs) or the library's (extra),
 //    "pkg_event": the library's event (event_differs),
 //    "origin": the step that created the object the event is on (events only),
 //    "registered_by": the step that registered a callback (callback events),
-//    "ref": / "pkg": the results (result),
+//    "ref": / "pkg": the results (result), or one fd of two open-fd listings ({"object",
+//                    "cloexec"}): the same object with other flags, or an fd only one side
+//                    has (open_fd_*: a listing differs fd by fd, each with its own cause),
 //    "stopped": why the library's run ended before this step (never_ran)}
 struct Delta {
   int step = 0;

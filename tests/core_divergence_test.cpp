@@ -86,6 +86,23 @@ TEST(Divergence, IdenticalTracesHaveNoDifference) {
   EXPECT_TRUE(diff_traces(kSteps, ref, ref, "").empty());
 }
 
+TEST(Divergence, OpenFdListingsDifferFdByFd) {
+  const auto ref = trace({R"({"step": 3, "op": "open_fds", "result": {"open": [
+                               {"object": "a", "cloexec": true}, {"object": "f1", "cloexec": true},
+                               {"object": "f2", "cloexec": true}]}})"});
+  const auto lib = trace({R"({"step": 3, "op": "open_fds", "result": {"open": [
+                               {"object": "a", "cloexec": true}, {"object": "f1", "cloexec": false},
+                               {"object": "g", "cloexec": false}]}})"});
+  const auto d = diff_traces(kSteps, ref, lib, "");
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_EQ(d[0].what["delta"], "open_fd_flags");
+  EXPECT_EQ(d[0].what["pkg"]["object"], "f1");
+  EXPECT_EQ(d[1].what["delta"], "open_fd_missing");
+  EXPECT_EQ(d[1].what["ref"]["object"], "f2");
+  EXPECT_EQ(d[2].what["delta"], "open_fd_extra");
+  EXPECT_EQ(d[2].what["pkg"]["object"], "g");
+}
+
 TEST(Divergence, PatternsMatchSubsetsWildcardsAbsenceAndExpressions) {
   const json v = json::parse(R"({"delta": "never_ran", "stopped": "Assertion `x' failed",
                                  "origin": {"op": "usocket", "fd": "a"}})");

@@ -85,7 +85,7 @@ function code(s, i) {
         if (nodeCb) args.push(nodeCb);
         return `${obj(s.socket)}.end(${args.join(', ')});`;
       }
-      return `${obj(s.socket)}.write(${chunk}${nodeCb ? `, ${nodeCb}` : ''});`;
+      return `result = returned(${obj(s.socket)}.write(${chunk}${nodeCb ? `, ${nodeCb}` : ''}));`;
     }
     case 'read': {
       const size = s.size === undefined || s.size === null ? 'null' : String(s.size);
@@ -100,6 +100,7 @@ function code(s, i) {
       return `${obj(s.socket)}.unshift(${hasData(s) ? dataExpr(s) : 'null'}${s.fds ? `, ${fdsExpr(s)}` : ''});`;
     case 'destroy': return `${obj(s.socket)}.destroy();`;
     case 'run': return `connectionLabels = ${q(s.as || [])}; await settle();`;
+    case 'open_fds': return 'result = openFds();';
     case 'sys.socketpair': return `created(${q(s.as)}, sys.socketpair());`;
     case 'sys.pipe': return `created(${q(s.as)}, sys.pipe());`;
     case 'sys.open_temp': return `created([${q(s.as)}], [tempFile()]);`;
@@ -141,7 +142,8 @@ function body() {
   return out.join('\n');
 }
 
-const usesSys = steps.some((s) => s.op === 'sys.socketpair' || s.op === 'sys.pipe');
+const usesSys = steps.some((s) => ['sys.socketpair', 'sys.pipe', 'open_fds'].includes(s.op));
+const listsFds = steps.some((s) => s.op === 'open_fds');
 const ref = spec.reference.find((r) => r.step === spec.upto);
 // Only what the check and a reader need: the kind, and the two sides.
 const d = {};
@@ -172,6 +174,7 @@ const { spawnSync } = require('child_process');
 const modules = process.env.FDLAB_USOCKET_NODE_MODULES || path.join(__dirname, '..', 'node_modules');
 const STEP = ${spec.upto};
 const DIFFERENCE = ${JSON.stringify(d)};
+const REFERENCE = ${JSON.stringify(ref || null)};
 
 // Whether every field of \`want\` is in \`got\` (events are compared by their fields).
 function has(got, want) {
@@ -196,6 +199,16 @@ function check(child) {
     case 'event_order': return !!rec && JSON.stringify(events) === JSON.stringify(DIFFERENCE.pkg);
     // A result that differs from the reference's (how much data got through may vary by run).
     case 'result': return !!rec && JSON.stringify(rec.result) !== JSON.stringify(DIFFERENCE.ref);
+    // One fd of an open_fds listing: the package's entry is there (flags, extra) or one of the
+    // reference's is not.
+    case 'open_fd_flags': case 'open_fd_extra':
+      return !!rec && rec.result && (rec.result.open || []).some((e) => has(e, DIFFERENCE.pkg));
+    case 'open_fd_missing': {
+      if (!rec || !rec.result) return false;
+      const count = (list) => list.filter((e) => has(e, DIFFERENCE.ref)).length;
+      const ref = REFERENCE && REFERENCE.result ? count(REFERENCE.result.open || []) : 1;
+      return count(rec.result.open || []) < ref;
+    }
     default: return false;
   }
 }
@@ -212,7 +225,7 @@ if (process.argv[2] !== '--steps') {
 }
 
 const usocket = require(path.join(modules, 'usocket'));
-${usesSys ? "// socketpair and pipe: node has no call for them; fdlab's helper addon (adapters/usocket/fdlab_sys).\nconst sys = require(path.join(__dirname, '..', 'fdlab_sys', 'build', 'Release', 'fdlab_sys.node'));\n" : ''}const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'usocket-repro-'));
+${usesSys ? "// socketpair, pipe and F_GETFD: node has no call for them; fdlab's helper addon (adapters/usocket/fdlab_sys).\nconst sys = require(path.join(__dirname, '..', 'fdlab_sys', 'build', 'Release', 'fdlab_sys.node'));\n" : ''}const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'usocket-repro-'));
 process.chdir(dir);
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -238,21 +251,51 @@ function step(i) {
   events = [];
 }
 function record(label, event, extra) { events.push(Object.assign({ id: ids[label], on: label, event }, extra || {})); }
-function inodeKey(n) { const st = fs.fstatSync(n, { bigint: true }); return \`\${st.dev}:\${st.ino}\`; }
+function inodeKey(n) {
+  const st = fs.fstatSync(n, { bigint: true });
+  return \`\${st.dev}:\${st.ino}\${st.isFIFO() ? ':' + (sys.getfl(n) & 3) : ''}\`;  // a pipe's two ends
+}
+// A socket the package made is named by the object holding it, once the package shows its fd.
+function nameLibrarySocket(label, n) {
+  if (typeof n !== 'number') return;
+  try { const k = inodeKey(n); if (!inodes[k]) inodes[k] = label; } catch (e) { /* closed */ }
+}
+// write()'s own answer: true or false; null when the package returns nothing.
+function returned(r) { return typeof r === 'boolean' ? r : r === undefined || r === null ? null : \`<\${typeof r}>\`; }
+${listsFds ? `// The fds opened since the start, each named by its object, with FD_CLOEXEC.
+function fdFlags() {
+  const open = new Map();
+  for (const n of fs.readdirSync('/proc/self/fd').map(Number)) {
+    try { open.set(n, sys.getfd(n)); } catch (e) { /* the directory's own fd */ }
+  }
+  return open;
+}
+void process.stdout;  // node opens an fd for it on first use: before the snapshot
+const fdsAtStart = new Set(fdFlags().keys());
+function openFds() {
+  const open = [];
+  for (const [n, flags] of fdFlags()) if (!fdsAtStart.has(n)) open.push({ object: fdName(n), cloexec: (flags & 1) !== 0 });
+  open.sort((a, b) => (a.object < b.object ? -1 : a.object > b.object ? 1 : a.cloexec - b.cloexec));
+  return { open };
+}` : ''}
 function fdName(n) { try { return inodes[inodeKey(n)] || 'object#?'; } catch (e) { return \`<bad fd \${n}>\`; } }
 function created(labels, fds) { labels.forEach((l, i) => { fd[l] = fds[i]; inodes[inodeKey(fds[i])] = l; }); }
 function tempFile() { const f = path.join(dir, 'f' + Object.keys(fd).length); const n = fs.openSync(f, 'w+'); fs.unlinkSync(f); return n; }
 function bytes(n) { const b = Buffer.alloc(n); for (let i = 0; i < n; i++) b[i] = 97 + (i % 26); return b; }
-function cb(label, step) { return (err) => record(label, 'callback', err ? { step, error: String(err.code || err.message) } : { step }); }
+// A callback called with an error says so; the package hands a {callback} its chunk, no error.
+function cb(label, step) {
+  return (arg) => record(label, 'callback', arg instanceof Error ? { step, error: errorCode(arg) } : { step });
+}
 function constructorCb(label, step) { return () => queueMicrotask(() => record(label, 'callback', { step })); }
 function errorCode(err) { return err && err.code ? err.code : \`Error: \${err && err.message}\`; }
 function watchServer(label, srv) {
   ids[label] = Object.keys(ids).length;
-  srv.on('listening', () => record(label, 'listening'));
+  srv.on('listening', () => { nameLibrarySocket(label, srv.fd); record(label, 'listening'); });
   srv.on('error', (err) => record(label, 'error', { code: errorCode(err) }));
   srv.on('connection', (sock) => {
     const name = connectionLabels.length ? connectionLabels.shift() : 'connection';
     obj[name] = watchSocket(name, () => sock, true);
+    nameLibrarySocket(name, sock.fd);
     record(label, 'connection', { socket: name });
   });
   return srv;
@@ -261,7 +304,8 @@ function watchServer(label, srv) {
 function watchSocket(label, make, connected) {
   ids[label] = Object.keys(ids).length;
   const s = make();
-  s.on('connected', () => record(label, 'connected'));
+  s.on('connected', () => { nameLibrarySocket(label, s.fd); record(label, 'connected'); });
+  s.on('drain', () => record(label, 'drain'));
   const onReadable = () => record(label, 'readable');
   ${spec.variant === 'readable-after-connected'
     ? "if (connected) s.on('readable', onReadable); else s.once('connected', () => s.on('readable', onReadable));"

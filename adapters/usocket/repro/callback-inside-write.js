@@ -9,7 +9,7 @@
 // package is seen, not suffered), prints each step's record, and exits 0 when the finding
 // reproduced, 1 when it did not.
 //
-// The reference at step 5: {"op":"write","proc":"p","result":null,"step":5}
+// The reference at step 5: {"op":"write","proc":"p","result":true,"step":5}
 // The difference the report saw: {"delta":"extra_event","event":{"event":"callback","on":"w","step":5}}
 'use strict';
 
@@ -21,6 +21,7 @@ const { spawnSync } = require('child_process');
 const modules = process.env.FDLAB_USOCKET_NODE_MODULES || path.join(__dirname, '..', 'node_modules');
 const STEP = 5;
 const DIFFERENCE = {"delta":"extra_event","event":{"event":"callback","on":"w","step":5}};
+const REFERENCE = {"op":"write","proc":"p","result":true,"step":5};
 
 // Whether every field of `want` is in `got` (events are compared by their fields).
 function has(got, want) {
@@ -45,6 +46,16 @@ function check(child) {
     case 'event_order': return !!rec && JSON.stringify(events) === JSON.stringify(DIFFERENCE.pkg);
     // A result that differs from the reference's (how much data got through may vary by run).
     case 'result': return !!rec && JSON.stringify(rec.result) !== JSON.stringify(DIFFERENCE.ref);
+    // One fd of an open_fds listing: the package's entry is there (flags, extra) or one of the
+    // reference's is not.
+    case 'open_fd_flags': case 'open_fd_extra':
+      return !!rec && rec.result && (rec.result.open || []).some((e) => has(e, DIFFERENCE.pkg));
+    case 'open_fd_missing': {
+      if (!rec || !rec.result) return false;
+      const count = (list) => list.filter((e) => has(e, DIFFERENCE.ref)).length;
+      const ref = REFERENCE && REFERENCE.result ? count(REFERENCE.result.open || []) : 1;
+      return count(rec.result.open || []) < ref;
+    }
     default: return false;
   }
 }
@@ -61,7 +72,7 @@ if (process.argv[2] !== '--steps') {
 }
 
 const usocket = require(path.join(modules, 'usocket'));
-// socketpair and pipe: node has no call for them; fdlab's helper addon (adapters/usocket/fdlab_sys).
+// socketpair, pipe and F_GETFD: node has no call for them; fdlab's helper addon (adapters/usocket/fdlab_sys).
 const sys = require(path.join(__dirname, '..', 'fdlab_sys', 'build', 'Release', 'fdlab_sys.node'));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'usocket-repro-'));
 process.chdir(dir);
@@ -120,21 +131,36 @@ function step(i) {
   events = [];
 }
 function record(label, event, extra) { events.push(Object.assign({ id: ids[label], on: label, event }, extra || {})); }
-function inodeKey(n) { const st = fs.fstatSync(n, { bigint: true }); return `${st.dev}:${st.ino}`; }
+function inodeKey(n) {
+  const st = fs.fstatSync(n, { bigint: true });
+  return `${st.dev}:${st.ino}${st.isFIFO() ? ':' + (sys.getfl(n) & 3) : ''}`;  // a pipe's two ends
+}
+// A socket the package made is named by the object holding it, once the package shows its fd.
+function nameLibrarySocket(label, n) {
+  if (typeof n !== 'number') return;
+  try { const k = inodeKey(n); if (!inodes[k]) inodes[k] = label; } catch (e) { /* closed */ }
+}
+// write()'s own answer: true or false; null when the package returns nothing.
+function returned(r) { return typeof r === 'boolean' ? r : r === undefined || r === null ? null : `<${typeof r}>`; }
+
 function fdName(n) { try { return inodes[inodeKey(n)] || 'object#?'; } catch (e) { return `<bad fd ${n}>`; } }
 function created(labels, fds) { labels.forEach((l, i) => { fd[l] = fds[i]; inodes[inodeKey(fds[i])] = l; }); }
 function tempFile() { const f = path.join(dir, 'f' + Object.keys(fd).length); const n = fs.openSync(f, 'w+'); fs.unlinkSync(f); return n; }
 function bytes(n) { const b = Buffer.alloc(n); for (let i = 0; i < n; i++) b[i] = 97 + (i % 26); return b; }
-function cb(label, step) { return (err) => record(label, 'callback', err ? { step, error: String(err.code || err.message) } : { step }); }
+// A callback called with an error says so; the package hands a {callback} its chunk, no error.
+function cb(label, step) {
+  return (arg) => record(label, 'callback', arg instanceof Error ? { step, error: errorCode(arg) } : { step });
+}
 function constructorCb(label, step) { return () => queueMicrotask(() => record(label, 'callback', { step })); }
 function errorCode(err) { return err && err.code ? err.code : `Error: ${err && err.message}`; }
 function watchServer(label, srv) {
   ids[label] = Object.keys(ids).length;
-  srv.on('listening', () => record(label, 'listening'));
+  srv.on('listening', () => { nameLibrarySocket(label, srv.fd); record(label, 'listening'); });
   srv.on('error', (err) => record(label, 'error', { code: errorCode(err) }));
   srv.on('connection', (sock) => {
     const name = connectionLabels.length ? connectionLabels.shift() : 'connection';
     obj[name] = watchSocket(name, () => sock, true);
+    nameLibrarySocket(name, sock.fd);
     record(label, 'connection', { socket: name });
   });
   return srv;
@@ -143,7 +169,8 @@ function watchServer(label, srv) {
 function watchSocket(label, make, connected) {
   ids[label] = Object.keys(ids).length;
   const s = make();
-  s.on('connected', () => record(label, 'connected'));
+  s.on('connected', () => { nameLibrarySocket(label, s.fd); record(label, 'connected'); });
+  s.on('drain', () => record(label, 'drain'));
   const onReadable = () => record(label, 'readable');
   s.on('readable', onReadable);
   s.on('fds', (fds) => record(label, 'fds', { fds: fds.map(fdName) }));
@@ -219,7 +246,7 @@ async function readUntil(s, size) {
   // step 5: {"proc":"p","op":"write","socket":"w","data":"hello","fds":["f1"],"callback":true}
   result = null;
   try {
-    obj["w"].write({ data: Buffer.from("hello"), fds: [fd["f1"]], callback: cb("w", 5) });
+    result = returned(obj["w"].write({ data: Buffer.from("hello"), fds: [fd["f1"]], callback: cb("w", 5) }));
   } catch (e) { result = { error: errorCode(e) }; }
   step(5);
   await settle();  // what the package does next, a crash included, happens before the end
