@@ -16,7 +16,8 @@ namespace {
 
 using nlohmann::json;
 
-const std::string kPackageDir = std::string(FDLAB_SOURCE_DIR) + "/adapters/usocket/node_modules/usocket";
+const std::string kPackageDir =
+    std::string(FDLAB_SOURCE_DIR) + "/adapters/usocket/node_modules/usocket";
 
 std::string package_version() {
   try {
@@ -42,7 +43,7 @@ std::string quoted_line(const json& cause, const std::string& finding) {
   return fmt::format("`{}:{}` `{}`", file, line, text);
 }
 
-std::string md_escape_cell(std::string s) {
+std::string md_escape_cell(const std::string& s) {
   std::string out;
   for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c);
   return out;
@@ -76,8 +77,7 @@ std::map<std::string, Seen> where_seen(const std::vector<ScenarioRun>& runs) {
       for (const auto& [id, s] : steps) {
         std::vector<std::string> nums;
         for (int n : s) nums.push_back(std::to_string(n));
-        std::string where =
-            fmt::format("{} (step{} {}", r.id, s.size() > 1 ? "s" : "", list(nums));
+        std::string where = fmt::format("{} (step{} {}", r.id, s.size() > 1 ? "s" : "", list(nums));
         if (v.variant != "eager") where += "; variant " + v.variant;
         out[id].scenarios.push_back(where + ")");
       }
@@ -125,15 +125,18 @@ std::string findings_section(const std::vector<ScenarioRun>& runs,
     const auto& s = seen.at(f->id);
     md += fmt::format("<a id=\"{}\"></a>\n### {}. {}\n\n", f->id, i + 1, f->title);
     md += fmt::format("- **Severity:** {}. **Id:** `{}`.\n", f->severity, f->id);
-    if (e.contains("readme")) md += fmt::format("- **The README says:** “{}”\n", e["readme"].get<std::string>());
-    if (e.contains("why")) md += fmt::format("- **What happens:** {}\n", e["why"].get<std::string>());
+    if (e.contains("readme"))
+      md += fmt::format("- **The README says:** “{}”\n", e["readme"].get<std::string>());
+    if (e.contains("why"))
+      md += fmt::format("- **What happens:** {}\n", e["why"].get<std::string>());
     std::vector<std::string> causes;
     for (const auto& c : e.value("causes", json::array())) causes.push_back(quoted_line(c, f->id));
     if (!causes.empty()) md += fmt::format("- **Cause:** {}.\n", list(causes, "; "));
     md += fmt::format("- **Seen in** {} scenario runs, {} differing steps: {}.\n",
                       s.scenarios.size(), s.differences, list(s.scenarios, "; "));
     if (s.example != nullptr)
-      md += fmt::format("- **For example,** {}, step {}: {}\n", s.scenarios.front().substr(0, s.scenarios.front().find(' ')),
+      md += fmt::format("- **For example,** {}, step {}: {}\n",
+                        s.scenarios.front().substr(0, s.scenarios.front().find(' ')),
                         s.example->step, describe(*s.example));
     if (scripts.count(f->id)) {
       const auto& r = scripts.at(f->id);
@@ -159,9 +162,10 @@ std::string findings_section(const std::vector<ScenarioRun>& runs,
 
 std::string readme_section(const ReadmeRun& readme) {
   std::string md = "## The README's quick usage, run as written\n\n";
-  md += "adapters/usocket/readme-quick-usage.js runs the README's example with only its "
-        "extraction gaps filled (marked in the script), in a child node process watched for "
-        "5 s. What it did:\n\n";
+  md +=
+      "adapters/usocket/readme-quick-usage.js runs the README's example with only its "
+      "extraction gaps filled (marked in the script), in a child node process watched for "
+      "5 s. What it did:\n\n";
   md += "    " + readme.result.dump() + "\n\n";
   return md;
 }
@@ -169,16 +173,19 @@ std::string readme_section(const ReadmeRun& readme) {
 std::string patches_section(const json& patches) {
   std::string md = "## Fixes\n\n";
   if (!patches.contains("patches")) {
-    return md + "Not measured yet: `fdlab report --patched` builds the package with each patch "
-                "of adapters/usocket/patches/ and records which findings it closes.\n\n";
+    return md +
+           "Not measured yet: `fdlab report --patched` builds the package with each patch "
+           "of adapters/usocket/patches/ and records which findings it closes.\n\n";
   }
-  md += "Each patch of adapters/usocket/patches/ applied alone to the pristine package, "
-        "rebuilt, and run through every scenario and variant (`fdlab report --patched`, "
-        "adapters/usocket/patch-results.json):\n\n| patch | closes | introduces |\n|---|---|---|\n";
+  md +=
+      "Each patch of adapters/usocket/patches/ applied alone to the pristine package, "
+      "rebuilt, and run through every scenario and variant (`fdlab report --patched`, "
+      "adapters/usocket/patch-results.json):\n\n| patch | closes | introduces |\n|---|---|---|\n";
   for (const auto& p : patches["patches"]) {
     std::vector<std::string> closes, intro;
     for (const auto& c : p.value("closes", json::array())) closes.push_back(c.get<std::string>());
-    for (const auto& c : p.value("introduces", json::array())) intro.push_back(c.get<std::string>());
+    for (const auto& c : p.value("introduces", json::array()))
+      intro.push_back(c.get<std::string>());
     md += fmt::format("| `{}` | {} | {} |\n", p.value("patch", ""),
                       closes.empty() ? "—" : list(closes), intro.empty() ? "—" : list(intro));
   }
@@ -212,13 +219,15 @@ std::string scenarios_section(const std::vector<ScenarioRun>& runs) {
         md += fmt::format("Variant {}: agrees with the reference.\n\n", v.variant);
         continue;
       }
-      md += fmt::format("Variant {}{}:\n\n| step | op | difference | finding |\n|---|---|---|---|\n",
-                        v.variant, v.stopped.empty() ? "" : " (the package's run stopped)");
+      md +=
+          fmt::format("Variant {}{}:\n\n| step | op | difference | finding |\n|---|---|---|---|\n",
+                      v.variant, v.stopped.empty() ? "" : " (the package's run stopped)");
       for (std::size_t i = 0; i < v.deltas.size(); ++i)
         md += fmt::format("| {} | {} | {} | {} |\n", v.deltas[i].step,
                           v.deltas[i].what.value("op", ""), md_escape_cell(describe(v.deltas[i])),
-                          v.causes[i] == "unexplained" ? "**unexplained**"
-                                                       : "[" + v.causes[i] + "](#" + v.causes[i] + ")");
+                          v.causes[i] == "unexplained"
+                              ? "**unexplained**"
+                              : "[" + v.causes[i] + "](#" + v.causes[i] + ")");
       md += "\n";
     }
   }
@@ -242,15 +251,17 @@ std::string describe(const Delta& d) {
   if (kind == "result")
     return "result: reference " + w["ref"].dump() + ", package " + w["pkg"].dump();
   if (kind == "never_ran") return "never ran: " + w.value("stopped", std::string("?"));
-  const auto cloexec = [](const json& e) { return e.value("cloexec", false) ? "close-on-exec" : "inherited by children"; };
+  const auto cloexec = [](const json& e) {
+    return e.value("cloexec", false) ? "close-on-exec" : "inherited by children";
+  };
   if (kind == "open_fd_flags")
     return "an open fd of " + w["ref"].value("object", "") + " is " + cloexec(w["pkg"]) +
            " (reference: " + cloexec(w["ref"]) + ")";
   if (kind == "open_fd_missing")
     return "the package holds one fd of " + w["ref"].value("object", "") + " fewer";
   if (kind == "open_fd_extra")
-    return "the package still holds an fd of " + w["pkg"].value("object", "") +
-           " (" + cloexec(w["pkg"]) + ")";
+    return "the package still holds an fd of " + w["pkg"].value("object", "") + " (" +
+           cloexec(w["pkg"]) + ")";
   return w.dump();
 }
 

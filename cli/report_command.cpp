@@ -35,7 +35,8 @@ nlohmann::json run_json(const std::vector<ScenarioRun>& runs) {
     for (const auto& v : r.variants) {
       nlohmann::json d = nlohmann::json::array();
       for (std::size_t i = 0; i < v.deltas.size(); ++i)
-        d.push_back({{"step", v.deltas[i].step}, {"finding", v.causes[i]},
+        d.push_back({{"step", v.deltas[i].step},
+                     {"finding", v.causes[i]},
                      {"difference", v.deltas[i].what}});
       j["variants"].push_back({{"variant", v.variant}, {"stopped", v.stopped}, {"differences", d}});
     }
@@ -115,7 +116,8 @@ int run_report(const ReportOptions& o) {
     const auto scripts = write_repro_scripts(runs, findings, kRoot + "/adapters/usocket/repro");
     nlohmann::json patches = nlohmann::json::object();
     try {
-      patches = nlohmann::json::parse(read_text_file(kRoot + "/adapters/usocket/patch-results.json"));
+      patches =
+          nlohmann::json::parse(read_text_file(kRoot + "/adapters/usocket/patch-results.json"));
     } catch (const std::exception&) {
       // Not measured yet: the document says so.
     }
@@ -152,8 +154,7 @@ int run_report(const ReportOptions& o) {
   fmt::print(
       "{} usocket scenarios, {} runs with variants: {} differ from the reference; {} findings, "
       "{} unexplained differences; {} changed from {}\n",
-      runs.size(), runs_count, differing, seen.size(), unexplained, changed.size(),
-      expected_file);
+      runs.size(), runs_count, differing, seen.size(), unexplained, changed.size(), expected_file);
   return changed.empty() ? 0 : 1;
 }
 

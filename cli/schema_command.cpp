@@ -56,10 +56,10 @@ int run_schema(const SchemaOptions& opt) {
     return 0;
   }
   int stale = 0;
-  for (const auto& [file, now, want] : {std::tuple{opt.schema, schema_now, schema_want},
-                                        std::tuple{opt.format_doc, doc_now, doc_want},
-                                        std::tuple{opt.protocol_schema, protocol_now,
-                                                   protocol_want}}) {
+  for (const auto& [file, now, want] :
+       {std::tuple{opt.schema, schema_now, schema_want},
+        std::tuple{opt.format_doc, doc_now, doc_want},
+        std::tuple{opt.protocol_schema, protocol_now, protocol_want}}) {
     if (now == want) continue;
     fmt::print("{} is out of date: run `fdlab schema --write`\n", file);
     ++stale;

@@ -134,12 +134,12 @@ struct Deadlines {
   }
 };
 
-// Starts `node ARGS...` (`replay.js --dir DIR --variant V FILE`) in its own process group (so a kill reaches anything
-// it started), stdin from /dev/null, stdout and stderr into the given pipe ends, none of
-// fdlab's other fds. Its own group also keeps it from the terminal's Ctrl-C, so it is tied to
-// fdlab's life instead: a node left looping in a hung step would otherwise spin on for ever.
-pid_t spawn_node(const UsocketAdapter& a, std::vector<std::string> args, int out_fd,
-                 int err_fd) {
+// Starts `node ARGS...` (`replay.js --dir DIR --variant V FILE`) in its own process group (so a
+// kill reaches anything it started), stdin from /dev/null, stdout and stderr into the given pipe
+// ends, none of fdlab's other fds. Its own group also keeps it from the terminal's Ctrl-C, so it is
+// tied to fdlab's life instead: a node left looping in a hung step would otherwise spin on for
+// ever.
+pid_t spawn_node(const UsocketAdapter& a, std::vector<std::string> args, int out_fd, int err_fd) {
   // Built before fork: only async-signal-safe calls between fork and exec (fdlab has threads).
   args.insert(args.begin(), a.node);
   std::vector<char*> argv;
@@ -150,7 +150,8 @@ pid_t spawn_node(const UsocketAdapter& a, std::vector<std::string> args, int out
   for (char** e = environ; *e != nullptr; ++e)
     if (a.node_modules.empty() || std::strncmp(*e, "FDLAB_USOCKET_NODE_MODULES=", 27) != 0)
       env_strings.emplace_back(*e);
-  if (!a.node_modules.empty()) env_strings.push_back("FDLAB_USOCKET_NODE_MODULES=" + a.node_modules);
+  if (!a.node_modules.empty())
+    env_strings.push_back("FDLAB_USOCKET_NODE_MODULES=" + a.node_modules);
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
@@ -342,9 +343,9 @@ ReplayReport replay_on_usocket(const Scenario& sc, const std::string& file,
   NodeRun run;
   {
     const ScratchDir dir;
-    run = run_node(adapter,
-                   {adapter.script, "--dir", dir.path(), "--variant", adapter.variant, file},
-                   adapter.step_timeout_seconds);
+    run =
+        run_node(adapter, {adapter.script, "--dir", dir.path(), "--variant", adapter.variant, file},
+                 adapter.step_timeout_seconds);
   }
   throw_if_not_runnable(adapter, run);
   std::istringstream lines(run.out);

@@ -18,8 +18,7 @@ nlohmann::json adapter_protocol_schema() {
        {{"on", label},
         {"event", {{"enum", usocket::event_names()}}},
         {"code", {{"type", "string"}, {"description", "error: a symbolic code (ECONNRESET)"}}},
-        {"error",
-         {{"type", "string"}, {"description", "callback: the error it was called with"}}},
+        {"error", {{"type", "string"}, {"description", "callback: the error it was called with"}}},
         {"step",
          {{"type", "integer"},
           {"minimum", 0},
@@ -29,15 +28,14 @@ nlohmann::json adapter_protocol_schema() {
          {{"type", "array"},
           {"items", {{"type", "string"}}},
           {"description", "fds: the objects behind the received fds, by label"}}}}}};
-  const json hello{
-      {"type", "object"},
-      {"required", {"adapter", "library", "protocol", "variant"}},
-      {"additionalProperties", false},
-      {"properties",
-       {{"adapter", label},
-        {"library", {{"type", "string"}, {"description", "name@version under test"}}},
-        {"protocol", {{"const", 1}}},
-        {"variant", label}}}};
+  const json hello{{"type", "object"},
+                   {"required", {"adapter", "library", "protocol", "variant"}},
+                   {"additionalProperties", false},
+                   {"properties",
+                    {{"adapter", label},
+                     {"library", {{"type", "string"}, {"description", "name@version under test"}}},
+                     {"protocol", {{"const", 1}}},
+                     {"variant", label}}}};
   const json record{
       {"type", "object"},
       {"required", {"step", "proc", "op", "result"}},
@@ -58,7 +56,8 @@ nlohmann::json adapter_protocol_schema() {
           {"description",
            "Generated from core/usocket/usocket_ops.cpp and core/usocket/events.h by `fdlab "
            "schema --write`; do not edit. docs/adapter-protocol.md says what each line means."},
-          {"oneOf", {{{"$ref", "#/$defs/hello"}}, {{"$ref", "#/$defs/record"}}, {{"$ref", "#/$defs/done"}}}},
+          {"oneOf",
+           {{{"$ref", "#/$defs/hello"}}, {{"$ref", "#/$defs/record"}}, {{"$ref", "#/$defs/done"}}}},
           {"$defs", {{"hello", hello}, {"record", record}, {"done", done}, {"event", event}}}};
 }
 

@@ -23,9 +23,9 @@ json origin_of(const json& steps, const std::string& label) {
     const json& s = steps[static_cast<std::size_t>(i)];
     if (!s.is_object() || !s.contains("as")) continue;
     const json& as = s["as"];
-    const bool made = as.is_string() ? as == label
-                                     : as.is_array() && std::find(as.begin(), as.end(),
-                                                                  json(label)) != as.end();
+    const bool made =
+        as.is_string() ? as == label
+                       : as.is_array() && std::find(as.begin(), as.end(), json(label)) != as.end();
     if (made) return step_as_written(steps, i);
   }
   return nullptr;
@@ -197,9 +197,12 @@ bool pattern_matches(const json& pattern, const json& value) {
 }
 
 const std::vector<std::string>& finding_severities() {
-  static const std::vector<std::string> s{"crash",         "hang",
-                                          "silent data loss", "silent fd loss",
-                                          "fd leak",       "swallowed error",
+  static const std::vector<std::string> s{"crash",
+                                          "hang",
+                                          "silent data loss",
+                                          "silent fd loss",
+                                          "fd leak",
+                                          "swallowed error",
                                           "API differs from the README"};
   return s;
 }

@@ -35,8 +35,8 @@ std::vector<Delta> diff_traces(const nlohmann::json& steps,
                                const std::string& stopped);
 
 // A pattern matches a value when every key of a pattern object matches the value's key
-// (recursively), "*" matches any present value, "!" an absent (or null) one, a string starting with "re:" is a regular
-// expression searched in a string value, and anything else must be equal.
+// (recursively), "*" matches any present value, "!" an absent (or null) one, a string starting with
+// "re:" is a regular expression searched in a string value, and anything else must be equal.
 bool pattern_matches(const nlohmann::json& pattern, const nlohmann::json& value);
 
 // A known cause: an entry of a findings catalogue (adapters/usocket/findings.json).

@@ -1,8 +1,8 @@
 // core/divergence: a library's trace compared with the reference's at every step, and each
 // difference attributed to a finding of a catalogue.
-#include "core/divergence.h"
-
 #include <gtest/gtest.h>
+
+#include "core/divergence.h"
 
 namespace fdlab {
 namespace {
@@ -122,7 +122,8 @@ TEST(Divergence, ConsequencesCountOnlyAfterTheirFindingWasSeen) {
     {"id": "silent-close", "severity": "swallowed error", "title": "t",
      "match": [{"delta": "result", "op": "write"}],
      "consequences": [{"delta": "extra_event", "event": {"event": "readable"}}]}]})"));
-  const Delta readable{4, json::parse(R"({"delta": "extra_event", "event": {"event": "readable"}})")};
+  const Delta readable{4,
+                       json::parse(R"({"delta": "extra_event", "event": {"event": "readable"}})")};
   const Delta write{3, json::parse(R"({"delta": "result", "op": "write"})")};
   EXPECT_EQ(attribute(findings, {readable, write}),
             (std::vector<std::string>{"unexplained", "silent-close"}));
