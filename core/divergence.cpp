@@ -105,6 +105,21 @@ void diff_events(const json& steps, int i, const json& ref, const json& lib,
     if (!paired[k]) out.push_back({i, base("extra_event", only_lib[k])});
 }
 
+// The first 'error' the library emitted on the step's object, at this step or later: whether
+// a call's failure was reported at all tells a late report from a swallowed one.
+json error_after(const json& steps, int i, const std::vector<json>& library) {
+  const json step = step_as_written(steps, i);
+  if (!step.is_object()) return nullptr;
+  const std::string on = step.value("socket", step.value("server", ""));
+  if (on.empty()) return nullptr;
+  for (const auto& r : library) {
+    if (!r.is_object() || r.value("step", -1) < i) continue;
+    for (const auto& e : events_of(r))
+      if (e.value("on", "") == on && e.value("event", "") == "error") return e;
+  }
+  return nullptr;
+}
+
 bool is_fd_listing(const json& r) {
   return r.is_object() && r.size() == 1 && r.contains("open") && r["open"].is_array();
 }
@@ -170,7 +185,8 @@ std::vector<Delta> diff_traces(const json& steps, const std::vector<json>& refer
                       {"op", ref.value("op", "")},
                       {"step", step_as_written(steps, i)},
                       {"ref", rr},
-                      {"pkg", lr}}});
+                      {"pkg", lr},
+                      {"pkg_error_after", error_after(steps, i, library)}}});
     diff_events(steps, i, ref, *lib, out);
   }
   return out;

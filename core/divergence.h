@@ -20,6 +20,8 @@ namespace fdlab {
 //    "ref": / "pkg": the results (result), or one fd of two open-fd listings ({"object",
 //                    "cloexec"}): the same object with other flags, or an fd only one side
 //                    has (open_fd_*: a listing differs fd by fd, each with its own cause),
+//    "pkg_error_after": the first 'error' the library emitted on the step's object at this
+//                       step or later, or null (result: a late report or a swallowed error),
 //    "stopped": why the library's run ended before this step (never_ran)}
 struct Delta {
   int step = 0;

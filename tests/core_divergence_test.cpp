@@ -52,6 +52,8 @@ TEST(Divergence, KeepsComparingAfterTheFirstDifference) {
   EXPECT_EQ(d[2].what["delta"], "result");
   EXPECT_EQ(d[2].what["ref"], true);
   EXPECT_TRUE(d[2].what["pkg"].is_null());
+  // What the library reported on the write's socket afterwards.
+  EXPECT_EQ(d[2].what["pkg_error_after"]["code"], "EBADF");
   // Another code for the same object's error is one difference, not two.
   EXPECT_EQ(d[3].what["delta"], "event_differs");
   EXPECT_EQ(d[3].what["pkg_event"]["code"], "EBADF");

@@ -82,7 +82,9 @@ CallResult USocket::write(WriteRequest w) {
   // Send what the kernel takes now, as libuv's uv_try_write does; the callback still waits
   // for the loop, so it is never called from inside write().
   if (out_.size() == 1) flush();
-  return CallResult::returned(below);
+  // ...and a stream that errored in the attempt (EPIPE) answers false, as node's writeOrBuffer
+  // does (`ret && !state.errored && !state.destroyed`): the failed _write runs inside write().
+  return CallResult::returned(below && error_due_ == Errno::ok);
 }
 
 CallResult USocket::end(std::optional<WriteRequest> w, int callback) {
