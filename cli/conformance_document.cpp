@@ -163,11 +163,24 @@ std::string findings_section(const std::vector<ScenarioRun>& runs,
 std::string readme_section(const ReadmeRun& readme) {
   std::string md = "## The README's quick usage, run as written\n\n";
   md +=
-      "adapters/usocket/readme-quick-usage.js runs the README's example with only its "
-      "extraction gaps filled (marked in the script), in a child node process watched for "
-      "5 s. What it did:\n\n";
-  md += "    " + readme.result.dump() + "\n\n";
-  return md;
+      "adapters/usocket/readme-quick-usage.js runs the example of the package's README.md "
+      "with only the seed's extraction gaps filled (marked in the script), in a child node "
+      "process watched for 5 s.";
+  const auto& r = readme.result;
+  if (r.contains("error")) return md + " It could not run: " + r["error"].dump() + "\n\n";
+  const auto& got = r.value("received", json());
+  md += fmt::format(
+      " It {}; the client received {}.{}\n\n",
+      r.value("completed", false) ? "completed" : "did not complete",
+      got.is_object()
+          ? fmt::format("{} with {} fd(s)", got.value("data", json()).dump(), got.value("fds", 0))
+          : std::string("nothing"),
+      r.value("stderr_note", json()).is_string() ? " stderr: " + r["stderr_note"].get<std::string>()
+                                                 : std::string());
+  md += "What happened, in order:\n\n";
+  for (const auto& e : r.value("events", json::array()))
+    md += "    " + (e.is_string() ? e.get<std::string>() : e.dump()) + "\n";
+  return md + "\n";
 }
 
 std::string patches_section(const json& patches) {

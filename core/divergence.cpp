@@ -269,16 +269,19 @@ std::vector<std::string> attribute(const std::vector<FindingSpec>& findings,
   };
   for (const auto& d : deltas) {
     std::string id = "unexplained";
-    for (const auto& f : findings)
-      if (any(f.match, d)) {
-        id = f.id;
-        if (std::find(seen.begin(), seen.end(), &f) == seen.end()) seen.push_back(&f);
+    // A run that went wrong in a known way first: what follows from it is its consequence,
+    // even where another finding's pattern would fit too (a socket the constructor never made
+    // does not emit 'connected' later, whatever else would keep it from doing so).
+    for (const auto* f : seen)
+      if (any(f->consequences, d)) {
+        id = f->id;
         break;
       }
     if (id == "unexplained")
-      for (const auto* f : seen)
-        if (any(f->consequences, d)) {
-          id = f->id;
+      for (const auto& f : findings)
+        if (any(f.match, d)) {
+          id = f.id;
+          if (std::find(seen.begin(), seen.end(), &f) == seen.end()) seen.push_back(&f);
           break;
         }
     out.push_back(id);

@@ -59,8 +59,8 @@ const std::vector<std::string>& finding_severities();
 // Parses a catalogue; throws std::runtime_error naming the entry and field on a bad one.
 std::vector<FindingSpec> parse_findings(const nlohmann::json& catalogue);
 
-// The finding of each of one run's deltas (in order): the first whose `match` explains it,
-// else the first already seen in this run whose `consequences` do, else "unexplained".
+// The finding of each of one run's deltas (in order): the first finding already seen in this
+// run whose `consequences` explain it, else the first whose `match` does, else "unexplained".
 std::vector<std::string> attribute(const std::vector<FindingSpec>& findings,
                                    const std::vector<Delta>& deltas);
 

@@ -133,6 +133,21 @@ TEST(Divergence, ConsequencesCountOnlyAfterTheirFindingWasSeen) {
             (std::vector<std::string>{"silent-close", "silent-close"}));
 }
 
+TEST(Divergence, AConsequenceOfWhatWentWrongFirstOutranksAnotherFindingsMatch) {
+  const auto findings = parse_findings(json::parse(R"({"findings": [
+    {"id": "no-connected", "severity": "API differs from the README", "title": "t",
+     "match": [{"delta": "missing_event", "event": {"event": "connected"}}]},
+    {"id": "constructor-throws", "severity": "API differs from the README", "title": "t",
+     "match": [{"delta": "result", "op": "usocket"}],
+     "consequences": [{"delta": "missing_event", "event": {"event": "connected"}}]}]})"));
+  const Delta thrown{1, json::parse(R"({"delta": "result", "op": "usocket"})")};
+  const Delta connected{3, json::parse(
+                               R"({"delta": "missing_event", "event": {"event": "connected"}})")};
+  EXPECT_EQ(attribute(findings, {thrown, connected}),
+            (std::vector<std::string>{"constructor-throws", "constructor-throws"}));
+  EXPECT_EQ(attribute(findings, {connected}), (std::vector<std::string>{"no-connected"}));
+}
+
 TEST(Divergence, ABadCatalogueEntryIsNamed) {
   const auto error_of = [](const char* text) {
     try {
