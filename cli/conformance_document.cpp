@@ -202,16 +202,31 @@ std::string patches_section(const json& patches) {
     md += fmt::format("| `{}` | {} | {} |\n", p.value("patch", ""),
                       closes.empty() ? "—" : list(closes), intro.empty() ? "—" : list(intro));
   }
+  md +=
+      "\nA patch that closes nothing fixes a defect no scenario can observe (its header says how "
+      "it was shown); \"unexplained\" means the patched package differs from the reference in "
+      "a way no finding describes.\n";
   if (patches.contains("all")) {
     const auto& a = patches["all"];
-    std::vector<std::string> rem, closes;
-    for (const auto& c : a.value("remaining", json::array())) rem.push_back(c.get<std::string>());
-    for (const auto& c : a.value("closes", json::array())) closes.push_back(c.get<std::string>());
-    md += fmt::format(
-        "\nAll patches together close {} findings; {} remain{}.\n\nThe README's quick usage "
-        "with all patches: `{}`\n\n",
-        closes.size(), rem.size(), rem.empty() ? "" : ": " + list(rem),
-        a.value("readme_quick_usage", json()).dump());
+    std::vector<std::string> rem;
+    std::size_t closes = 0;
+    bool unexplained = false;
+    for (const auto& c : a.value("remaining", json::array())) {
+      if (c == "unexplained")
+        unexplained = true;
+      else
+        rem.push_back(c.get<std::string>());
+    }
+    for (const auto& c : a.value("closes", json::array())) closes += c != "unexplained";
+    md += fmt::format("\nAll patches together close {} findings; {} remain{}{}.\n", closes,
+                      rem.size(), rem.empty() ? "" : ": " + list(rem),
+                      unexplained ? ", and some differences no finding explains" : "");
+    const auto& readme = a.value("readme_quick_usage", json());
+    if (readme.is_object())
+      md += fmt::format("The README's quick usage with all patches: completed {}, received {}.\n",
+                        readme.value("completed", false) ? "yes" : "no",
+                        readme.value("received", json()).dump());
+    md += "\n";
   }
   return md;
 }
