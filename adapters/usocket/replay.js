@@ -26,6 +26,7 @@ const os = require('os');
 const path = require('path');
 const util = require('util');
 const { canonicalOrder, bytesJson } = require('./trace');
+const waiting = require('./waiting');
 
 const kRefused = 2;
 const kAdapterFailed = 3;
@@ -308,23 +309,6 @@ function constructorCallback(label, step) {
   return () => queueMicrotask(() => record(label, 'callback', { step }));
 }
 
-// Waits until nothing has happened for a while: the package's work runs on libuv's poller and
-// thread pool, so quiet for `quietMs` is the adapter's "nothing more happens".
-async function settle(quietMs = 60, maxMs = 5000) {
-  const start = Date.now();
-  let seen = -1;
-  let quietSince = Date.now();
-  while (Date.now() - start < maxMs) {
-    await new Promise((r) => setTimeout(r, 10));
-    if (events.length !== seen) {
-      seen = events.length;
-      quietSince = Date.now();
-    } else if (Date.now() - quietSince >= quietMs) {
-      return;
-    }
-  }
-}
-
 function dataOf(step) {
   if ('data' in step) return Buffer.from(step.data, 'utf8');
   if ('data_hex' in step) return Buffer.from(step.data_hex, 'hex');
@@ -369,20 +353,6 @@ function readResult(step, r) {
   j.fds = (r.fds || []).map(fdName);
   (step.as || []).forEach((l, i) => { if (i < r.fds.length) fdLabels.set(l, r.fds[i]); });
   return j;
-}
-
-async function readUntil(s, size) {
-  let got = Buffer.alloc(0);
-  for (;;) {
-    let r = s.read(size - got.length);
-    if (r === null) r = s.read();
-    if (r) got = Buffer.concat([got, r]);
-    if (got.length >= size) break;
-    const before = events.length;
-    await settle();
-    if (events.length === before) break;
-  }
-  return bytesJson({}, got);
 }
 
 function sysCall(fn) {
@@ -451,12 +421,12 @@ async function execute(step) {
       if ('count' in step) return readResult(step, s.read(step.size === undefined ? null : step.size, step.count));
       return readResult(step, 'size' in step ? s.read(step.size) : s.read());
     }
-    case 'read_until': return readUntil(obj('socket'), step.size);
+    case 'read_until': return waiting.readUntil(obj('socket'), step.size, () => events.length);
     case 'unshift':
       obj('socket').unshift(hasData(step) ? dataOf(step) : null, step.fds ? fdsOf(step) : undefined);
       return null;
     case 'destroy': obj('socket').destroy(); return null;
-    case 'run': runLabels = (step.as || []).slice(); await settle(); return null;
+    case 'run': runLabels = (step.as || []).slice(); await waiting.settle(() => events.length); return null;
     case 'open_fds': return openFds();
     case 'sys.socketpair': return sysCall(() => created(step.as, sys.socketpair()));
     case 'sys.pipe': return sysCall(() => created(step.as, sys.pipe()));

@@ -95,11 +95,11 @@ function code(s, i) {
       }
       return `result = readResult(${obj(s.socket)}.read(${'size' in s ? size : ''}));`;
     }
-    case 'read_until': return `result = await readUntil(${obj(s.socket)}, ${s.size});`;
+    case 'read_until': return `result = await readUntil(${obj(s.socket)}, ${s.size}, () => events.length);`;
     case 'unshift':
       return `${obj(s.socket)}.unshift(${hasData(s) ? dataExpr(s) : 'null'}${s.fds ? `, ${fdsExpr(s)}` : ''});`;
     case 'destroy': return `${obj(s.socket)}.destroy();`;
-    case 'run': return `connectionLabels = ${q(s.as || [])}; await settle();`;
+    case 'run': return `connectionLabels = ${q(s.as || [])}; await settle(() => events.length);`;
     case 'open_fds': return 'result = openFds();';
     case 'sys.socketpair': return `created(${q(s.as)}, sys.socketpair());`;
     case 'sys.pipe': return `created(${q(s.as)}, sys.pipe());`;
@@ -325,33 +325,14 @@ function readResult(r, labels) {
   (labels || []).forEach((l, i) => { if (i < r.fds.length) fd[l] = r.fds[i]; });
   return j;
 }
-// Waits until nothing has happened for 60 ms (the package works on libuv's poller and pool).
-async function settle() {
-  let seen = -1;
-  let quietSince = Date.now();
-  for (const start = Date.now(); Date.now() - start < 5000;) {
-    await new Promise((r) => setTimeout(r, 10));
-    if (events.length !== seen) { seen = events.length; quietSince = Date.now(); }
-    else if (Date.now() - quietSince >= 60) return;
-  }
-}
-async function readUntil(s, size) {
-  let got = Buffer.alloc(0);
-  for (;;) {
-    let r = s.read(size - got.length);
-    if (r === null) r = s.read();
-    if (r) got = Buffer.concat([got, r]);
-    if (got.length >= size) break;
-    const before = events.length;
-    await settle();
-    if (events.length === before) break;
-  }
-  return bytesJson({}, got);
-}
+// How fdlab's adapter waits for the package (adapters/usocket/waiting.js): until nothing has
+// been emitted for 60 ms, at most 5 s; read_until reads between such waits.
+${require('./waiting').settle.toString()}
+${require('./waiting').readUntil.toString()}
 
 (async () => {
 ${body()}
-  await settle();  // what the package does next, a crash included, happens before the end
+  await settle(() => events.length);  // what the package does next, a crash included, happens first
   process.exit(0);
 })();
 `;

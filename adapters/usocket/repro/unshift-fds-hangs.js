@@ -188,26 +188,32 @@ function readResult(r, labels) {
   (labels || []).forEach((l, i) => { if (i < r.fds.length) fd[l] = r.fds[i]; });
   return j;
 }
-// Waits until nothing has happened for 60 ms (the package works on libuv's poller and pool).
-async function settle() {
+// How fdlab's adapter waits for the package (adapters/usocket/waiting.js): until nothing has
+// been emitted for 60 ms, at most 5 s; read_until reads between such waits.
+async function settle(eventCount, quietMs = 60, maxMs = 5000) {
+  const start = Date.now();
   let seen = -1;
   let quietSince = Date.now();
-  for (const start = Date.now(); Date.now() - start < 5000;) {
+  while (Date.now() - start < maxMs) {
     await new Promise((r) => setTimeout(r, 10));
-    if (events.length !== seen) { seen = events.length; quietSince = Date.now(); }
-    else if (Date.now() - quietSince >= 60) return;
+    if (eventCount() !== seen) {
+      seen = eventCount();
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince >= quietMs) {
+      return;
+    }
   }
 }
-async function readUntil(s, size) {
+async function readUntil(s, size, eventCount) {
   let got = Buffer.alloc(0);
   for (;;) {
     let r = s.read(size - got.length);
     if (r === null) r = s.read();
     if (r) got = Buffer.concat([got, r]);
     if (got.length >= size) break;
-    const before = events.length;
-    await settle();
-    if (events.length === before) break;
+    const before = eventCount();
+    await settle(eventCount);
+    if (eventCount() === before) break;
   }
   return bytesJson({}, got);
 }
@@ -234,7 +240,7 @@ async function readUntil(s, size) {
   // step 3: {"proc":"p","op":"run"}
   result = null;
   try {
-    connectionLabels = []; await settle();
+    connectionLabels = []; await settle(() => events.length);
   } catch (e) { result = { error: errorCode(e) }; }
   step(3);
   // step 4: {"proc":"p","op":"sys.open_temp","as":"f1"}
@@ -252,7 +258,7 @@ async function readUntil(s, size) {
   // step 6: {"proc":"p","op":"run"}
   result = null;
   try {
-    connectionLabels = []; await settle();
+    connectionLabels = []; await settle(() => events.length);
   } catch (e) { result = { error: errorCode(e) }; }
   step(6);
   // step 7: {"proc":"p","op":"read","socket":"r","size":null,"count":null,"as":["g"]}
@@ -267,6 +273,6 @@ async function readUntil(s, size) {
     obj["r"].unshift(Buffer.from("b"), [fd["g"]]);
   } catch (e) { result = { error: errorCode(e) }; }
   step(8);
-  await settle();  // what the package does next, a crash included, happens before the end
+  await settle(() => events.length);  // what the package does next, a crash included, happens first
   process.exit(0);
 })();
