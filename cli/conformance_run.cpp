@@ -1,7 +1,6 @@
 #include "cli/conformance_run.h"
 
 #include <atomic>
-#include <map>
 #include <mutex>
 #include <thread>
 
@@ -23,10 +22,8 @@ std::string why_stopped(const ReplayReport& r) {
   return "";
 }
 
-ScenarioRun run_one(const std::string& file, const UsocketAdapter& base,
-                    const std::vector<FindingSpec>& findings) {
-  const std::string text = read_text_file(file);
-  const Scenario sc = parse_scenario(text, file);
+ScenarioRun run_one(const std::string& file, const std::string& text, const Scenario& sc,
+                    const UsocketAdapter& base, const std::vector<FindingSpec>& findings) {
   ScenarioRun run;
   run.file = file;
   run.id = sc.id;
@@ -61,21 +58,29 @@ std::vector<std::string> variants_for(const nlohmann::json& steps) {
 std::vector<ScenarioRun> run_conformance(const std::vector<std::string>& files,
                                          const UsocketAdapter& adapter,
                                          const std::vector<FindingSpec>& findings, int jobs) {
-  std::vector<std::string> usocket_files;
-  for (const auto& f : files)
-    if (parse_scenario(read_text_file(f), f).level == Level::usocket) usocket_files.push_back(f);
-  std::vector<ScenarioRun> runs(usocket_files.size());
+  struct Input {
+    std::string file;
+    std::string text;
+    Scenario scenario;
+  };
+  std::vector<Input> inputs;
+  for (const auto& f : files) {
+    std::string text = read_text_file(f);
+    Scenario sc = parse_scenario(text, f);
+    if (sc.level == Level::usocket) inputs.push_back({f, std::move(text), std::move(sc)});
+  }
+  std::vector<ScenarioRun> runs(inputs.size());
   std::atomic<std::size_t> next{0};
   std::mutex error_mutex;
   std::string error;
   const auto worker = [&] {
-    for (std::size_t i = next++; i < usocket_files.size(); i = next++) {
+    for (std::size_t i = next++; i < inputs.size(); i = next++) {
       try {
-        runs[i] = run_one(usocket_files[i], adapter, findings);
+        runs[i] = run_one(inputs[i].file, inputs[i].text, inputs[i].scenario, adapter, findings);
       } catch (const std::exception& e) {
         const std::lock_guard<std::mutex> lock(error_mutex);
         if (error.empty()) error = e.what();
-        next = usocket_files.size();
+        next = inputs.size();
       }
     }
   };
@@ -96,20 +101,6 @@ nlohmann::json pin(const ScenarioRun& r) {
     for (auto& [step, ids] : steps.items()) std::sort(ids.begin(), ids.end());
     out[v.variant] = steps;
   }
-  return out;
-}
-
-std::map<std::string, std::vector<nlohmann::json>> occurrences(
-    const std::vector<ScenarioRun>& runs) {
-  std::map<std::string, std::vector<nlohmann::json>> out;
-  for (const auto& r : runs)
-    for (const auto& v : r.variants)
-      for (std::size_t i = 0; i < v.deltas.size(); ++i) {
-        auto& list = out[v.causes[i]];
-        const nlohmann::json where{
-            {"scenario", r.id}, {"variant", v.variant}, {"step", v.deltas[i].step}};
-        if (std::find(list.begin(), list.end(), where) == list.end()) list.push_back(where);
-      }
   return out;
 }
 

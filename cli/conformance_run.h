@@ -41,8 +41,4 @@ std::vector<ScenarioRun> run_conformance(const std::vector<std::string>& files,
 // difference ({"variant": {"step": [ids]}}); a run that agrees pins nothing.
 nlohmann::json pin(const ScenarioRun& r);
 
-// Every finding seen in the runs, with where: {id: [{"scenario", "variant", "step"}]}.
-std::map<std::string, std::vector<nlohmann::json>> occurrences(
-    const std::vector<ScenarioRun>& runs);
-
 }  // namespace fdlab

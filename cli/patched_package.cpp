@@ -5,14 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <set>
 #include <stdexcept>
 
 #include "cli/readme_quick_usage.h"
+#include "cli/scratch_dir.h"
 #include "cli/usocket_adapter.h"
 
 namespace fdlab {
@@ -53,26 +51,6 @@ void build(const std::string& script, const std::string& out_dir,
     throw std::runtime_error("build-patched.sh failed for " + out_dir);
 }
 
-class TempDir {
- public:
-  TempDir() {
-    const char* env = std::getenv("TMPDIR");
-    std::string t = std::string(env && *env ? env : "/tmp") + "/fdlab-patched-XXXXXX";
-    if (!mkdtemp(t.data())) throw std::runtime_error(std::string("mkdtemp: ") + strerror(errno));
-    path_ = t;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 }  // namespace
 
 nlohmann::json measure_patches(const std::vector<ScenarioRun>& baseline,
@@ -88,7 +66,7 @@ nlohmann::json measure_patches(const std::vector<ScenarioRun>& baseline,
   const auto before = seen(baseline);
 
   const auto run_with = [&](const std::vector<std::string>& chosen, ReadmeRun* readme) {
-    const TempDir dir;
+    const ScratchDir dir("fdlab-patched");
     build(here + "/build-patched.sh", dir.path(), chosen);
     UsocketAdapter a = base;
     a.node_modules = dir.path();

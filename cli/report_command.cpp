@@ -45,13 +45,18 @@ nlohmann::json run_json(const std::vector<ScenarioRun>& runs) {
   return out;
 }
 
+// The keys of two JSON objects, together and sorted.
+std::set<std::string> keys_of(const nlohmann::json& a, const nlohmann::json& b) {
+  std::set<std::string> keys;
+  for (const auto& [k, v] : a.items()) keys.insert(k);
+  for (const auto& [k, v] : b.items()) keys.insert(k);
+  return keys;
+}
+
 // Every way the pinned differences and this run's differ, one line each.
 std::vector<std::string> changes(const nlohmann::json& expected, const nlohmann::json& now) {
   std::vector<std::string> out;
-  std::set<std::string> ids;
-  for (const auto& [id, v] : expected.items()) ids.insert(id);
-  for (const auto& [id, v] : now.items()) ids.insert(id);
-  for (const auto& id : ids) {
+  for (const auto& id : keys_of(expected, now)) {
     const auto e = expected.value(id, nlohmann::json::object());
     const auto n = now.value(id, nlohmann::json::object());
     if (e == n) continue;
@@ -59,16 +64,10 @@ std::vector<std::string> changes(const nlohmann::json& expected, const nlohmann:
       out.push_back(id + ": now agrees with the reference in every variant");
       continue;
     }
-    std::set<std::string> keys;
-    for (const auto& [k, v] : e.items()) keys.insert(k);
-    for (const auto& [k, v] : n.items()) keys.insert(k);
-    for (const auto& variant : keys) {
+    for (const auto& variant : keys_of(e, n)) {
       const auto ev = e.value(variant, nlohmann::json::object());
       const auto nv = n.value(variant, nlohmann::json::object());
-      std::set<std::string> steps;
-      for (const auto& [s, x] : ev.items()) steps.insert(s);
-      for (const auto& [s, x] : nv.items()) steps.insert(s);
-      for (const auto& s : steps)
+      for (const auto& s : keys_of(ev, nv))
         if (ev.value(s, nlohmann::json()) != nv.value(s, nlohmann::json()))
           out.push_back(fmt::format("{} ({}) step {}: expected {}, got {}", id, variant, s,
                                     ev.value(s, nlohmann::json()).dump(),

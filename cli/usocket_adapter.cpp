@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -23,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/scratch_dir.h"
 #include "core/usocket/usocket_replay.h"
 #include "core/usocket/usocket_scenario.h"
 
@@ -84,31 +84,6 @@ class StderrTail {
   static constexpr std::size_t kKeep = 2000;
   static constexpr std::size_t kLines = 12;
   std::string text_;
-};
-
-// The scenario's private directory for the package's socket files. fdlab owns it, not node:
-// it is removed after node has exited or been killed, so a crash or a hang leaves nothing.
-class ScratchDir {
- public:
-  ScratchDir() {
-    const char* env = std::getenv("TMPDIR");
-    const std::string base = env && *env ? env : "/tmp";
-    std::string tmpl = base + "/fdlab-usocket-XXXXXX";
-    if (!mkdtemp(tmpl.data()))
-      throw std::runtime_error("usocket backend: cannot create a directory in " + base + ": " +
-                               std::strerror(errno));
-    path_ = std::filesystem::absolute(tmpl).string();
-  }
-  ~ScratchDir() {
-    std::error_code ignored;  // nothing useful to do if it is already gone
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
 };
 
 // Why node was stopped before it finished: a step past its limit (a hang), or the whole
@@ -317,7 +292,7 @@ NodeScriptResult run_node_script(const UsocketAdapter& adapter,
                                  const std::vector<std::string>& args, int timeout_seconds) {
   NodeRun run;
   {
-    const ScratchDir dir;
+    const ScratchDir dir("fdlab-usocket");
     std::vector<std::string> with_dir = args;
     with_dir.emplace_back(dir.path());
     run = run_node(adapter, with_dir, timeout_seconds);
@@ -342,7 +317,9 @@ ReplayReport replay_on_usocket(const Scenario& sc, const std::string& file,
   report.backend = "usocket";
   NodeRun run;
   {
-    const ScratchDir dir;
+    // The scenario's private directory for the package's socket files: removed after node has
+    // exited or been killed, so a crash or a hang leaves nothing.
+    const ScratchDir dir("fdlab-usocket");
     run =
         run_node(adapter, {adapter.script, "--dir", dir.path(), "--variant", adapter.variant, file},
                  adapter.step_timeout_seconds);
