@@ -37,8 +37,8 @@ std::vector<ScenarioRun> run_conformance(const std::vector<std::string>& files,
                                          const UsocketAdapter& adapter,
                                          const std::vector<FindingSpec>& findings, int jobs);
 
-// What the guard pins of a run: per variant, the finding of every differing step's every
-// difference ({"variant": {"step": [ids]}}); a run that agrees pins nothing.
+// What the guard pins of a run: per variant, the findings that explain each differing step
+// ({"variant": {"step": [ids, sorted, each once]}}); a run that agrees pins nothing.
 nlohmann::json pin(const ScenarioRun& r);
 
 }  // namespace fdlab
