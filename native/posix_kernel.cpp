@@ -1,10 +1,12 @@
 #include "native/posix_kernel.h"
 
 #include <dirent.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -251,7 +253,9 @@ Leftovers PosixKernel::finish() {
     w.stop();
     // After the join the thread may still be exiting; it must be gone, not just unjoinable.
     std::string task = "/proc/self/task/" + std::to_string(w.tid());
-    for (int i = 0; i < 100 && ::access(task.c_str(), F_OK) == 0; ++i) ::usleep(1000);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+    while (::access(task.c_str(), F_OK) == 0 && std::chrono::steady_clock::now() < deadline)
+      ::sched_yield();
     if (::access(task.c_str(), F_OK) == 0)
       leak("thread " + std::to_string(w.tid()) + " still exists");
   }
