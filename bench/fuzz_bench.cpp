@@ -9,7 +9,7 @@
 
 #include "core/level.h"
 #include "core/scenario.h"
-#include "core/scenario_generator.h"
+#include "fuzzing/scenario_generator.h"
 #include "native/posix_kernel.h"
 #include "sim/sim_kernel.h"
 

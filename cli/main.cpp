@@ -57,12 +57,22 @@ int main(int argc, char** argv) {
   auto* fuzz_cmd = app.add_subcommand(
       "fuzz", "Run generated scenarios on the sim and the real kernel and report any difference");
   fuzz_cmd->add_option("--seed", fuzz.seed, "first seed (each scenario uses the next)");
-  fuzz_cmd->add_option("--count,-n", fuzz.count, "how many scenarios")
-      ->check(CLI::Range(1, 100000000));
+  fuzz_cmd->add_option("--count,-n", fuzz.count, "how many scenarios (with --minutes: at most)")
+      ->check(CLI::Range(1L, 1000000000000L));
+  auto* minutes = fuzz_cmd->add_option("--minutes", fuzz.minutes, "run for this long")
+                      ->check(CLI::Range(0.0, 10080.0));
+  fuzz_cmd->add_option("-j,--jobs", fuzz.jobs, "scenarios run at once (default 1)")
+      ->check(CLI::Range(1, 256));
   fuzz_cmd->add_option("--steps", fuzz.steps, "steps per scenario")->check(CLI::Range(1, 100000));
   fuzz_cmd->add_option("--processes", fuzz.processes, "scenario processes")
       ->check(CLI::Range(1, 8));
-  fuzz_cmd->add_option("--save", fuzz.save_dir, "write diverging scenarios to this folder");
+  fuzz_cmd->add_option("--weights", fuzz.weights,
+                       "a JSON file of generator action weights (docs/fuzzing.md)");
+  fuzz_cmd->add_option("--save", fuzz.save_dir,
+                       "write diverging scenarios, and each shrunk one, to this folder");
+  fuzz_cmd->add_flag("!--no-shrink", fuzz.shrink, "save diverging scenarios as generated");
+  fuzz_cmd->add_option("--coverage", fuzz.coverage, "write what the run reached here (JSON)");
+  fuzz_cmd->add_option("--rules", fuzz.rules, "the rules catalogue folder (default docs/rules)");
 
   fdlab::ReportOptions report;
   auto* report_cmd = app.add_subcommand(
@@ -91,7 +101,11 @@ int main(int argc, char** argv) {
     if (schema_cmd->parsed()) return fdlab::run_schema(schema);
     if (record_cmd->parsed()) return fdlab::run_record(record);
     if (report_cmd->parsed()) return fdlab::run_report(report);
-    if (fuzz_cmd->parsed()) return fdlab::run_fuzz(fuzz);
+    if (fuzz_cmd->parsed()) {
+      // --minutes alone: as many scenarios as fit.
+      if (minutes->count() > 0 && fuzz_cmd->count("--count") == 0) fuzz.count = 1000000000000L;
+      return fdlab::run_fuzz(fuzz);
+    }
   } catch (const std::exception& e) {
     fmt::print(stderr, "fdlab: {}\n", e.what());
     return 2;

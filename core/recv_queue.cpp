@@ -190,18 +190,20 @@ OobRead RecvQueue::read_oob(bool peek, bool oob_inline) {
 }
 
 QueueRead RecvQueue::read_message(std::size_t len, bool peek, std::string& out,
-                                  std::vector<FileRef>& fds, std::size_t skip) {
+                                  std::vector<FileRef>& fds, long peek_off) {
   QueueRead r;
   std::size_t i = head_;
-  // __skb_try_recv_from_queue: with MSG_PEEK and an offset, a message is passed over when the
-  // offset reaches past it (and, for an empty one, when it was peeked before).
-  if (peek) {
+  std::size_t skip = 0;
+  // __skb_try_recv_from_queue: with MSG_PEEK and an offset (peek_at_off), a message is passed
+  // over when the offset reaches past it (and, for an empty one, when it was peeked before).
+  // Without SO_PEEK_OFF nothing is ever passed over (found by the fuzzer: a second peek of an
+  // empty message returns it again).
+  if (peek && peek_off >= 0) {
+    skip = static_cast<std::size_t>(peek_off);
     while (i != tail_ && skip >= slots_[i].bytes.size() && (skip > 0 || slots_[i].peeked)) {
       skip -= slots_[i].bytes.size();
       ++i;
     }
-  } else {
-    skip = 0;
   }
   if (i == tail_) return r;
   Segment& s = slots_[i];

@@ -99,11 +99,11 @@ class RecvQueue {
 
   // __unix_dgram_recvmsg: one whole message (possibly empty), truncated to `len`; its fds
   // are appended to `fds` (copied when peeking). The rest of a truncated message is dropped.
-  // A peek with an offset (SO_PEEK_OFF) passes over whole messages no longer than what is left
-  // of `skip` (a message of 0 bytes only once peeked) and starts `skip` bytes into the next;
-  // message_len is then what is left of it.
+  // A peek with an offset (SO_PEEK_OFF, `peek_off` >= 0; -1 is none) passes over whole
+  // messages no longer than what is left of the offset (a message of 0 bytes only once
+  // peeked) and starts that many bytes into the next; message_len is then what is left of it.
   QueueRead read_message(std::size_t len, bool peek, std::string& out, std::vector<FileRef>& fds,
-                         std::size_t skip = 0);
+                         long peek_off = -1);
 
   // Empties the queue (the socket is released); every queued reference is appended to `fds`.
   void clear(std::vector<FileRef>& fds);

@@ -457,12 +457,19 @@ Scenario parse_scenario_header(const nlohmann::json& j, const std::string& file)
 }
 
 void parse_kernel_steps(Scenario& sc, const nlohmann::json& steps) {
-  LabelScope labels(sc.processes.size());
-  int index = 0;
-  for (const auto& s : steps) {
-    sc.steps.push_back(StepParser(sc, s, index, labels, false).parse());
-    ++index;
-  }
+  KernelStepReader reader(sc);
+  for (const auto& s : steps) reader.add(s);
+}
+
+KernelStepReader::KernelStepReader(Scenario& sc)
+    : sc_(sc), labels_(std::make_unique<LabelScope>(sc.processes.size())) {}
+
+KernelStepReader::~KernelStepReader() = default;
+
+const Step& KernelStepReader::add(const nlohmann::json& step) {
+  const int index = static_cast<int>(sc_.steps.size());
+  sc_.steps.push_back(StepParser(sc_, step, index, *labels_, false).parse());
+  return sc_.steps.back();
 }
 
 }  // namespace fdlab

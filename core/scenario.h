@@ -98,6 +98,22 @@ void parse_kernel_steps(Scenario& sc, const nlohmann::json& steps);
 
 class LabelScope;  // core/label_scope.h
 
+// The same parser a step at a time, with the labels bound so far: the fuzzer's generator adds a
+// step, runs it, and only then picks the next one.
+class KernelStepReader {
+ public:
+  explicit KernelStepReader(Scenario& sc);
+  ~KernelStepReader();
+  KernelStepReader(const KernelStepReader&) = delete;
+  KernelStepReader& operator=(const KernelStepReader&) = delete;
+  // Parses `step` as the next of sc.steps and appends it; throws HarnessError.
+  const Step& add(const nlohmann::json& step);
+
+ private:
+  Scenario& sc_;
+  std::unique_ptr<LabelScope> labels_;
+};
+
 // The usocket level's plain fd calls are kernel ops written "sys.NAME", parsed by the kernel
 // level's step parser with two differences: fds are labels only, and creations name their
 // fds. The usocket parser checks the prefix, the fields it allows, and the expectation.

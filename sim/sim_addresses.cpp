@@ -1,7 +1,6 @@
 // SimKernel's socket addresses as sockets report them: getsockname and getpeername
 // (unix_getname), the sender's address in msg_name (unix_copy_addr), and autobind
 // (unix_autobind), after net/unix/af_unix.c; measured on Linux 6.18 (scenarios/addresses).
-#include <algorithm>
 
 #include "sim/sim_kernel.h"
 
@@ -22,20 +21,23 @@ void SimKernel::autobind(UnixSocket& sk) {
   sk.bound = true;
   sk.abstract = true;
   sk.autobound = true;
+  address_changed(sk);
 }
 
-// A segment keeps its sender's address as it was at the send (the kernel reads skb->sk's
-// address at the receive; the two differ only for a sender that binds in between).
-int SimKernel::addr_key(const UnixSocket& sender) {
-  const ReportedAddr a = address_of(sender);
-  if (a.kind == ReportedAddr::Kind::unnamed) return -1;
-  auto same = [&](const ReportedAddr& b) {
-    return b.kind == a.kind && b.addr.name == a.addr.name && b.addr.abstract == a.addr.abstract;
-  };
-  auto it = std::find_if(addrs_.begin(), addrs_.end(), same);
-  if (it != addrs_.end()) return static_cast<int>(it - addrs_.begin());
-  addrs_.push_back(a);
-  return static_cast<int>(addrs_.size() - 1);
+void SimKernel::address_changed(const UnixSocket& sk) {
+  if (sk.addr_key >= 0) addrs_[static_cast<std::size_t>(sk.addr_key)] = address_of(sk);
+}
+
+// A segment names its sender's entry, not an address: the kernel reads skb->sk's address at
+// the receive, so a sender that binds after sending is reported by its new name (found by the
+// fuzzer). The entry outlives the socket, as skb->sk does until the skb is freed; a socket
+// binds at most once, so an entry changes only from unnamed to named.
+int SimKernel::addr_key(UnixSocket& sender) {
+  if (sender.addr_key < 0) {
+    sender.addr_key = static_cast<int>(addrs_.size());
+    addrs_.push_back(address_of(sender));
+  }
+  return sender.addr_key;
 }
 
 ReportedAddr SimKernel::addr_of_key(int key) const {

@@ -29,9 +29,10 @@ namespace {
 constexpr std::uint32_t no_vertex = UINT32_MAX;
 
 bool same_cmsgs(const RecvCmsgs& a, const RecvCmsgs& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const RecvCmsg& x, const RecvCmsg& y) {
-    return x.type == y.type && x.len == y.len && x.value == y.value;
-  });
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const RecvCmsg& x, const RecvCmsg& y) {
+                      return x.type == y.type && x.len == y.len && x.value == y.value;
+                    });
 }
 
 // Everything a trace record can show of an Outcome.

@@ -60,6 +60,9 @@ class SimKernel final : public Kernel {
   nlohmann::json snapshot() const;
 
   bool has_fd(ProcId p, int fd) { return file_at(p, fd) != nullptr; }
+  // Whether one collector run would free something now (the fuzzer's generator then often
+  // adds a collect step, since the next step's result may depend on the collector's timing).
+  bool has_garbage() const { return !garbage().empty(); }
   const ProcIds& ids(ProcId p) const { return ids_[static_cast<std::size_t>(p)]; }
 
  private:
@@ -115,8 +118,9 @@ class SimKernel final : public Kernel {
   void dgram_disconnected(std::uint32_t self, std::uint32_t old_peer);
   // sim/sim_addresses.cpp: what getsockname, getpeername and msg_name report.
   static ReportedAddr address_of(const UnixSocket& sk);
-  static void autobind(UnixSocket& sk);
-  int addr_key(const UnixSocket& sender);
+  void autobind(UnixSocket& sk);
+  void address_changed(const UnixSocket& sk);
+  int addr_key(UnixSocket& sender);
   ReportedAddr addr_of_key(int key) const;
   void forget_name(std::uint32_t s);
   void release_pending(UnixSocket& listener);
@@ -145,7 +149,7 @@ class SimKernel final : public Kernel {
   std::map<std::int64_t, long> inflight_by_uid_;  // user->unix_inflight: fds queued, by real uid
   std::size_t inflight_sockets_ = 0;  // queued references to sockets (the collector's vertices)
   std::map<std::string, std::int64_t> path_owner_;  // a socket file's owner (its binder's uid)
-  std::vector<std::unique_ptr<OpenFile>> files_;  // by FileRef slot; nullptr when free
+  std::vector<std::unique_ptr<OpenFile>> files_;    // by FileRef slot; nullptr when free
   std::vector<std::uint32_t> free_files_;
   std::vector<std::unique_ptr<UnixSocket>> sockets_;
   std::vector<std::uint32_t> free_sockets_;
@@ -161,9 +165,9 @@ class SimKernel final : public Kernel {
   // here depends on hash order.
   std::map<std::string, std::uint32_t> paths_;
   std::map<std::pair<SockType, std::string>, std::uint32_t> abstract_;
-  std::map<ProcId, long> nofile_;  // RLIMIT_NOFILE soft limits that a scenario set
-  std::vector<WireCreds> creds_;   // every credentials a segment carried, by creds_key
-  std::vector<ReportedAddr> addrs_;  // every sender address a segment carried, by addr_key
+  std::map<ProcId, long> nofile_;    // RLIMIT_NOFILE soft limits that a scenario set
+  std::vector<WireCreds> creds_;     // every credentials a segment carried, by creds_key
+  std::vector<ReportedAddr> addrs_;  // each sending socket's address, by its addr_key
 };
 
 }  // namespace fdlab::sim

@@ -58,6 +58,7 @@ Outcome SimKernel::op_bind(ProcId p, const Call& c) {
   sk->bound = true;
   sk->abstract = a.abstract;
   sk->name = a.name;
+  address_changed(*sk);
   return Outcome{};
 }
 
@@ -227,10 +228,11 @@ Outcome SimKernel::op_accept(ProcId p, const Call& c) {
   const bool nonblock = c.nonblock;
   const bool cloexec = c.cloexec;
   SocketAt at = socket_at(p, sock);
+  // __sys_accept4_file takes the new fd number before do_accept looks at the file: EMFILE
+  // comes before ENOTSOCK (found by the fuzzer), only EBADF before it.
+  if (at.err != Errno::ebadf && fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket* sk = at.socket;
-  // do_accept takes the new fd number before it looks at the socket.
-  if (fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
   if (sk->type == SockType::dgram) return Outcome::failure(Errno::eopnotsupp);
   if (sk->state != SockState::listening) return Outcome::failure(Errno::einval);
   if (sk->pending.empty()) {

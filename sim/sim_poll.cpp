@@ -8,8 +8,7 @@ namespace {
 
 // DEFAULT_POLLMASK (include/linux/poll.h): what vfs_poll answers for a file without ->poll
 // (/dev/null, a regular file, a memfd, a directory).
-constexpr std::uint32_t kDefaultMask =
-    pollev::in | pollev::out | pollev::rdnorm | pollev::wrnorm;
+constexpr std::uint32_t kDefaultMask = pollev::in | pollev::out | pollev::rdnorm | pollev::wrnorm;
 constexpr std::uint32_t kWritable = pollev::out | pollev::wrnorm | pollev::wrband;
 constexpr std::uint32_t kReadable = pollev::in | pollev::rdnorm;
 
@@ -19,6 +18,10 @@ constexpr std::uint32_t kReadable = pollev::in | pollev::rdnorm;
 // (closed, or O_PATH) is POLLNVAL whatever was asked; otherwise the file's mask, filtered by
 // the events asked for plus POLLERR and POLLHUP. The return value counts fds with revents.
 Outcome SimKernel::op_poll(ProcId p, const Call& c) {
+  // do_sys_poll: more entries (here one) than RLIMIT_NOFILE allows is EINVAL, before any fd is
+  // looked at (found by the fuzzer with a soft limit of 0).
+  auto limit = nofile_.find(p);
+  if (limit != nofile_.end() && limit->second < 1) return Outcome::failure(Errno::einval);
   Outcome o;
   if (c.fd < 0) return o;
   const OpenFile* f = file_at(p, c.fd);

@@ -125,6 +125,10 @@ Outcome SimKernel::op_sendmsg(ProcId p, const Call& c) {
   SocketAt at = socket_at(p, sock);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket& sk = *at.socket;
+  // ____sys_sendmsg copies msg_control in before the protocol sees the call: a NULL pointer
+  // with a length is EFAULT, even on a socket that is not connected (found by the fuzzer).
+  if (a.control.given && a.control.null && control_length(a.control) > 0)
+    return Outcome::failure(Errno::efault);
   // ____sys_sendmsg: O_NONBLOCK on the file acts as MSG_DONTWAIT.
   // The credentials are decided once the receiver is known (stream_send, message_send).
   SendCall send{p, a, (a.flags & msg::dontwait) || at.file->nonblocking(), -1};
@@ -147,7 +151,7 @@ Outcome SimKernel::stream_send(UnixSocket& sk, SendCall& send) {
   // A stream socket takes no address: EISCONN connected, EOPNOTSUPP not.
   if (a.dest)
     return Outcome::failure(sk.state == SockState::established ? Errno::eisconn
-                                                                : Errno::eopnotsupp);
+                                                               : Errno::eopnotsupp);
   if (sk.peer == no_socket) return Outcome::failure(Errno::enotconn);
   // The peer's close or SHUT_RD set our SEND_SHUTDOWN; a pending sk_err (ECONNRESET) is not
   // looked at here, so it stays for the next recv.
@@ -211,9 +215,12 @@ const std::vector<int>& SimKernel::no_fds() {
 // msg_name; seqpacket ignores msg_name.
 Outcome SimKernel::message_send(UnixSocket& sk, SendCall& send) {
   const SendArgs& a = send.args;
+  // unix_seqpacket_sendmsg: the pending error, then "not connected", before the control
+  // messages or the flags are looked at (measured: ENOTCONN beats EBADF, EINVAL, EOPNOTSUPP).
   if (sk.type == SockType::seqpacket) {
     Errno e = sk.take_error();
     if (e != Errno::ok) return Outcome::failure(e);
+    if (sk.state != SockState::established) return Outcome::failure(Errno::enotconn);
   }
   std::vector<int> stated;
   Outcome o = check_send_fds(send, stated);
@@ -221,9 +228,9 @@ Outcome SimKernel::message_send(UnixSocket& sk, SendCall& send) {
   if (a.flags & msg::oob) return Outcome::failure(Errno::eopnotsupp);  // stream sockets only
   const bool to_address = a.dest != nullptr && sk.type == SockType::dgram;
   if (to_address && !address_fits(*a.dest)) return Outcome::failure(Errno::einval);
-  if (!to_address && sk.peer == no_socket) return Outcome::failure(Errno::enotconn);
-  // With SO_PASSCRED an unbound sender is autobound, so that the receiver can tell who it is.
-  if (sk.type == SockType::dgram && sk.may_passcred()) autobind(sk);
+  // With SO_PASSCRED an unbound sender is autobound, so that the receiver can tell who it is
+  // (seqpacket too: its sendmsg is the dgram one; found by the fuzzer).
+  if (sk.may_passcred()) autobind(sk);
   if (a.data.size() + 32 > sk.sndbuf) return Outcome::failure(Errno::emsgsize);
   // sock_alloc_send_pskb checks the error, our SEND_SHUTDOWN and our wmem.
   Errno e = sk.take_error();
@@ -237,6 +244,9 @@ Outcome SimKernel::message_send(UnixSocket& sk, SendCall& send) {
   // unix_scm_to_skb -> unix_attach_fds, before the receiver is looked at.
   if (!send.fds->empty() && too_many_inflight(send.proc))
     return Outcome::failure(Errno::etoomanyrefs);
+  // The peer is looked up only now, after the skb is made: sk_err, SEND_SHUTDOWN, EMSGSIZE
+  // and EAGAIN come before ENOTCONN (found by the fuzzer; Linux 6.18).
+  if (!to_address && sk.peer == no_socket) return Outcome::failure(Errno::enotconn);
   std::uint32_t to = sk.peer;
   if (to_address) {
     const BoundSocket b = find_other(*a.dest, sk.type, send.proc);
@@ -317,8 +327,8 @@ Outcome SimKernel::stream_recv(UnixSocket& sk, RecvCall& recv) {
   Outcome o;
   // sk_peek_offset: a peek starts at SO_PEEK_OFF when it is set.
   const std::size_t skip = recv.peek && sk.peek_off > 0 ? static_cast<std::size_t>(sk.peek_off) : 0;
-  QueueRead r =
-      sk.queue.read_stream(a.len, recv.peek, o.data, recv.taken, sk.may_passcred(), skip, sk.oobinline);
+  QueueRead r = sk.queue.read_stream(a.len, recv.peek, o.data, recv.taken, sk.may_passcred(), skip,
+                                     sk.oobinline);
   // An out-of-band byte the read went past is dropped, with whatever it carried.
   for (FileRef d : r.dropped) {
     unqueue(d);
@@ -353,8 +363,7 @@ Outcome SimKernel::message_recv(UnixSocket& sk, RecvCall& recv) {
   Errno e = sk.take_error();
   if (e != Errno::ok) return Outcome::failure(e);
   Outcome o;
-  const std::size_t skip = recv.peek && sk.peek_off > 0 ? static_cast<std::size_t>(sk.peek_off) : 0;
-  QueueRead r = sk.queue.read_message(a.len, recv.peek, o.data, recv.taken, skip);
+  QueueRead r = sk.queue.read_message(a.len, recv.peek, o.data, recv.taken, sk.peek_off);
   // A peek moves SO_PEEK_OFF on by what it copied; a read takes the whole message off it.
   if (r.got_message && sk.peek_off >= 0)
     sk.peek_off = recv.peek ? sk.peek_off + static_cast<long>(r.copied)
@@ -455,6 +464,13 @@ Outcome SimKernel::op_shutdown(ProcId p, const Call& c) {
   return Outcome{};
 }
 
+// unix_release_sock (Linux 6.18): a head skb with nothing left to read (a zero-byte seqpacket
+// message, a stream's consumed out-of-band byte) is skipped; the one after it counts, whatever
+// its length. Found by the fuzzer: a lone zero-byte message does not reset the peer.
+static bool leaves_unread_data(const RecvQueue& q) {
+  return !q.empty() && (q.segment(0).unread() != 0 || q.segments() > 1);
+}
+
 // unix_release_sock: a stream/seqpacket peer can no longer send or receive more, and gets
 // ECONNRESET if we die with unread data; our queued fds are released.
 void SimKernel::release_socket(std::uint32_t s) {
@@ -466,13 +482,14 @@ void SimKernel::release_socket(std::uint32_t s) {
   if (sk.peer != no_socket && sk.type != SockType::dgram) {
     UnixSocket& peer = *sockets_[sk.peer];
     peer.shutdown = shutdown_mask;
-    if (!sk.queue.empty()) peer.sk_err = Errno::econnreset;
+    if (leaves_unread_data(sk.queue)) peer.sk_err = Errno::econnreset;
   }
   purge_queue(sk);
   // A socket still pointing here keeps the index; the slot is reused only when no socket
   // refers to it.
+  // A dgram socket connected to its own name holds itself: dropping that peer may free it.
   drop_peer(s);
-  if (sockets_[s]->held_by == 0) free_socket(s);
+  if (sockets_[s] && sockets_[s]->held_by == 0) free_socket(s);
 }
 
 }  // namespace fdlab::sim

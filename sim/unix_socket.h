@@ -48,18 +48,18 @@ struct UnixSocket {
   // How many sockets have this one as their peer (sock_hold in unix_peer): a released socket
   // is freed when the last of them lets go (SimKernel::drop_peer).
   std::uint32_t held_by = 0;
-  bool dead = false;               // SOCK_DEAD: released
-  std::uint8_t shutdown = 0;       // sk_shutdown
-  Errno sk_err = Errno::ok;        // reported once by sock_error(), then cleared
+  bool dead = false;          // SOCK_DEAD: released
+  std::uint8_t shutdown = 0;  // sk_shutdown
+  Errno sk_err = Errno::ok;   // reported once by sock_error(), then cleared
   std::size_t sndbuf = skb::default_sndbuf;
   std::size_t rcvbuf = skb::default_sndbuf;  // net.core.rmem_default, same value here
   SockState state = SockState::established;
-  bool passcred = false;    // SO_PASSCRED
-  bool passrights = true;   // SO_PASSRIGHTS: may be sent fds (6.16)
-  bool passpidfd = false;   // SO_PASSPIDFD: SCM_PIDFD with every read (6.5)
-  bool oobinline = false;   // SO_OOBINLINE (SOCK_URGINLINE): the out-of-band byte stays in line
-  bool inq = false;         // SO_INQ: SCM_INQ with every stream read (6.17)
-  long peek_off = -1;       // SO_PEEK_OFF: where MSG_PEEK starts; -1 off (sk_peek_off)
+  bool passcred = false;   // SO_PASSCRED
+  bool passrights = true;  // SO_PASSRIGHTS: may be sent fds (6.16)
+  bool passpidfd = false;  // SO_PASSPIDFD: SCM_PIDFD with every read (6.5)
+  bool oobinline = false;  // SO_OOBINLINE (SOCK_URGINLINE): the out-of-band byte stays in line
+  bool inq = false;        // SO_INQ: SCM_INQ with every stream read (6.17)
+  long peek_off = -1;      // SO_PEEK_OFF: where MSG_PEEK starts; -1 off (sk_peek_off)
   // SO_PEERCRED (sk_peer_cred): the ids taken when the socket got its peer; -1: none yet.
   std::int64_t peer_uid = -1;
   std::int64_t peer_gid = -1;
@@ -67,6 +67,7 @@ struct UnixSocket {
   // and the embryo sockets of connections not yet accepted (unix_stream_connect).
   bool bound = false;
   bool abstract = false;
+  int addr_key = -1;       // its entry in SimKernel::addrs_, made by its first send
   bool autobound = false;  // unix_autobind chose the (abstract) name: nobody can name it
   std::string name;
   int backlog = 0;  // sk_max_ack_backlog

@@ -1,0 +1,37 @@
+#pragma once
+// What a fuzzing run reached: ops, ops × errnos, ops × flags (and commands, options, kinds),
+// ops × the kind of object they named, and the rules of docs/rules.md the sim applied. Printed
+// at the end of `fdlab fuzz` and written as JSON (--coverage FILE).
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace fdlab {
+
+class Coverage {
+ public:
+  // One generated step as written, its trace record, and the kind of object it named.
+  void add_step(const nlohmann::json& step, const nlohmann::json& record,
+                const std::string& target_kind);
+  void add_rule(const std::string& rule_id) { ++rules_[rule_id]; }
+  void add_scenario() { ++scenarios_; }
+  void merge(const Coverage& other);
+
+  // `rules`: every rule id of the catalogue that a run can reach, so the unreached are named.
+  nlohmann::json to_json(const std::vector<std::string>& rules) const;
+  // The counts of a to_json() back (another process's share of a run, to merge).
+  static Coverage from_json(const nlohmann::json& j);
+  // A few lines for people: counts, and what was never reached.
+  std::string summary(const std::vector<std::string>& rules) const;
+
+  std::vector<std::string> unreached_ops() const;
+  std::vector<std::string> unreached_rules(const std::vector<std::string>& rules) const;
+
+ private:
+  long scenarios_ = 0;
+  long steps_ = 0;
+  std::map<std::string, long> ops_, op_errno_, op_flags_, op_kinds_, rules_;
+};
+
+}  // namespace fdlab

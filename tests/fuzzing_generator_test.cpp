@@ -1,0 +1,79 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/level.h"
+#include "core/scenario.h"
+#include "fuzzing/scenario_generator.h"
+
+namespace fdlab {
+namespace {
+
+TEST(ScenarioGenerator, SameSeedGivesTheSameScenario) {
+  GeneratorOptions opt;
+  opt.steps = 30;
+  opt.processes = 3;
+  EXPECT_EQ(generate_scenario(42, opt), generate_scenario(42, opt));
+  EXPECT_NE(generate_scenario(42, opt), generate_scenario(43, opt));
+}
+
+TEST(ScenarioGenerator, EveryGeneratedScenarioParsesAndMostReachTheRequestedLength) {
+  int full = 0;
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    GeneratorOptions opt;
+    opt.processes = 1 + static_cast<int>(seed % 4);
+    const Scenario sc = parse_scenario(generate_scenario(seed, opt), "gen");
+    EXPECT_LE(sc.steps.size(), 20u) << seed;
+    EXPECT_EQ(sc.processes.size(), static_cast<std::size_t>(opt.processes)) << seed;
+    full += sc.steps.size() == 20u;
+  }
+  // Only a step whose result hangs on the collector's timing ends a scenario early.
+  EXPECT_GT(full, 180);
+}
+
+TEST(ScenarioGenerator, ReachesEveryOpAndEverySocketType) {
+  std::set<std::string> ops, types;
+  for (std::uint64_t seed = 1; seed <= 400; ++seed) {
+    const auto j = nlohmann::json::parse(generate_scenario(seed, GeneratorOptions{}));
+    for (const auto& s : j["steps"]) {
+      ops.insert(s["op"].get<std::string>());
+      if (s.contains("type")) types.insert(s["type"].get<std::string>());
+    }
+  }
+  for (const auto& spec : kernel_ops()) EXPECT_TRUE(ops.count(spec.name)) << spec.name;
+  EXPECT_EQ(types, (std::set<std::string>{"dgram", "seqpacket", "stream"}));
+}
+
+TEST(ScenarioGenerator, PassesSocketsAndNamesReceivedFds) {
+  int sockets_sent = 0, received_used = 0;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    const auto j = nlohmann::json::parse(generate_scenario(seed, GeneratorOptions{}));
+    std::set<std::string> sockets, received;
+    for (const auto& s : j["steps"]) {
+      if (s["op"] == "socketpair")
+        for (const auto& l : s["as"]) sockets.insert(l.get<std::string>());
+      if (s["op"] == "sendmsg" && s.contains("fds"))
+        for (const auto& f : s["fds"]) sockets_sent += f.is_string() && sockets.count(f);
+      if (s["op"] == "recvmsg" && s.contains("as"))
+        for (const auto& l : s["as"]) received.insert(l.get<std::string>());
+      for (const char* k : {"fd", "sock"})
+        if (s.contains(k) && s[k].is_string()) received_used += received.count(s[k]) > 0;
+    }
+  }
+  EXPECT_GT(sockets_sent, 50);
+  EXPECT_GT(received_used, 20);
+}
+
+TEST(ScenarioGenerator, ByteChoicesDriveTheGeneratorAndEndWithTheInput) {
+  const std::uint8_t bytes[] = {1, 0, 7, 0, 3, 0, 200, 1, 9, 9};
+  ByteChoices a(bytes, sizeof bytes), b(bytes, sizeof bytes);
+  GeneratorOptions opt;
+  opt.steps = 50;
+  const auto x = generate_scenario(a, opt, "fuzz/bytes").scenario;
+  const auto y = generate_scenario(b, opt, "fuzz/bytes").scenario;
+  EXPECT_EQ(x, y);
+  EXPECT_LT(x["steps"].size(), 50u);  // 10 bytes are a few choices, not 50 steps
+}
+
+}  // namespace
+}  // namespace fdlab
