@@ -112,6 +112,10 @@ Outcome SimKernel::op_connect(ProcId p, const Call& c) {
   UnixSocket* sk = at.socket;
   if (!address_fits(a)) return Outcome::failure(Errno::einval);
   if (sk->type == SockType::dgram) return dgram_connect(p, at.file->target, a);
+  // unix_stream_connect: with SO_PASSCRED (or SO_PASSPIDFD) the client is autobound before the
+  // other end is looked up, so even a connect that fails, or one on a connected socket, leaves
+  // it named (found by the fuzzer).
+  if (sk->may_passcred()) autobind(*sk);
   const BoundSocket other = find_other(a, sk->type, p);
   if (other.err != Errno::ok) return Outcome::failure(other.err);
   UnixSocket& listener = *sockets_[other.index];
@@ -130,9 +134,8 @@ Outcome SimKernel::op_connect(ProcId p, const Call& c) {
   std::uint32_t embryo = new_socket(sk->type, FileRef{no_file});
   sockets_[embryo]->file = no_file;
   set_peer(embryo, self);
-  // unix_stream_connect: with SO_PASSCRED the client is autobound; newsk takes the listener's
-  // address (so the accepted socket's getsockname and the client's getpeername name it).
-  if (sockets_[self]->may_passcred()) autobind(*sockets_[self]);
+  // newsk takes the listener's address (so the accepted socket's getsockname and the
+  // client's getpeername name it).
   {
     const UnixSocket& l = *sockets_[other.index];
     UnixSocket& e = *sockets_[embryo];
