@@ -1,7 +1,8 @@
 #pragma once
 // `fdlab schema`: writes or checks what is generated from the op declarations:
 // docs/scenario.schema.json, the op tables in docs/scenario-format.md, and the adapter
-// protocol's schema, docs/adapter-protocol.schema.json.
+// protocol's schema, docs/adapter-protocol.schema.json; and the generator's action table in
+// docs/fuzzing.md.
 #include <string>
 
 namespace fdlab {
@@ -10,6 +11,7 @@ struct SchemaOptions {
   std::string schema = "docs/scenario.schema.json";
   std::string format_doc = "docs/scenario-format.md";
   std::string protocol_schema = "docs/adapter-protocol.schema.json";
+  std::string fuzzing_doc = "docs/fuzzing.md";
   bool write = false;  // rewrite the files instead of checking them
 };
 

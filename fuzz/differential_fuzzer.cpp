@@ -12,7 +12,7 @@
 #include <string>
 
 #include "core/harness_error.h"
-#include "core/scenario.h"
+#include "core/level.h"
 #include "fuzzing/choice_source.h"
 #include "fuzzing/differential.h"
 #include "fuzzing/scenario_generator.h"

@@ -19,6 +19,18 @@ GeneratorWeights::GeneratorWeights() : weight{} {
   for (const auto& a : gen_actions()) weight[static_cast<std::size_t>(a.action)] = a.default_weight;
 }
 
+std::string generator_actions_markdown() {
+  int total = 0;
+  for (const auto& a : gen_actions()) total += a.default_weight;
+  std::string s = "| action | weight | share | what it generates |\n|---|---|---|---|\n";
+  for (const auto& a : gen_actions()) {
+    const int tenths = (a.default_weight * 1000 + total / 2) / total;
+    s += "| `" + std::string(a.name) + "` | " + std::to_string(a.default_weight) + " | " +
+         std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " % | " + a.doc + " |\n";
+  }
+  return s;
+}
+
 GeneratorWeights parse_generator_weights(const std::string& text, const std::string& file) {
   const auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object())

@@ -76,6 +76,9 @@ struct GeneratorWeights {
 
 // {"sendmsg": 30, ...}: the defaults with these changed. Throws HarnessError naming `file` and
 // the field (an unknown action, a weight outside 0..1000, all zero).
+// docs/fuzzing.md's table of the actions, their default weights and what each generates.
+std::string generator_actions_markdown();
+
 GeneratorWeights parse_generator_weights(const std::string& text, const std::string& file);
 
 }  // namespace fdlab
