@@ -131,6 +131,10 @@ class SimKernel final : public Kernel {
   static Outcome directory_lseek(OpenFile& f, long offset, Whence whence);
   std::uint32_t poll_mask(const OpenFile& f, std::uint32_t events) const;
   std::uint32_t socket_poll_mask(const UnixSocket& sk, std::uint32_t events) const;
+  // sk_wmem_alloc less its 1: the truesize of the socket's skbs still queued anywhere. A dgram
+  // socket's skbs can sit in many queues (its peer's, every sendto's destination's, a former
+  // peer's), and those queues hold other senders' skbs too.
+  std::size_t wmem_of(const UnixSocket& sk) const;
   // sim/sim_creds.cpp: SO_PASSCRED, SCM_CREDENTIALS and a stated msg_control.
   bool sends_creds_to(const UnixSocket& sender, const UnixSocket& receiver) const;
   int creds_key(const WireCreds& c);

@@ -79,9 +79,8 @@ std::uint32_t SimKernel::socket_poll_mask(const UnixSocket& sk, std::uint32_t) c
   if (sk.queue.has_oob()) m |= pollev::pri;  // an out-of-band byte is waiting
   if (sk.type != SockType::dgram && sk.state == SockState::unconnected) m |= pollev::hup;
   // unix_writable: not listening, and sk_wmem_alloc * 4 <= sk_sndbuf, where sk_wmem_alloc is 1
-  // (sk_alloc) plus the truesize of our skbs still in the peer's receive queue.
-  std::size_t wmem = 1;
-  if (sk.peer != no_socket) wmem += sockets_[sk.peer]->queue.truesize();
+  // (sk_alloc) plus the truesize of our skbs still queued.
+  const std::size_t wmem = 1 + wmem_of(sk);
   bool writable = sk.state != SockState::listening && wmem * 4 <= sk.sndbuf;
   if (writable && sk.type == SockType::dgram && sk.peer != no_socket) {
     const UnixSocket& other = *sockets_[sk.peer];

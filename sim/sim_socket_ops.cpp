@@ -102,6 +102,21 @@ void SimKernel::queue_fds(UnixSocket& to, const std::vector<int>& fds, const Sen
                 addr_key(*sockets_[send.self]), oob);
 }
 
+std::size_t SimKernel::wmem_of(const UnixSocket& sk) const {
+  // A stream or seqpacket socket's skbs are only ever in its peer's queue, which holds no one
+  // else's.
+  if (sk.type != SockType::dgram) return sk.peer != no_socket ? sockets_[sk.peer]->queue.truesize() : 0;
+  if (sk.addr_key < 0) return 0;  // it never sent
+  std::size_t wmem = 0;
+  for (const auto& other : sockets_) {
+    if (!other) continue;
+    const RecvQueue& q = other->queue;
+    for (std::size_t i = 0; i < q.segments(); ++i)
+      if (q.segment(i).from == sk.addr_key) wmem += q.segment(i).truesize;
+  }
+  return wmem;
+}
+
 void SimKernel::unqueue(FileRef r) {
   --file(r).inflight;
   if (r.charged >= 0) --inflight_by_uid_[r.charged];
@@ -236,10 +251,7 @@ Outcome SimKernel::message_send(UnixSocket& sk, SendCall& send) {
   Errno e = sk.take_error();
   if (e != Errno::ok) return Outcome::failure(e);
   if (sk.shutdown & send_shutdown) return Outcome::failure(Errno::epipe);
-  const std::uint32_t in_flight_to = to_address ? no_socket : sk.peer;
-  const std::size_t charged =
-      in_flight_to != no_socket ? sockets_[in_flight_to]->queue.truesize() : 0;
-  if (!skb::may_allocate(charged, sk.sndbuf))
+  if (!skb::may_allocate(wmem_of(sk), sk.sndbuf))
     return send.nonblock ? Outcome::failure(Errno::eagain) : Outcome::would_block();
   // unix_scm_to_skb -> unix_attach_fds, before the receiver is looked at.
   if (!send.fds->empty() && too_many_inflight(send.proc))
