@@ -39,11 +39,12 @@ void BM_FuzzSimOnly(benchmark::State& state) {
 }
 BENCHMARK(BM_FuzzSimOnly);
 
+// As `fdlab fuzz` runs them: one native kernel for the whole run (finish() keeps its workers).
 void BM_FuzzNativeOnly(benchmark::State& state) {
   std::uint64_t seed = 1;
+  fdlab::PosixKernel native;
   for (auto _ : state) {
     const fdlab::Scenario sc = generated(seed++);
-    fdlab::PosixKernel native;
     benchmark::DoNotOptimize(fdlab::replay(sc, native));
   }
 }
@@ -62,4 +63,16 @@ void BM_NativeKernelLifetime(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_NativeKernelLifetime)->UseRealTime();
+
+// The same with one kernel kept, as `fdlab fuzz` keeps it: finish() resets the workers for the
+// next add_process instead of stopping them.
+void BM_NativeKernelReused(benchmark::State& state) {
+  fdlab::PosixKernel native;
+  for (auto _ : state) {
+    native.add_process();
+    native.add_process();
+    benchmark::DoNotOptimize(native.finish());
+  }
+}
+BENCHMARK(BM_NativeKernelReused)->UseRealTime();
 }  // namespace

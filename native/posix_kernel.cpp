@@ -49,6 +49,17 @@ void remove_socket_files(const std::string& dir) {
   ::closedir(d);
 }
 
+// Stops w and waits until its thread is gone, not just joined: after the join it may still be
+// exiting, and a caller counting /proc/self/task would see it. False when it outlived 100 ms.
+bool stop_and_wait(Worker& w) {
+  w.stop();
+  const std::string task = "/proc/self/task/" + std::to_string(w.tid());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+  while (::access(task.c_str(), F_OK) == 0 && std::chrono::steady_clock::now() < deadline)
+    ::sched_yield();
+  return ::access(task.c_str(), F_OK) != 0;
+}
+
 }  // namespace
 
 PosixKernel::PosixKernel(Options options) : options_(options) {
@@ -64,6 +75,7 @@ PosixKernel::~PosixKernel() {
   } catch (...) {
     // A destructor must not throw; finish() already released what it could.
   }
+  for (auto& w : idle_) stop_and_wait(*w);
 }
 
 Worker& PosixKernel::worker(ProcId p) {
@@ -104,8 +116,13 @@ void PosixKernel::check_proc() {
 }
 
 ProcId PosixKernel::add_process() {
-  if (workers_.empty()) check_proc();
-  workers_.push_back(std::make_unique<Worker>(options_.spin));
+  if (workers_.empty() && idle_.empty()) check_proc();
+  if (!idle_.empty()) {
+    workers_.push_back(std::move(idle_.back()));
+    idle_.pop_back();
+  } else {
+    workers_.push_back(std::make_unique<Worker>(options_.spin));
+  }
   identity_.add_process(workers_.back()->tid());
   in_dir_.push_back(false);
   nofile_.push_back(-1);
@@ -250,14 +267,13 @@ Leftovers PosixKernel::finish() {
     std::string after;
     int still = count_fds(w.tid(), after);
     if (still > 0) leak("process " + std::to_string(p) + " still has fds" + after);
-    w.stop();
-    // After the join the thread may still be exiting; it must be gone, not just unjoinable.
-    std::string task = "/proc/self/task/" + std::to_string(w.tid());
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
-    while (::access(task.c_str(), F_OK) == 0 && std::chrono::steady_clock::now() < deadline)
-      ::sched_yield();
-    if (::access(task.c_str(), F_OK) == 0)
-      leak("thread " + std::to_string(w.tid()) + " still exists");
+    // A worker whose ids the scenario changed (set_ids holds ids_lock_) is not made afresh
+    // by reset(): it goes, like one that failed to reset.
+    if (still == 0 && ids_lock_ < 0 && w.reset()) {
+      idle_.push_back(std::move(workers_[p]));
+      continue;
+    }
+    if (!stop_and_wait(w)) leak("thread " + std::to_string(w.tid()) + " still exists");
   }
   workers_.clear();
   if (ids_lock_ >= 0) {

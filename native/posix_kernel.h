@@ -79,6 +79,9 @@ class PosixKernel final : public Kernel {
 
   Options options_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  // Workers of finished scenarios, reset, for the next add_process: a thread, its unshared
+  // fs_struct and fd table cost more to make than a whole short scenario (bench/fuzz_bench.cpp).
+  std::vector<std::unique_ptr<Worker>> idle_;
   ObjectIdentity identity_;
   std::string temp_dir_;      // mkdtemp'd on first use, removed by finish()
   std::vector<bool> in_dir_;  // by process: its cwd is temp_dir_ (named sockets)

@@ -118,6 +118,8 @@ bool Worker::setup() {
   else
     failed = install_stdio();
   if (failed == nullptr) {
+    char cwd[4096];
+    if (::getcwd(cwd, sizeof cwd) != nullptr) start_dir_ = cwd;  // "": reset() fails
     // The worker's own umask (its fs_struct, unshared above): socket files it binds are 0755,
     // as the sim has them.
     ::umask(022);
@@ -170,6 +172,19 @@ bool Worker::post(JobFn fn, void* ctx, std::chrono::milliseconds timeout) {
   }
   if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
   return !blocked;
+}
+
+bool Worker::reset() {
+  bool ok = false;
+  const bool finished = run(
+      [&] {
+        // Everything, stdio too: a scenario may have closed, replaced or changed fds 0-2.
+        ok = !start_dir_.empty() && ::close_range(0, ~0U, 0) == 0 && install_stdio() == nullptr &&
+             ::chdir(start_dir_.c_str()) == 0;
+        ::umask(022);
+      },
+      std::chrono::milliseconds(1000));
+  return finished && ok;
 }
 
 void Worker::stop() {

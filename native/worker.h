@@ -60,6 +60,12 @@ class Worker {
     return post(&call<std::remove_reference_t<F>>, &f, timeout);
   }
 
+  // Makes the thread a fresh scenario process again, for the next scenario: an empty table but
+  // one new open of /dev/null at 0, 1 and 2 (whatever the last scenario did to them), the cwd
+  // it started in, umask 022. False when that failed: the worker must then be stopped. Its ids
+  // are not restored: a worker whose scenario changed them (set_ids) is not reused.
+  bool reset();
+
   // Stops and joins the thread; its fd table goes with it. Idempotent.
   void stop();
 
@@ -100,6 +106,7 @@ class Worker {
   std::atomic<std::uint32_t> interrupts_seen_{0};
 
   pid_t tid_ = 0;
+  std::string start_dir_;  // the cwd it started in (its fs_struct is its own from then on)
   std::string setup_error_;
   std::thread thread_;
 };
