@@ -72,7 +72,10 @@ void Coverage::add_usocket_step(const nlohmann::json& step, const nlohmann::json
   if (record.contains("events"))
     for (const auto& e : record["events"])
       if (e.contains("event") && e["event"].is_string())
-        count(op_flags_, op + " -> " + e["event"].get<std::string>());
+        count(op_flags_,
+              op + " -> " + e["event"].get<std::string>() +
+                  (e.contains("code") && e["code"].is_string() ? " " + e["code"].get<std::string>()
+                                                               : ""));
   if (!target_kind.empty()) count(op_kinds_, op + " " + target_kind);
 }
 

@@ -5,6 +5,7 @@
 #include "core/level.h"
 #include "core/scenario.h"
 #include "core/usocket/usocket_ops.h"
+#include "fuzzing/differential.h"
 #include "fuzzing/shrinker.h"
 #include "fuzzing/usocket_generator.h"
 #include "sim/sim_kernel.h"
@@ -112,6 +113,25 @@ TEST(UsocketGenerator, ShrinksToTheStepsAFailureNeeds) {
   const ShrinkResult r = shrink_scenario(scenario, fails);
   EXPECT_TRUE(fails(r.scenario));
   EXPECT_LE(r.scenario["steps"].size(), 4u) << r.scenario.dump();
+}
+
+// A shrunk scenario is saved with each step's `expect` taken from the kernel's record: at the
+// usocket level, its result and events. Taken from the sim's own records here, they must hold
+// when the scenario replays on the sim.
+TEST(UsocketGenerator, ExpectationsFromRecordsHoldOnReplay) {
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    auto j = nlohmann::json::parse(generate_usocket_scenario(seed, GeneratorOptions{}));
+    SimKernel first;
+    const ReplayReport r = replay(parse_scenario(j.dump(), "gen"), first);
+    ASSERT_EQ(r.trace.size(), j["steps"].size()) << seed;
+    for (std::size_t i = 0; i < r.trace.size(); ++i) {
+      j["steps"][i]["expect"] = expectation_from_record(r.trace[i]);
+      ASSERT_TRUE(j["steps"][i]["expect"].contains("result")) << seed;
+    }
+    SimKernel again;
+    const ReplayReport checked = replay(parse_scenario(j.dump(), "gen"), again);
+    EXPECT_TRUE(checked.failures.empty()) << seed << ": " << checked.failures.front().message;
+  }
 }
 
 }  // namespace
