@@ -24,6 +24,7 @@
 #include "fuzzing/differential.h"
 #include "fuzzing/scenario_generator.h"
 #include "fuzzing/shrinker.h"
+#include "fuzzing/usocket_generator.h"
 #include "native/posix_kernel.h"
 #include "sim/sim_kernel.h"
 
@@ -215,9 +216,11 @@ class FuzzRun {
     ++t.scenarios;
     GeneratedScenario g;
     Scenario sc;
+    const bool usocket = opt_.level == "usocket" || (opt_.level == "both" && seed % 2 == 1);
     try {
       SeededChoices choices(seed);
-      g = generate_scenario(choices, gen_, id);
+      g = usocket ? generate_usocket_scenario(choices, gen_, id)
+                  : generate_scenario(choices, gen_, id);
       sc = parse_scenario(g.scenario.dump(), id);
     } catch (const GeneratorBug& e) {
       ++t.generator_errors;
@@ -235,7 +238,10 @@ class FuzzRun {
     t.coverage.add_scenario();
     const auto& steps = g.scenario["steps"];
     for (std::size_t i = 0; i < run.sim.trace.size() && i < steps.size(); ++i)
-      t.coverage.add_step(steps[i], run.sim.trace[i], g.target_kinds[i]);
+      if (usocket)
+        t.coverage.add_usocket_step(steps[i], run.sim.trace[i], g.target_kinds[i]);
+      else
+        t.coverage.add_step(steps[i], run.sim.trace[i], g.target_kinds[i]);
     if (!run.sim.error.empty()) ++t.harness_errors[harness_error_kind(run.sim.error, id)];
     if (run.verdict == Verdict::agree) return;
     ++t.diverged;

@@ -20,6 +20,9 @@ struct FuzzOptions {
   std::string coverage;  // where the coverage JSON is written ("" = not written)
   std::string rules = "docs/rules";  // the catalogue, to name the rules a run never reached
   bool shrink = true;
+  // kernel, usocket, or both: even seeds kernel, odd seeds usocket (a seed alone still names
+  // its scenario).
+  std::string level = "both";
 };
 
 // 0 when every trace agreed, 1 when some diverged or the generator failed, 2 on bad options.

@@ -73,6 +73,10 @@ int main(int argc, char** argv) {
   fuzz_cmd->add_flag("!--no-shrink", fuzz.shrink, "save diverging scenarios as generated");
   fuzz_cmd->add_option("--coverage", fuzz.coverage, "write what the run reached here (JSON)");
   fuzz_cmd->add_option("--rules", fuzz.rules, "the rules catalogue folder (default docs/rules)");
+  fuzz_cmd
+      ->add_option("--level", fuzz.level,
+                   "kernel, usocket, or both (default: even seeds kernel, odd seeds usocket)")
+      ->check(CLI::IsMember({"kernel", "usocket", "both"}));
 
   fdlab::ReportOptions report;
   auto* report_cmd = app.add_subcommand(

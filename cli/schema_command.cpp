@@ -45,6 +45,8 @@ int run_schema(const SchemaOptions& opt) {
     fuzzing_now = read_text_file(opt.fuzzing_doc);
     fuzzing_want = with_section(fuzzing_now, "generator actions", generator_actions_markdown(),
                                 opt.fuzzing_doc);
+    fuzzing_want = with_section(fuzzing_want, "usocket generator actions",
+                                usocket_generator_actions_markdown(), opt.fuzzing_doc);
   } catch (const std::exception& e) {
     if (doc_want.empty() || fuzzing_want.empty()) {
       fmt::print(stderr, "fdlab schema: {}\n", e.what());

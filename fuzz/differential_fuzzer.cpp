@@ -1,4 +1,5 @@
-// libFuzzer target for the differential fuzzer: the input bytes are the generator's choices
+// libFuzzer target for the differential fuzzer: the first input byte picks the level (odd: the
+// usocket level, through the usocket reference model), the rest are the generator's choices
 // (ByteChoices, two bytes a choice), so libFuzzer's coverage guidance steers which steps are
 // generated, over the sim's and the native backend's code alike. Each input's scenario runs on
 // a fresh SimKernel and on a PosixKernel kept for the whole process (finish() makes it ready for
@@ -16,6 +17,7 @@
 #include "fuzzing/choice_source.h"
 #include "fuzzing/differential.h"
 #include "fuzzing/scenario_generator.h"
+#include "fuzzing/usocket_generator.h"
 #include "native/posix_kernel.h"
 #include "sim/sim_kernel.h"
 
@@ -33,14 +35,16 @@ constexpr std::size_t kMaxInputBytes = 4096;
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size > kMaxInputBytes) return -1;
-  fdlab::ByteChoices choices(data, size);
+  if (size > kMaxInputBytes || size == 0) return -1;
+  const bool usocket = (data[0] & 1) != 0;
+  fdlab::ByteChoices choices(data + 1, size - 1);
   fdlab::GeneratorOptions options;
   options.steps = 20;
   options.processes = 3;
   fdlab::GeneratedScenario g;
   try {
-    g = fdlab::generate_scenario(choices, options, "fuzz/input");
+    g = usocket ? fdlab::generate_usocket_scenario(choices, options, "fuzz/input")
+                : fdlab::generate_scenario(choices, options, "fuzz/input");
   } catch (const fdlab::GeneratorBug& e) {
     finding(std::string("the generator made a step it refuses: ") + e.what(), e.partial());
   }

@@ -1,6 +1,7 @@
 #include "fuzzing/coverage.h"
 
 #include "core/op_table.h"
+#include "core/usocket/usocket_ops.h"
 
 namespace fdlab {
 namespace {
@@ -42,6 +43,42 @@ void Coverage::add_step(const nlohmann::json& step, const nlohmann::json& record
   if (!target_kind.empty()) count(op_kinds_, op + " " + target_kind);
 }
 
+void Coverage::add_usocket_step(const nlohmann::json& step, const nlohmann::json& record,
+                                const std::string& target_kind) {
+  ++steps_;
+  const std::string op = "usocket " + step.value("op", "");
+  count(ops_, op);
+  const nlohmann::json result = record.value("result", nlohmann::json());
+  std::string outcome = "ok";
+  if (result.is_null())
+    outcome = "null";
+  else if (result.is_boolean())
+    outcome = result.get<bool>() ? "true" : "false";
+  else if (result.is_object() && result.contains("error") && result["error"].is_string())
+    outcome = result["error"].get<std::string>();
+  else if (result.is_object() && result.contains("fds") && !result["fds"].empty())
+    outcome = "fds";
+  else if (result.is_object() && result.contains("blocked"))
+    outcome = "blocked";
+  count(op_errno_, op + " " + outcome);
+  for (const char* key : {"form", "whence"})
+    if (step.contains(key) && step[key].is_string())
+      count(op_flags_, op + " " + step[key].get<std::string>());
+  for (const char* key :
+       {"fds", "callback", "backlog", "data_size", "data_hex", "size", "count", "path", "fd", "as"})
+    if (step.contains(key)) count(op_flags_, op + " +" + key);
+  if (step.contains("fds") && step["fds"].is_array() && step["fds"].size() >= 64)
+    count(op_flags_, op + " +fds>=" + std::to_string(step["fds"].size() >= 253 ? 253 : 64));
+  if (record.contains("events"))
+    for (const auto& e : record["events"])
+      if (e.contains("event") && e["event"].is_string())
+        count(op_flags_,
+              op + " -> " + e["event"].get<std::string>() +
+                  (e.contains("code") && e["code"].is_string() ? " " + e["code"].get<std::string>()
+                                                               : ""));
+  if (!target_kind.empty()) count(op_kinds_, op + " " + target_kind);
+}
+
 void Coverage::merge(const Coverage& o) {
   scenarios_ += o.scenarios_;
   steps_ += o.steps_;
@@ -53,9 +90,17 @@ void Coverage::merge(const Coverage& o) {
 }
 
 std::vector<std::string> Coverage::unreached_ops() const {
+  // Each level's ops once a run generated any at that level.
+  bool kernel = false, usocket = false;
+  for (const auto& [op, n] : ops_) (op.rfind("usocket ", 0) == 0 ? usocket : kernel) = true;
   std::vector<std::string> out;
-  for (const auto& spec : kernel_ops())
-    if (!ops_.count(spec.name)) out.emplace_back(spec.name);
+  if (kernel)
+    for (const auto& spec : kernel_ops())
+      if (!ops_.count(spec.name)) out.emplace_back(spec.name);
+  if (usocket)
+    for (const auto& spec : usocket::usocket_ops())
+      if (!ops_.count("usocket " + std::string(spec.name)))
+        out.push_back("usocket " + std::string(spec.name));
   return out;
 }
 
@@ -97,11 +142,16 @@ std::string Coverage::summary(const std::vector<std::string>& rules) const {
   const auto ops = unreached_ops();
   const auto missed = unreached_rules(rules);
   const auto n = [](std::size_t x) { return std::to_string(x); };
-  std::string s = "coverage: " + n(kernel_ops().size() - ops.size()) + " of " +
-                  n(kernel_ops().size()) + " ops, " + n(op_errno_.size()) + " op x errno, " +
-                  n(op_flags_.size()) + " op x flag/argument, " + n(op_kinds_.size()) +
-                  " op x object kind, " + n(rules.size() - missed.size()) + " of " +
-                  n(rules.size()) + " rules\n";
+  std::size_t levels_ops = 0;
+  bool kernel = false, usocket = false;
+  for (const auto& [op, count] : ops_) (op.rfind("usocket ", 0) == 0 ? usocket : kernel) = true;
+  if (kernel) levels_ops += kernel_ops().size();
+  if (usocket) levels_ops += usocket::usocket_ops().size();
+  std::string s = "coverage: " + n(levels_ops - ops.size()) + " of " + n(levels_ops) +
+                  (kernel && usocket ? " ops (both levels), " : " ops, ") + n(op_errno_.size()) +
+                  " op x errno, " + n(op_flags_.size()) + " op x flag/argument, " +
+                  n(op_kinds_.size()) + " op x object kind, " + n(rules.size() - missed.size()) +
+                  " of " + n(rules.size()) + " rules\n";
   auto list = [](const std::vector<std::string>& v) {
     std::string out;
     for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;

@@ -14,6 +14,11 @@ class Coverage {
   // One generated step as written, its trace record, and the kind of object it named.
   void add_step(const nlohmann::json& step, const nlohmann::json& record,
                 const std::string& target_kind);
+  // A usocket-level step and its record: counted under "usocket OP" (the op, its result: ok,
+  // null, true, false, data, fds or the error's code; the events it caused; its form, its
+  // optional arguments), so the two levels' ops of one name stay apart.
+  void add_usocket_step(const nlohmann::json& step, const nlohmann::json& record,
+                        const std::string& target_kind);
   void add_rule(const std::string& rule_id) { ++rules_[rule_id]; }
   void add_scenario() { ++scenarios_; }
   void merge(const Coverage& other);

@@ -27,7 +27,8 @@ DifferentialRun run_differential(const Scenario& sc, Kernel& sim, Kernel& native
 std::string harness_error_kind(const std::string& error, const std::string& file);
 
 // A step's `expect` as the record shows it (a trace record's keys that are expectation keys;
-// long data by its size), for a shrunk scenario measured on the kernel.
+// long data by its size; at the usocket level its result and events), for a shrunk scenario
+// measured on the kernel.
 nlohmann::json expectation_from_record(const nlohmann::json& record);
 
 }  // namespace fdlab

@@ -67,18 +67,83 @@ struct GenActionSpec {
 };
 const std::array<GenActionSpec, kGenActionCount>& gen_actions();
 
+// The usocket level's actions (fuzzing/usocket_generator.cpp): one per usocket-level op, and
+// write_burst (several steps).
+// X(action, "op", default weight, "what it generates")
+#define FDLAB_USOCKET_GENERATOR_ACTIONS(X)                                                       \
+  X(userver, "userver", 3, "a UServer")                                                          \
+  X(listen, "listen", 4,                                                                         \
+    "listen on a path of a small pool (taken paths, stale socket files), a backlog (none, "      \
+    "0..2, 16, 128), args or options form, a callback")                                          \
+  X(pause, "pause", 2, "pause a server: connections wait in its backlog")                        \
+  X(resume, "resume", 2, "resume a server")                                                      \
+  X(server_close, "server_close", 2, "close a server (its socket file stays)")                   \
+  X(usocket, "usocket", 6,                                                                       \
+    "a USocket connecting to a path of the pool (string or options), adopting an fd ({fd}: a "   \
+    "sys.socketpair end, a received socket, a pipe or a file), or waiting; a callback")          \
+  X(connect, "connect", 3, "connect a USocket made without a target (or again: refused)")        \
+  X(write, "write", 20,                                                                          \
+    "write(buffer \\| string \\| [fds] \\| {data, fds, callback} \\| {}): data of every size "   \
+    "class (0 to 400000 bytes), 0..4, 64, 65, 253 or 254 fds (repeats too), a callback")         \
+  X(write_burst, "write_burst", 2,                                                              \
+    "on a pair: a large write, 16 small ones behind it (false: the high-water mark), then "     \
+    "read_until on the other end and run (drain)")                                              \
+  X(end, "end", 5, "end() or end(chunk) in any write form, a callback")                          \
+  X(read, "read", 12,                                                                            \
+    "read(), read(size), read(null), read(size, count), read(null, count), read(size, null), "   \
+    "with labels for the fds")                                                                   \
+  X(read_until, "read_until", 2, "read until that many bytes came, running the loop")            \
+  X(unshift, "unshift", 3, "unshift(buffer, fds): bytes and fds back in front")                  \
+  X(destroy, "destroy", 4, "destroy a USocket, before or after end, with data and fds unread")   \
+  X(run, "run", 16,                                                                              \
+    "run the event loop until idle, with labels for the connections it may accept")              \
+  X(open_fds, "open_fds", 2, "the process's open fds, by label")                                 \
+  X(sys_socketpair, "sys.socketpair", 3, "a stream pair, to adopt with {fd} or to pass")         \
+  X(sys_pipe, "sys.pipe", 2, "a pipe, to pass")                                                  \
+  X(sys_open_temp, "sys.open_temp", 4, "a temporary file, to pass")                              \
+  X(sys_write, "sys.write", 3, "write(2) to a label (pipes and sockets: bounded, never blocks)") \
+  X(sys_read, "sys.read", 3, "read(2) of a file, or of a pipe or socket known not to block")     \
+  X(sys_lseek, "sys.lseek", 1, "lseek of a label (a received file shares the offset)")           \
+  X(sys_close, "sys.close", 3, "close a label: a received fd, one passed already, a stale one")  \
+  X(sys_give, "sys.give", 2, "move a label to another process")
+
+enum class UGenAction : std::uint8_t {
+#define FDLAB_UGEN_ACTION_ENUM(name, op, weight, doc) name,
+  FDLAB_USOCKET_GENERATOR_ACTIONS(FDLAB_UGEN_ACTION_ENUM)
+#undef FDLAB_UGEN_ACTION_ENUM
+};
+
+constexpr std::size_t kUGenActionCount = 0
+#define FDLAB_UGEN_ACTION_COUNT(name, op, weight, doc) +1
+    FDLAB_USOCKET_GENERATOR_ACTIONS(FDLAB_UGEN_ACTION_COUNT)
+#undef FDLAB_UGEN_ACTION_COUNT
+    ;
+
+struct UGenActionSpec {
+  UGenAction action;
+  const char* name;  // the op it generates
+  int default_weight;
+  const char* doc;
+};
+const std::array<UGenActionSpec, kUGenActionCount>& usocket_gen_actions();
+
 struct GeneratorWeights {
   std::array<int, kGenActionCount> weight;
+  std::array<int, kUGenActionCount> usocket;
   GeneratorWeights();  // the defaults
   int& operator[](GenAction a) { return weight[static_cast<std::size_t>(a)]; }
   int operator[](GenAction a) const { return weight[static_cast<std::size_t>(a)]; }
+  int& operator[](UGenAction a) { return usocket[static_cast<std::size_t>(a)]; }
+  int operator[](UGenAction a) const { return usocket[static_cast<std::size_t>(a)]; }
 };
 
-// {"sendmsg": 30, ...}: the defaults with these changed. Throws HarnessError naming `file` and
-// the field (an unknown action, a weight outside 0..1000, all zero).
-// docs/fuzzing.md's table of the actions, their default weights and what each generates.
+// docs/fuzzing.md's tables of the actions, their default weights and what each generates.
 std::string generator_actions_markdown();
+std::string usocket_generator_actions_markdown();
 
+// {"sendmsg": 30, ..., "usocket": {"write": 30, ...}}: the defaults with these changed (the
+// usocket level's under "usocket"). Throws HarnessError naming `file` and the field (an
+// unknown action, a weight outside 0..1000, all of a level's zero).
 GeneratorWeights parse_generator_weights(const std::string& text, const std::string& file);
 
 }  // namespace fdlab

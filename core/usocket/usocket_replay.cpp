@@ -51,6 +51,11 @@ class Session {
     return r;
   }
 
+  bool fd_bound(std::size_t proc, const std::string& label) const {
+    return proc < fds_.size() && fds_[proc].count(label) != 0;
+  }
+  bool object_made(const std::string& label) const { return objects_.count(label) != 0; }
+
  private:
   [[noreturn]] void fail(const std::string& field, const std::string& what) const {
     throw HarnessError(sc_.file, step_->index, field, what);
@@ -344,6 +349,26 @@ class Session {
 
 }  // namespace
 
+class ScriptSession::Impl : public Session {
+ public:
+  using Session::Session;
+};
+
+ScriptSession::ScriptSession(const Scenario& sc, Kernel& kernel, NamedSockets& named)
+    : impl_(std::make_unique<Impl>(sc, kernel, named)) {}
+
+ScriptSession::~ScriptSession() = default;
+
+nlohmann::json ScriptSession::step(const UStep& s, bool& stop) { return impl_->step(s, stop); }
+
+bool ScriptSession::fd_bound(std::size_t proc, const std::string& label) const {
+  return impl_->fd_bound(proc, label);
+}
+
+bool ScriptSession::object_made(const std::string& label) const {
+  return impl_->object_made(label);
+}
+
 std::vector<std::string> match_usocket_expectation(const nlohmann::json& expect,
                                                    const nlohmann::json& record) {
   std::vector<std::string> out;
@@ -364,7 +389,7 @@ ReplayReport replay_script(const Scenario& sc, Kernel& kernel, NamedSockets& nam
   report.backend = kernel.name();
   int at = -1;
   try {
-    Session session(sc, kernel, named);
+    ScriptSession session(sc, kernel, named);
     for (const UStep& s : sc.usocket->steps) {
       at = s.index;
       if (budget_spent(limits, s.index, report)) break;

@@ -10,18 +10,22 @@
 #include "core/usocket/usocket_ops.h"
 
 namespace fdlab::usocket {
-namespace {
 
-enum class Kind : std::uint8_t { server, socket };
+enum class ScriptObjectKind : std::uint8_t { server, socket };
 
 // Labels of usocket objects (scenario-wide, each living in one process) and of fds (the
 // kernel level's tracker), followed through the steps so a wrong label fails before anything
 // runs.
-struct Labels {
-  explicit Labels(std::size_t processes) : fds(processes) {}
-  std::map<std::string, std::pair<Kind, ProcId>> objects;
+struct ScriptLabels {
+  explicit ScriptLabels(std::size_t processes) : fds(processes) {}
+  std::map<std::string, std::pair<ScriptObjectKind, ProcId>> objects;
   LabelScope fds;
 };
+
+namespace {
+
+using Labels = ScriptLabels;
+using Kind = ScriptObjectKind;
 
 class UStepParser {
  public:
@@ -284,11 +288,25 @@ class UStepParser {
 const char* uop_name(UOp op) { return uop_spec(op).name; }
 
 void parse_script(Scenario& sc, const nlohmann::json& steps) {
-  auto script = std::make_shared<Script>();
-  Labels labels(sc.processes.size());
-  int index = 0;
-  for (const auto& s : steps) script->steps.push_back(UStepParser(sc, s, index++, labels).parse());
-  sc.usocket = std::move(script);
+  ScriptReader reader(sc);
+  for (const auto& s : steps) reader.add(s);
 }
+
+ScriptReader::ScriptReader(Scenario& sc)
+    : sc_(sc),
+      script_(std::make_shared<Script>()),
+      labels_(std::make_unique<ScriptLabels>(sc.processes.size())) {
+  sc_.usocket = script_;
+}
+
+ScriptReader::~ScriptReader() = default;
+
+const UStep& ScriptReader::add(const nlohmann::json& step) {
+  const int index = static_cast<int>(script_->steps.size());
+  script_->steps.push_back(UStepParser(sc_, step, index, *labels_).parse());
+  return script_->steps.back();
+}
+
+void ScriptReader::take_back() { script_->steps.pop_back(); }
 
 }  // namespace fdlab::usocket

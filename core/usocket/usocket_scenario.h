@@ -3,6 +3,7 @@
 // UServer and USocket objects and the event loop, plus a few plain fd calls (sys.*) to make
 // files to pass and to check what was received.
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -83,5 +84,26 @@ struct Script {
 // Parses the steps of a usocket-level scenario into sc.usocket. Throws HarnessError naming the
 // file, the step and the field.
 void parse_script(Scenario& sc, const nlohmann::json& steps);
+
+struct ScriptLabels;  // the labels bound so far (usocket_scenario.cpp)
+
+// The same parser a step at a time, with the labels bound so far: the fuzzer's usocket
+// generator adds a step, runs it, and only then picks the next one (as KernelStepReader).
+class ScriptReader {
+ public:
+  explicit ScriptReader(Scenario& sc);  // sc.usocket becomes this reader's script
+  ~ScriptReader();
+  ScriptReader(const ScriptReader&) = delete;
+  ScriptReader& operator=(const ScriptReader&) = delete;
+  // Parses `step` as the next step and appends it; throws HarnessError.
+  const UStep& add(const nlohmann::json& step);
+  // Drops the last step added (its labels stay taken).
+  void take_back();
+
+ private:
+  Scenario& sc_;
+  std::shared_ptr<Script> script_;
+  std::unique_ptr<ScriptLabels> labels_;
+};
 
 }  // namespace fdlab::usocket
