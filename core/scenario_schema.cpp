@@ -233,6 +233,12 @@ const char* type_name(FieldType t) {
       return "hex";
     case FieldType::process:
       return "process";
+    case FieldType::cmsg_list:
+      return "cmsg_list";
+    case FieldType::name_or_integer:
+      return "name_or_integer";
+    case FieldType::cred_object:
+      return "cred_object";
   }
   return "?";
 }
