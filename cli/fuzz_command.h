@@ -12,7 +12,7 @@ struct FuzzOptions {
   std::uint64_t seed = 1;
   long count = 500;      // scenarios (with minutes: at most this many)
   double minutes = 0;    // > 0: run until this much time has passed
-  int jobs = 1;          // threads, each with its own kernels
+  int jobs = 1;          // forked processes, each with its own kernels (main: one per core)
   int steps = 20;
   int processes = 2;
   std::string weights;   // a JSON file of action weights ("" = the defaults)

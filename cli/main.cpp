@@ -2,6 +2,8 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <thread>
 
 #include "cli/fuzz_command.h"
 #include "cli/record_command.h"
@@ -61,8 +63,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1L, 1000000000000L));
   auto* minutes = fuzz_cmd->add_option("--minutes", fuzz.minutes, "run for this long")
                       ->check(CLI::Range(0.0, 10080.0));
-  fuzz_cmd->add_option("-j,--jobs", fuzz.jobs, "scenarios run at once (default 1)")
-      ->check(CLI::Range(1, 256));
+  // All cores unless told otherwise: a fuzzing run is meant to use the machine.
+  fuzz.jobs = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 256u));
+  fuzz_cmd
+      ->add_option("-j,--jobs", fuzz.jobs,
+                   "scenarios run at once, each job a process (default: one per core)")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
   fuzz_cmd->add_option("--steps", fuzz.steps, "steps per scenario")->check(CLI::Range(1, 100000));
   fuzz_cmd->add_option("--processes", fuzz.processes, "scenario processes")
       ->check(CLI::Range(1, 8));
