@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/level.h"
 #include "core/usocket/event_loop.h"
 #include "core/usocket/kernel_named_sockets.h"
 #include "sim/sim_kernel.h"
@@ -192,6 +193,27 @@ TEST(UsocketModel, CollapsesRepeatedReadableIntoTheLastOne) {
   EXPECT_EQ(out[0].name, "close");
   EXPECT_EQ(out[1].name, "fds");
   EXPECT_EQ(out[2].name, "readable");
+}
+
+// A run's `as` labels connections for the run's process; one accepted by another process's
+// server lives there, and the label would let the run's process use it with its own fd numbers.
+// The parser cannot know which server accepts; the replay refuses it, naming step and field.
+TEST(UsocketModel, ARunMayNotLabelAConnectionAcceptedByAnotherProcess) {
+  const Scenario sc = parse_scenario(R"({"fdlab": 1, "id": "t/x", "level": "usocket",
+    "title": "t", "provenance": ["t"], "rules": [], "processes": ["p", "q"], "steps": [
+    {"proc": "p", "op": "userver", "as": "srv"},
+    {"proc": "p", "op": "listen", "server": "srv", "path": "s.sock"},
+    {"proc": "q", "op": "usocket", "as": "c", "path": "s.sock"},
+    {"proc": "q", "op": "run", "as": ["conn"]},
+    {"proc": "q", "op": "write", "socket": "conn", "data": "x"}]})",
+                                     "t.json");
+  sim::SimKernel k;
+  const ReplayReport r = replay(sc, k);
+  EXPECT_NE(r.error.find("step 3: field 'as': connection 'conn' was accepted by a server of "
+                         "another process"),
+            std::string::npos)
+      << r.error;
+  EXPECT_EQ(r.trace.size(), 3u);  // the steps before it ran
 }
 
 }  // namespace

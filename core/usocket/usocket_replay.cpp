@@ -303,10 +303,17 @@ class Session {
         names_[id] = s.as[0];
         continue;
       }
-      std::string label = next_label < s.as.size()
-                              ? s.as[next_label++]
-                              : "connection@" + std::to_string(s.index) + "." +
-                                    std::to_string(id - static_cast<int>(before));
+      const bool labelled = next_label < s.as.size();
+      std::string label = labelled ? s.as[next_label++]
+                                   : "connection@" + std::to_string(s.index) + "." +
+                                         std::to_string(id - static_cast<int>(before));
+      // The parser let the run's process use its labels; an object lives in the process that
+      // made it, the accepting server's, which only the replay knows.
+      if (const USocket* u = loop_.socket(id); labelled && u != nullptr && u->proc() != proc(s))
+        throw HarnessError(sc_.file, s.index, "as",
+                           "connection '" + label + "' was accepted by a server of another "
+                           "process; a run's `as` names only connections accepted in its own "
+                           "process: run it in the server's process");
       names_[id] = label;
       objects_[label] = id;
     }
