@@ -669,7 +669,15 @@ class UsocketGenerator {
       p = it->first;
     }
     json s = proc_step(p, "run");
-    long n = std::min(4L, pending.count(p) ? pending[p] : 0L) + (c_.chance(15) ? 1 : 0);
+    // A run's loop accepts for every process's servers, in the order connections came, but
+    // its `as` may only name connections of its own process (the replay refuses the others):
+    // labels only while no other process has a server that could accept.
+    bool others_accept = false;
+    for (const auto& o : objects_)
+      others_accept |= o.server && o.listened && !o.closed && o.proc != p;
+    long n = others_accept ? 0L
+                           : std::min(4L, pending.count(p) ? pending[p] : 0L) +
+                                 (c_.chance(15) ? 1 : 0);
     json as = json::array();
     for (; n > 0; --n) as.push_back(fresh("k"));
     if (!as.empty()) s["as"] = as;
