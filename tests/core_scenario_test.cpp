@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/bytes.h"
 #include "core/harness_error.h"
 #include "core/level.h"
 #include "core/scenario.h"
@@ -142,6 +143,15 @@ TEST(ScenarioParser, DataSizeMakesThePatternBytes) {
     {"proc": "p", "op": "sendmsg", "sock": "a", "data_size": 28}]})",
                                  "t.json");
   EXPECT_EQ(sc.steps[1].data, "abcdefghijklmnopqrstuvwxyzab");
+}
+
+TEST(ScenarioParser, PatternBytesAreTheAlphabetRepeatedAtEverySize) {
+  for (std::size_t size : {0ul, 1ul, 25ul, 26ul, 27ul, 51ul, 52ul, 53ul, 1000ul, 4097ul, 212993ul}) {
+    const std::string p = pattern_bytes(size);
+    ASSERT_EQ(p.size(), size);
+    for (std::size_t i = 0; i < size; ++i)
+      ASSERT_EQ(p[i], static_cast<char>('a' + i % 26)) << size << " at " << i;
+  }
 }
 
 TEST(ScenarioParser, CreationStepNeedsOneLabelPerFd) {
