@@ -103,6 +103,8 @@ class SimKernel final : public Kernel {
   static const std::vector<int>& no_fds();
   Outcome message_send(UnixSocket& sk, SendCall& send);
   Outcome stream_recv(UnixSocket& sk, RecvCall& recv);
+  // unix_stream_read_generic; the references of segments it dropped go to `dropped`.
+  Outcome stream_read(UnixSocket& sk, RecvCall& recv, std::vector<FileRef>& dropped);
   Outcome message_recv(UnixSocket& sk, RecvCall& recv);
   void deliver(Outcome& o, const RecvCall& recv, const UnixSocket& sk);
   Outcome check_send_fds(SendCall& send, std::vector<int>& stated);

@@ -338,16 +338,26 @@ Outcome SimKernel::op_recvmsg(ProcId p, const Call& c) {
 
 // unix_stream_read_generic.
 Outcome SimKernel::stream_recv(UnixSocket& sk, RecvCall& recv) {
+  std::vector<FileRef> dropped;
+  Outcome o = stream_read(sk, recv, dropped);
+  // An out-of-band byte the read went past is dropped with whatever it carried, but the files
+  // are let go only as the call returns (fput defers the last release to task work): a read
+  // that drops the last reference to its own peer does not see that peer close (found by
+  // fdlab fuzz: the kernel blocks where the sim said EOF).
+  for (FileRef d : dropped) put(d);
+  return o;
+}
+
+Outcome SimKernel::stream_read(UnixSocket& sk, RecvCall& recv, std::vector<FileRef>& dropped) {
   const RecvArgs& a = recv.args;
   Outcome o;
   // sk_peek_offset: a peek starts at SO_PEEK_OFF when it is set.
   const std::size_t skip = recv.peek && sk.peek_off > 0 ? static_cast<std::size_t>(sk.peek_off) : 0;
   QueueRead r = sk.queue.read_stream(a.len, recv.peek, o.data, recv.taken, sk.may_passcred(), skip,
                                      sk.oobinline);
-  // An out-of-band byte the read went past is dropped, with whatever it carried.
   for (FileRef d : r.dropped) {
-    unqueue(d);
-    put(d);
+    unqueue(d);  // no longer in flight now; the reference goes when the call returns
+    dropped.push_back(d);
   }
   // sk_peek_offset_fwd / _bwd: a peek moves the offset on by what it copied, a read back.
   if (sk.peek_off >= 0)
