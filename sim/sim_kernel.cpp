@@ -210,6 +210,10 @@ Outcome SimKernel::op_write(ProcId p, const Call& c) {
       return Outcome::failure(Errno::einval);  // nor write
     case FileKind::memfd:
     case FileKind::regular: {
+      // Nothing written changes nothing: not the size (even past the end), not the offset
+      // (even with O_APPEND: new_sync_write moves the position only for a count > 0; found by
+      // fdlab fuzz).
+      if (data.empty()) break;
       if (f->status & fl::append) f->offset = static_cast<long>(f->content.size());
       auto off = static_cast<std::size_t>(f->offset);
       if (f->content.size() < off + data.size()) f->content.resize(off + data.size(), '\0');
