@@ -327,6 +327,7 @@ class Generator {
       case GenAction::read: {
         json s = proc_step(p, "read");
         s["fd"] = any_fd(p);
+        if (glue_depends_on_pid(p, s["fd"])) return;
         s["len"] = c_.chance(80) ? c_.below(20) : 5000;
         return emit(s, coverage_kind(kind_of(s["fd"])));
       }
@@ -556,9 +557,27 @@ class Generator {
     return cmsgs;
   }
 
+  // A stream read where the sim and the native harness must differ by construction (the
+  // harness's processes share a pid: SimKernel::glue_depends_on_pid) ends the scenario.
+  bool glue_depends_on_pid(int p, const json& fd) {
+    int n = -1;
+    if (fd.is_number_integer()) {
+      n = fd.get<int>();
+    } else if (fd.is_string()) {
+      const auto& labels = session_->fd_labels()[static_cast<std::size_t>(p)];
+      auto it = labels.find(fd.get<std::string>());
+      if (it == labels.end()) return false;
+      n = it->second;
+    }
+    if (!sim_.glue_depends_on_pid(p, n)) return false;
+    stop_ = stopped_early_ = true;
+    return true;
+  }
+
   void recvmsg(int p) {
     json s = proc_step(p, "recvmsg");
     s["sock"] = any_socket(p);
+    if (glue_depends_on_pid(p, s["sock"])) return;
     const int len_roll = c_.below(100);
     s["len"] = len_roll < 5    ? 0
                : len_roll < 65 ? 1 + c_.below(16)

@@ -54,6 +54,22 @@ ProcId SimKernel::proc_of_pid(std::int64_t pid) const {
   return p >= 0 && p < static_cast<std::int64_t>(procs_.size()) ? static_cast<ProcId>(p) : -1;
 }
 
+bool SimKernel::glue_depends_on_pid(ProcId p, int fd) {
+  const SocketAt at = socket_at(p, fd);
+  if (at.err != Errno::ok || at.socket->type != SockType::stream || !at.socket->may_passcred())
+    return false;
+  const RecvQueue& q = at.socket->queue;
+  for (std::size_t i = 1; i < q.segments(); ++i) {
+    const int a = q.segment(i - 1).creds, b = q.segment(i).creds;
+    if (a < 0 || b < 0 || a == b) continue;
+    const WireCreds& x = creds_[static_cast<std::size_t>(a)];
+    const WireCreds& y = creds_[static_cast<std::size_t>(b)];
+    if (x.uid == y.uid && x.gid == y.gid && proc_of_pid(x.pid) >= 0 && proc_of_pid(y.pid) >= 0)
+      return true;
+  }
+  return false;
+}
+
 int SimKernel::creds_key(const WireCreds& c) {
   auto it = std::find(creds_.begin(), creds_.end(), c);
   if (it != creds_.end()) return static_cast<int>(it - creds_.begin());

@@ -63,6 +63,12 @@ class SimKernel final : public Kernel {
   // Whether one collector run would free something now (the fuzzer's generator then often
   // adds a collect step, since the next step's result may depend on the collector's timing).
   bool has_garbage() const { return !garbage().empty(); }
+  // Whether a stream read on fd in p could glue or split segments depending on whether their
+  // senders are one process: under SO_PASSCRED two neighbouring segments whose credentials
+  // differ only in the scenario process that sent them. The native backend's processes share
+  // one tgid and are glued there (docs/decisions.md, "Credentials"), so the generator keeps
+  // away from such reads.
+  bool glue_depends_on_pid(ProcId p, int fd);
   const ProcIds& ids(ProcId p) const { return ids_[static_cast<std::size_t>(p)]; }
 
  private:
