@@ -94,7 +94,8 @@ QueueRead RecvQueue::read_stream(std::size_t len, bool peek, std::string& out,
     len -= chunk;
     skip = 0;
     const bool had_fds = !s.fds.empty();
-    if (had_fds) mark_fd_segment(i, s.bytes.size() - from, chunk, r.copied, len, peek);
+    if (had_fds && rules_ != nullptr)
+      mark_fd_segment(i, s.bytes.size() - from, chunk, r.copied, len, peek);
     if (peek) {
       // A peek duplicates the fds (unix_peek_fds) and stops after them. Otherwise it goes on to
       // the next segment without looking at the size left ("goto again"), so once the bytes are
@@ -125,7 +126,6 @@ QueueRead RecvQueue::read_stream(std::size_t len, bool peek, std::string& out,
 // the `rest` bytes it found there (`copied` in all, this chunk included), `len` still wanted.
 void RecvQueue::mark_fd_segment(std::size_t i, std::size_t rest, std::size_t chunk,
                                 std::size_t copied, std::size_t len, bool peek) {
-  if (rules_ == nullptr) return;
   if (copied > chunk) reached(rules_, "stream.glue-before-fds");
   if (copied == 0) reached(rules_, "stream.recv-len-zero");
   if (peek && chunk == 0) reached(rules_, "stream.peek-walks-to-next-fds");

@@ -72,7 +72,9 @@ class SimKernel final : public Kernel {
 
  private:
   // Marks `rule` (a string literal naming a rule of the catalogue) as applied here.
-  void reached(const char* rule) const { fdlab::reached(rules_, rule); }
+  void reached(const char* rule) const {
+    if (rules_ != nullptr) rules_->reach(rule);
+  }
   // The rule of a socket type's family: stream.*, seqpacket.* or dgram.*.
   static const char* per_type(SockType t, const char* stream, const char* seqpacket,
                               const char* dgram) {
@@ -123,6 +125,9 @@ class SimKernel final : public Kernel {
   Outcome stream_recv(UnixSocket& sk, RecvCall& recv);
   Outcome message_recv(UnixSocket& sk, RecvCall& recv);
   void mark_message_read(const UnixSocket& sk, const RecvCall& recv, const QueueRead& r);
+  void mark_delivery(const UnixSocket& sk, const RecvCall& recv, std::size_t room,
+                     std::size_t installed) const;
+  void mark_sent_file(const UnixSocket& to, const SendCall& send, FileRef r) const;
   void deliver(Outcome& o, const RecvCall& recv, const UnixSocket& sk);
   Outcome check_send_fds(SendCall& send, std::vector<int>& stated);
 

@@ -88,14 +88,15 @@ Outcome SimKernel::check_send_fds(SendCall& send, std::vector<int>& stated) {
     return read_control(send, stated);
   }
   send.fds = &a.fds;
-  const SockType type = sockets_[send.self]->type;
+  const auto type = [&] { return sockets_[send.self]->type; };
   // SCM_MAX_FD: 253 go, 254 are EINVAL.
   if (a.fds.size() >= cmsg::scm_max_fd)
-    reached(per_type(type, "stream.max-fds", "seqpacket.scm-limits", "dgram.scm-limits"));
+    reached(per_type(type(), "stream.max-fds", "seqpacket.scm-limits", "dgram.scm-limits"));
   if (a.fds.size() > cmsg::scm_max_fd) return Outcome::failure(Errno::einval);
   for (int fd : a.fds) {
     if (!file_at(send.proc, fd)) {
-      reached(per_type(type, "stream.ebadf-fd-array", "seqpacket.scm-limits", "dgram.scm-limits"));
+      reached(
+          per_type(type(), "stream.ebadf-fd-array", "seqpacket.scm-limits", "dgram.scm-limits"));
       return Outcome::failure(Errno::ebadf);
     }
   }
@@ -111,13 +112,7 @@ void SimKernel::queue_fds(UnixSocket& to, const std::vector<int>& fds, const Sen
   const std::int64_t user = ids(send.proc).uid;  // unix_add_edges: fpl->user->unix_inflight
   for (int fd : fds) {
     FileRef r = table(send.proc).find(fd)->file;
-    // A socket sent over its own connection.
-    if (r.slot == to.file || r.slot == sockets_[send.self]->file) reached("stream.self-send");
-    // scm_fp_copy takes any file (fget_raw), O_PATH ones included.
-    const FileKind kind = file(r).kind;
-    if (kind != FileKind::unix_socket && kind != FileKind::pipe_read &&
-        kind != FileKind::pipe_write)
-      reached("files.pass-any-file");
+    if (rules_ != nullptr) mark_sent_file(to, send, r);
     hold(r);
     ++file(r).inflight;
     r.charged = user;
@@ -128,6 +123,15 @@ void SimKernel::queue_fds(UnixSocket& to, const std::vector<int>& fds, const Sen
   if (to.file == no_file) reached("named.send-before-accept");  // not accepted yet
   to.queue.push(bytes, refs.data(), refs.size(), truesize, send.creds,
                 addr_key(*sockets_[send.self]), oob);
+}
+
+void SimKernel::mark_sent_file(const UnixSocket& to, const SendCall& send, FileRef r) const {
+  // A socket sent over its own connection.
+  if (r.slot == to.file || r.slot == sockets_[send.self]->file) reached("stream.self-send");
+  // scm_fp_copy takes any file (fget_raw), O_PATH ones included.
+  const FileKind kind = file(r).kind;
+  if (kind != FileKind::unix_socket && kind != FileKind::pipe_read && kind != FileKind::pipe_write)
+    reached("files.pass-any-file");
 }
 
 void SimKernel::unqueue(FileRef r) {
@@ -321,19 +325,20 @@ Outcome SimKernel::message_send(UnixSocket& sk, SendCall& send) {
   if (e != Errno::ok) return Outcome::failure(e);
   // SO_PASSRIGHTS is checked at the receiver, after our shutdown and our buffer.
   const std::uint32_t in_flight_to = to_address ? no_socket : sk.peer;
-  const bool refuses_fds =
-      !send.fds->empty() && in_flight_to != no_socket && !sockets_[in_flight_to]->passrights;
+  const auto refuses_fds = [&] {
+    return !send.fds->empty() && in_flight_to != no_socket && !sockets_[in_flight_to]->passrights;
+  };
   if (sk.shutdown & send_shutdown) {
     reached(dgram ? "dgram.shutdown" : "seqpacket.epipe-no-sigpipe");
     if (unconnected) reached("addresses.sendto");
-    if (refuses_fds) reached("options.passrights");
+    if (refuses_fds()) reached("options.passrights");
     return Outcome::failure(Errno::epipe);
   }
   const std::size_t charged =
       in_flight_to != no_socket ? sockets_[in_flight_to]->queue.truesize() : 0;
   if (!skb::may_allocate(charged, sk.sndbuf)) {
     reached(dgram ? "dgram.sndbuf-limit" : "seqpacket.sndbuf-limit");
-    if (refuses_fds) reached("options.passrights");
+    if (refuses_fds()) reached("options.passrights");
     return send.nonblock ? Outcome::failure(Errno::eagain) : Outcome::would_block();
   }
   // unix_scm_to_skb -> unix_attach_fds, before the receiver is looked at.
@@ -552,40 +557,26 @@ void SimKernel::mark_message_read(const UnixSocket& sk, const RecvCall& recv, co
   if (!recv.taken.empty()) reached(dgram ? "dgram.per-message-fds" : "seqpacket.per-message-fds");
 }
 
-// scm_recv_unix: msg_control filled in the kernel's order, SCM_CREDENTIALS (with SO_PASSCRED)
-// then the taken fds (scm_detach_fds: the ones that fit are installed, the rest closed).
-void SimKernel::deliver(Outcome& o, const RecvCall& recv, const UnixSocket& sk) {
-  const bool passcred = sk.passcred;
+// The rules that decided what a read's control buffer got: `room` fds fit in it, `installed`
+// were installed (deliver).
+void SimKernel::mark_delivery(const UnixSocket& sk, const RecvCall& recv, std::size_t room,
+                              std::size_t installed) const {
   const RecvArgs& a = recv.args;
-  const ProcId p = recv.proc;
-  const bool cloexec = (a.flags & msg::cmsg_cloexec) != 0;
-  ControlWriter control(a.has_control, a.control_len);
-  std::size_t installed = 0;
   const bool fds = !recv.taken.empty();
   if (!a.has_control) {
-    // __scm_recv_common: no buffer at all; MSG_CTRUNC when something was meant for it.
-    if (passcred || sk.passpidfd || fds) control.truncate();
     if (a.control_len > 0) reached("control.null-control");
     if (fds) reached(per_type(sk.type, "stream.ctrunc", "seqpacket.ctrunc", "dgram.ctrunc"));
     if (fds && sk.type == SockType::stream) reached("stream.no-control-discards");
-  } else {
-    if (passcred) report_creds(o, control, *recv.creds);
-    // scm_detach_fds stops at the first fd it cannot install (EMFILE at RLIMIT_NOFILE): the
-    // rest are closed and MSG_CTRUNC is set; the data is delivered all the same.
-    const std::size_t room = control.fd_room();
+  } else if (fds) {
     // (msg_controllen - 16) / 4 fds fit; the buffer holds them all, or just the first ones.
-    if (fds) reached("stream.cmsg-space-rounding");
-    if (fds && room <= recv.taken.size())
+    reached("stream.cmsg-space-rounding");
+    if (room <= recv.taken.size())
       reached(per_type(sk.type, "stream.ctrunc", "seqpacket.ctrunc", "dgram.ctrunc"));
-    installed = std::min(room, recv.taken.size());
-    const std::size_t wanted = installed;
-    installed = fd_room(p, installed);
-    if (installed < wanted) reached("limits.rlimit-receiver");
-    if (fds) control.put_fds(installed, recv.taken.size());
+    if (installed < std::min(room, recv.taken.size())) reached("limits.rlimit-receiver");
   }
-  // SCM_CREDENTIALS first and its CMSG_SPACE(12), or MSG_CTRUNC.
-  if (passcred) reached("credentials.control-space");
-  if (!passcred && *recv.creds >= 0) reached("credentials.scm-credentials");  // none reported
+  // SCM_CREDENTIALS first and its CMSG_SPACE(12), or MSG_CTRUNC; none without SO_PASSCRED.
+  if (sk.passcred) reached("credentials.control-space");
+  if (!sk.passcred && *recv.creds >= 0) reached("credentials.scm-credentials");
   if (installed > 0) {
     // New numbers, lowest free first, for the descriptions that were sent; FD_CLOEXEC from
     // MSG_CMSG_CLOEXEC alone.
@@ -597,6 +588,32 @@ void SimKernel::deliver(Outcome& o, const RecvCall& recv, const UnixSocket& sk) 
   if (recv.peek && fds)
     reached(
         per_type(sk.type, "stream.peek-dup-fds", "seqpacket.peek-dup-fds", "dgram.peek-dup-fds"));
+  if (sk.passpidfd) reached("options.passpidfd");
+  if (sk.inq && sk.type == SockType::stream) reached("options.inq");
+}
+
+// scm_recv_unix: msg_control filled in the kernel's order, SCM_CREDENTIALS (with SO_PASSCRED)
+// then the taken fds (scm_detach_fds: the ones that fit are installed, the rest closed).
+void SimKernel::deliver(Outcome& o, const RecvCall& recv, const UnixSocket& sk) {
+  const bool passcred = sk.passcred;
+  const RecvArgs& a = recv.args;
+  const ProcId p = recv.proc;
+  const bool cloexec = (a.flags & msg::cmsg_cloexec) != 0;
+  ControlWriter control(a.has_control, a.control_len);
+  std::size_t room = 0;  // how many fds the buffer holds
+  std::size_t installed = 0;
+  if (!a.has_control) {
+    // __scm_recv_common: no buffer at all; MSG_CTRUNC when something was meant for it.
+    if (passcred || sk.passpidfd || !recv.taken.empty()) control.truncate();
+  } else {
+    if (passcred) report_creds(o, control, *recv.creds);
+    // scm_detach_fds stops at the first fd it cannot install (EMFILE at RLIMIT_NOFILE): the
+    // rest are closed and MSG_CTRUNC is set; the data is delivered all the same.
+    room = control.fd_room();
+    installed = fd_room(p, std::min(room, recv.taken.size()));
+    if (!recv.taken.empty()) control.put_fds(installed, recv.taken.size());
+  }
+  if (rules_ != nullptr) mark_delivery(sk, recv, room, installed);
   for (std::size_t i = 0; i < recv.taken.size(); ++i) {
     FileRef r = recv.taken[i];
     if (recv.peek) {
@@ -617,7 +634,6 @@ void SimKernel::deliver(Outcome& o, const RecvCall& recv, const UnixSocket& sk) 
   // scm_pidfd_recv (SO_PASSPIDFD), after the fds: room for a whole cmsg of one int or
   // MSG_CTRUNC (even when no pid came); then, when the message carries a pid, a new pidfd of
   // it, always O_CLOEXEC.
-  if (sk.passpidfd) reached("options.passpidfd");
   if (a.has_control && sk.passpidfd) {
     if (control.left() < cmsg::len(cmsg::fd_size)) {
       control.truncate();
@@ -637,7 +653,6 @@ void SimKernel::deliver(Outcome& o, const RecvCall& recv, const UnixSocket& sk) 
   // unix_stream_read_generic then adds SCM_INQ (SO_INQ): the bytes still queued after this
   // read, a NULL buffer making it MSG_CTRUNC like any put_cmsg.
   if (sk.inq && sk.type == SockType::stream) {
-    reached("options.inq");
     control.put(cmsg::scm_inq, sizeof(std::int32_t));
     if (!control.cmsgs().empty() && control.cmsgs().back().type == cmsg::scm_inq)
       control.cmsgs().back().value = static_cast<long>(sk.queue.inq_len());
