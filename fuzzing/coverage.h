@@ -14,6 +14,7 @@ class Coverage {
   // One generated step as written, its trace record, and the kind of object it named.
   void add_step(const nlohmann::json& step, const nlohmann::json& record,
                 const std::string& target_kind);
+  // A rule of docs/rules.md that the sim applied in a scenario (counted once per scenario).
   void add_rule(const std::string& rule_id) { ++rules_[rule_id]; }
   void add_scenario() { ++scenarios_; }
   void merge(const Coverage& other);
