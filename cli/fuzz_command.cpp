@@ -20,6 +20,7 @@
 #include "core/harness_error.h"
 #include "core/level.h"
 #include "core/rules_catalogue.h"
+#include "core/rules_reached.h"
 #include "fuzzing/coverage.h"
 #include "fuzzing/differential.h"
 #include "fuzzing/scenario_generator.h"
@@ -234,8 +235,11 @@ class FuzzRun {
     }
     t.stopped_early += g.stopped_early;
     SimKernel sim;
+    RulesReached rules;  // what the sim applied: docs/rules.md's rules this scenario reached
+    sim.set_rules_sink(&rules);
     const DifferentialRun run = run_differential(sc, sim, native);
     t.coverage.add_scenario();
+    for (const auto& rule : rules.counts()) t.coverage.add_rule(std::string(rule.first));
     const auto& steps = g.scenario["steps"];
     for (std::size_t i = 0; i < run.sim.trace.size() && i < steps.size(); ++i)
       if (usocket)

@@ -93,10 +93,12 @@ std::string control_image(const SendControl& control, const CredNumbers& own) {
   return out;
 }
 
-ScmSend scm_send(std::string_view image, const ScmSendHost& host) {
+ScmSend scm_send(std::string_view image, const ScmSendHost& host, RulesReached* rules) {
   ScmSend s;
   const std::size_t size = image.size();
   auto fail = [&](Errno e) {
+    // The fds taken from earlier cmsgs are put back with the rest.
+    if (!s.fds.empty()) reached(rules, "control.rights-merge");
     s.err = e;
     s.fds.clear();
     s.creds.reset();
@@ -104,17 +106,26 @@ ScmSend scm_send(std::string_view image, const ScmSendHost& host) {
   };
   // for_each_cmsghdr: CMSG_FIRSTHDR needs a whole header; __cmsg_nxthdr stops when the next
   // header would not fit whole in msg_controllen.
-  for (std::size_t at = 0; size >= cmsg::header_size && at + cmsg::header_size <= size;) {
+  if (size < cmsg::header_size) reached(rules, "control.cmsg-walk");
+  std::size_t at = 0;
+  while (size >= cmsg::header_size && at + cmsg::header_size <= size) {
     const std::uint64_t len = get_le(image, at, 8);
     const auto level = static_cast<std::int32_t>(get_le(image, at + 8, 4));
     const auto type = static_cast<std::int32_t>(get_le(image, at + 12, 4));
     // CMSG_OK: at least a header, and no further than msg_controllen.
-    if (len < cmsg::header_size || len > size - at) return fail(Errno::einval);
+    if (len < cmsg::header_size || len > size - at) {
+      reached(rules, "control.cmsg-walk");
+      return fail(Errno::einval);
+    }
+    if (level != cmsg::sol_socket) reached(rules, "control.unknown-cmsg");
     if (level == cmsg::sol_socket) {
       if (type == cmsg::scm_rights) {
         // scm_fp_copy: whole ints only; at most SCM_MAX_FD in one cmsg and in all of them.
         const std::uint64_t num = (len - cmsg::header_size) / cmsg::fd_size;
+        if ((len - cmsg::header_size) % cmsg::fd_size != 0 || num == 0)
+          reached(rules, "control.rights-whole-ints");
         if (num > cmsg::scm_max_fd) return fail(Errno::einval);
+        if (!s.fds.empty() && num > 0) reached(rules, "control.rights-merge");
         if (s.fds.size() + num > cmsg::scm_max_fd) return fail(Errno::einval);
         for (std::uint64_t i = 0; i < num; ++i) {
           const auto fd = static_cast<std::int32_t>(
@@ -123,6 +134,7 @@ ScmSend scm_send(std::string_view image, const ScmSendHost& host) {
           s.fds.push_back(fd);
         }
       } else if (type == cmsg::scm_credentials) {
+        reached(rules, "control.creds-explicit");
         if (len != cmsg::len(cmsg::ucred_size)) return fail(Errno::einval);
         const auto pid = static_cast<std::int32_t>(get_le(image, at + 16, 4));
         const auto uid = get_le(image, at + 20, 4);
@@ -131,6 +143,7 @@ ScmSend scm_send(std::string_view image, const ScmSendHost& host) {
         // else is asked; as root every other id and every existing pid may be sent.
         if (uid == 0xffffffffu || gid == 0xffffffffu) return fail(Errno::einval);
         if (!host.privileged()) {
+          reached(rules, "unprivileged.stated-creds");
           const auto has = [](const std::vector<std::int64_t>& ids, std::int64_t id) {
             return std::find(ids.begin(), ids.end(), id) != ids.end();
           };
@@ -141,11 +154,14 @@ ScmSend scm_send(std::string_view image, const ScmSendHost& host) {
         if (!host.pid_exists(pid)) return fail(Errno::esrch);  // find_get_pid
         s.creds = WireCreds{pid, static_cast<std::int64_t>(uid), static_cast<std::int64_t>(gid)};
       } else {
+        reached(rules, "control.unknown-cmsg");
         return fail(Errno::einval);
       }
     }
     at += cmsg::align(static_cast<std::size_t>(len));
   }
+  // Bytes short of a header after the last cmsg are not looked at.
+  if (at < size && size >= cmsg::header_size) reached(rules, "control.cmsg-walk");
   return s;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/errno_name.h"
+#include "core/rules_reached.h"
 
 namespace fdlab {
 
@@ -102,6 +103,7 @@ class ScmSendHost {
 // __scm_send over `image` (msg_controllen bytes; a NULL msg_control is EFAULT before this, in
 // ____sys_sendmsg, and the caller answers it). scm_check_creds lets a privileged caller state
 // any existing pid and any valid id; anyone else only its own pid and its own ids (EPERM).
-ScmSend scm_send(std::string_view image, const ScmSendHost& host);
+// The rules it applies are marked in `rules` (core/rules_reached.h), when given.
+ScmSend scm_send(std::string_view image, const ScmSendHost& host, RulesReached* rules = nullptr);
 
 }  // namespace fdlab

@@ -81,8 +81,10 @@ QueueRead RecvQueue::read_stream(std::size_t len, bool peek, std::string& out,
     if (first) {
       r.creds = s.creds;
       r.from = s.from;
-    } else if (check_creds && s.creds != r.creds) {
-      break;
+    } else if (check_creds || s.creds != r.creds) {
+      // Glued, or not, by the credentials.
+      reached(rules_, "credentials.not-glued");
+      if (check_creds && s.creds != r.creds) break;
     }
     first = false;
     const std::size_t from = s.consumed + skip;
@@ -92,6 +94,8 @@ QueueRead RecvQueue::read_stream(std::size_t len, bool peek, std::string& out,
     len -= chunk;
     skip = 0;
     const bool had_fds = !s.fds.empty();
+    if (had_fds && rules_ != nullptr)
+      mark_fd_segment(i, s.bytes.size() - from, chunk, r.copied, len, peek);
     if (peek) {
       // A peek duplicates the fds (unix_peek_fds) and stops after them. Otherwise it goes on to
       // the next segment without looking at the size left ("goto again"), so once the bytes are
@@ -118,6 +122,20 @@ QueueRead RecvQueue::read_stream(std::size_t len, bool peek, std::string& out,
   return r;
 }
 
+// The stream rules that apply when a read takes the fds of segment i, having copied `chunk` of
+// the `rest` bytes it found there (`copied` in all, this chunk included), `len` still wanted.
+void RecvQueue::mark_fd_segment(std::size_t i, std::size_t rest, std::size_t chunk,
+                                std::size_t copied, std::size_t len, bool peek) {
+  if (copied > chunk) reached(rules_, "stream.glue-before-fds");
+  if (copied == 0) reached(rules_, "stream.recv-len-zero");
+  if (peek && chunk == 0) reached(rules_, "stream.peek-walks-to-next-fds");
+  if (!peek && rest > chunk) reached(rules_, "stream.partial-read-fds-first");
+  // The read stops after this segment though more is queued and wanted.
+  const bool more = i + 1 != tail_;
+  if (more && len > 0 && rest == chunk) reached(rules_, "stream.fd-boundary");
+  if (more && !slots_[i + 1].fds.empty()) reached(rules_, "stream.fd-segments-not-merged");
+}
+
 // manage_oob (net/unix/af_unix.c, CONFIG_AF_UNIX_OOB), at segment i: returns the segment the read
 // goes on with, or tail_ for none.
 std::size_t RecvQueue::manage_oob(std::size_t i, bool peek, bool oob_inline, QueueRead& r) {
@@ -125,16 +143,19 @@ std::size_t RecvQueue::manage_oob(std::size_t i, bool peek, bool oob_inline, Que
   if (slots_[i].unread() == 0) {
     if (r.copied > 0 && (!oob_ || slots_[i].oob)) return tail_;
     // A segment emptied by a MSG_OOB read: a read frees it (with any fds it still carried).
+    if (!peek && !slots_[i].fds.empty()) reached(rules_, "oob.fds");
     i = peek ? i + 1 : erase(i, r.dropped);
     if (i == tail_) return tail_;
   }
   if (!slots_[i].oob) return i;
+  reached(rules_, "oob.mark");  // the read stops here, drops the byte, or keeps it in line
   if (r.copied > 0) return tail_;
   if (!peek) {
     slots_[i].oob = false;
     oob_ = false;
     if (!oob_inline) {
       // The byte is dropped unread, fds and all (kfree_skb: SKB_DROP_REASON_UNIX_SKIP_OOB).
+      if (!slots_[i].fds.empty()) reached(rules_, "oob.fds");
       r.freed_truesize += slots_[i].truesize;
       inq_stale_ += slots_[i].unread();
       erase(i, r.dropped);
@@ -176,10 +197,14 @@ OobRead RecvQueue::read_oob(bool peek, bool oob_inline) {
   if (j == tail_) return o;
   o.got = true;
   o.byte = slots_[j].bytes[slots_[j].consumed];
+  reached(rules_, "oob.mark");
   if (peek) return o;
+  // The fds stay on the skb the byte leaves empty, for the next read to free.
+  if (!slots_[j].fds.empty()) reached(rules_, "oob.fds");
   slots_[j].oob = false;
   oob_ = false;
   if (j != head_ && slots_[j - 1].unread() == 0) {
+    if (!slots_[j - 1].fds.empty()) reached(rules_, "oob.fds");
     o.freed_truesize += slots_[j - 1].truesize;
     erase(j - 1, o.dropped);
     --j;

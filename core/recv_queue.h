@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/rules_reached.h"
+
 namespace fdlab {
 
 // A reference to an open file description held by the backend (sim: a slot in its file table).
@@ -63,6 +65,10 @@ struct OobRead {
 
 class RecvQueue {
  public:
+  // Where the stream reading rules decided here are marked (core/rules_reached.h); none by
+  // default.
+  void set_rules_sink(RulesReached* rules) { rules_ = rules; }
+
   bool empty() const { return head_ == tail_; }
   std::size_t segments() const { return tail_ - head_; }
   const Segment& segment(std::size_t i) const { return slots_[head_ + i]; }
@@ -112,6 +118,8 @@ class RecvQueue {
   void pop_front();
   std::size_t erase(std::size_t i, std::vector<FileRef>& dropped);
   std::size_t manage_oob(std::size_t i, bool peek, bool oob_inline, QueueRead& r);
+  void mark_fd_segment(std::size_t i, std::size_t rest, std::size_t chunk, std::size_t copied,
+                       std::size_t len, bool peek);
 
   // Live segments are slots_[head_, tail_). Slots past tail_ are kept so that their buffers are
   // reused: a steady send/receive loop allocates nothing.
@@ -122,6 +130,7 @@ class RecvQueue {
   std::size_t truesize_ = 0;
   bool oob_ = false;  // one segment is flagged oob
   std::size_t inq_stale_ = 0;
+  RulesReached* rules_ = nullptr;
 };
 
 }  // namespace fdlab

@@ -19,6 +19,7 @@ class Coverage {
   // optional arguments), so the two levels' ops of one name stay apart.
   void add_usocket_step(const nlohmann::json& step, const nlohmann::json& record,
                         const std::string& target_kind);
+  // A rule of docs/rules.md that the sim applied in a scenario (counted once per scenario).
   void add_rule(const std::string& rule_id) { ++rules_[rule_id]; }
   void add_scenario() { ++scenarios_; }
   void merge(const Coverage& other);

@@ -14,8 +14,12 @@ namespace fdlab {
   X(socket, 3, "an unbound socket of any type")                                                 \
   X(bind, 3, "bind to a name of a small pool (paths and abstract names), or a bad one")         \
   X(autobind, 1, "autobind")                                                                    \
-  X(listen, 3, "listen with a backlog of -1..3 or 128")                                         \
-  X(connect, 4, "connect to a name of the pool")                                                \
+  X(listen, 3,                                                                                  \
+    "listen with a backlog of -1..3 or 128, mostly on a socket bound to a name (a new "         \
+    "socket bound first when there is none)")                                                   \
+  X(connect, 4,                                                                                 \
+    "connect to a name of the pool, or to one a socket listens at (often from a new "           \
+    "socket of its type)")                                                                      \
   X(disconnect, 1, "connect to AF_UNSPEC")                                                      \
   X(accept, 3, "accept4, nonblocking, maybe close-on-exec")                                     \
   X(unlink, 1, "unlink a name of the pool")                                                     \

@@ -1,5 +1,6 @@
 #include "fuzzing/scenario_generator.h"
 
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -153,6 +154,7 @@ class Generator {
         const std::string obj = fds[i]["obj"];
         object_of_[as[i]] = obj;
         if (!objects_.count(obj)) objects_[obj] = created_kind(op, step, i);
+        if (op == "socket" && step.value("type", "") != "dgram") unconnected_.insert(obj);
         if (op == "open" && step.value("kind", "") == "directory") directories_.insert(obj);
       }
     }
@@ -165,6 +167,16 @@ class Generator {
       closed_.insert(label);
       const auto& bound = session_->fd_labels()[static_cast<std::size_t>(p)];
       if (auto it = bound.find(label); it != bound.end()) stale_.push_back({p, it->second});
+    }
+    // Named and listening sockets, for listen, connect and accept to aim at.
+    const bool ok =
+        record.value("ret", -1) == 0 && step.contains("sock") && step["sock"].is_string();
+    if (ok && op == "bind" && unconnected_.count(object_of_[step["sock"]]))
+      named_[object_of_[step["sock"]]] = step["path"];
+    if (ok && op == "listen" && named_.count(object_of_[step["sock"]])) {
+      const std::string obj = object_of_[step["sock"]];
+      listeners_[obj] = named_[obj];
+      listening_[named_[obj]] = objects_[obj];
     }
     if (op == "write" && record.value("ret", 0) > 0 && step["fd"].is_string())
       pipe_bytes_[object_of_[step["fd"]]] += record["ret"].get<long>();
@@ -231,6 +243,21 @@ class Generator {
     return one_of(c_, kNumbers);
   }
   json any_socket(int p) { return fd_arg(p, is_socket); }
+
+  // p's open labels of the objects in `objects` (a set or map of object labels).
+  template <class Objects>
+  std::vector<std::string> labels_of(int p, const Objects& objects) {
+    std::vector<std::string> out;
+    for (const auto& [label, fd] : session_->fd_labels()[static_cast<std::size_t>(p)]) {
+      auto o = object_of_.find(label);
+      if (!closed_.count(label) && o != object_of_.end() && objects.count(o->second))
+        out.push_back(label);
+    }
+    return out;
+  }
+  const std::string& pick(const std::vector<std::string>& v) {
+    return v[static_cast<std::size_t>(c_.below(static_cast<int>(v.size())))];
+  }
   json any_fd(int p) {
     return fd_arg(p, [](ObjKind) { return true; });
   }
@@ -289,7 +316,29 @@ class Generator {
       case GenAction::connect: {
         json s = proc_step(p, action == GenAction::bind ? "bind" : "connect");
         s["sock"] = any_socket(p);
+        // Half the binds name a new stream or seqpacket socket, which can then listen.
+        auto fresh_sockets = labels_of(p, unconnected_);
+        if (action == GenAction::bind && !fresh_sockets.empty() && c_.chance(50))
+          s["sock"] = pick(fresh_sockets);
         s["path"] = c_.chance(3) ? kTooLongAbstract : one_of(c_, kNames);
+        // Most connects go to a name a socket listens at, from a socket of its type: the paths
+        // behind a listener (backlog, accept, embryos) are rarely met by chance.
+        if (action == GenAction::connect && !listening_.empty() && c_.chance(60)) {
+          const auto& [name, kind] =
+              *std::next(listening_.begin(), c_.below(static_cast<int>(listening_.size())));
+          s["path"] = name;
+          s["sock"] = fd_arg(p, [kind = kind](ObjKind k) { return k == kind; });
+          if (c_.chance(60)) {  // from a new socket of the listener's type, which can connect
+            const auto u = fresh("u");
+            json sock = proc_step(p, "socket");
+            sock["type"] = kind == ObjKind::seqpacket ? "seqpacket" : "stream";
+            sock["nonblock"] = true;
+            sock["as"] = u;
+            emit(sock, sock["type"]);
+            if (stop_ || !bound(p, u)) return;
+            s["sock"] = u;
+          }
+        }
         return emit(s, coverage_kind(kind_of(s["sock"])));
       }
       case GenAction::autobind:
@@ -303,6 +352,25 @@ class Generator {
       case GenAction::listen: {
         json s = proc_step(p, "listen");
         s["sock"] = any_socket(p);
+        // Mostly a socket that bind named (listen needs one), made and named here if there
+        // is none: drawn one by one, socket, bind and listen seldom meet in that order.
+        auto named = labels_of(p, named_);
+        if (named.empty() && c_.chance(60)) {
+          const auto u = fresh("u");
+          json sock = proc_step(p, "socket");
+          sock["type"] = c_.chance(50) ? "stream" : "seqpacket";
+          sock["nonblock"] = true;
+          sock["as"] = u;
+          emit(sock, sock["type"]);
+          if (stop_ || !bound(p, u)) return;  // EMFILE: no socket
+          json bind = proc_step(p, "bind");
+          bind["sock"] = u;
+          bind["path"] = one_of(c_, kNames);
+          emit(bind, sock["type"]);
+          if (stop_) return;
+          named = labels_of(p, named_);
+        }
+        if (!named.empty() && c_.chance(70)) s["sock"] = pick(named);
         static const int kBacklogs[] = {-1, 0, 1, 2, 3, 128};
         s["backlog"] = one_of(c_, kBacklogs);
         return emit(s, coverage_kind(kind_of(s["sock"])));
@@ -310,6 +378,8 @@ class Generator {
       case GenAction::accept: {
         json s = proc_step(p, "accept");
         s["sock"] = any_socket(p);
+        auto listeners = labels_of(p, listeners_);
+        if (!listeners.empty() && c_.chance(70)) s["sock"] = pick(listeners);
         s["nonblock"] = true;
         if (c_.chance(30)) s["cloexec"] = true;
         s["as"] = fresh("c");
@@ -634,6 +704,11 @@ class Generator {
   std::set<std::string> directories_;             // objects that are directories
   std::vector<std::pair<int, int>> stale_;        // (process, number) of closed labels
   std::map<std::string, long> pipe_bytes_;        // written into each pipe, by write end
+  // Stream and seqpacket sockets made by `socket` (they can listen), those of them bind named
+  // (-> the name), those that listen (-> the name), and the names listened at (-> the kind).
+  std::set<std::string> unconnected_;
+  std::map<std::string, std::string> named_, listeners_;
+  std::map<std::string, ObjKind> listening_;
   int counter_ = 0;
 };
 

@@ -18,6 +18,7 @@ ReportedAddr SimKernel::address_of(const UnixSocket& sk) {
 // on every run; no scenario can name it, so the sim keeps no table entry for it.
 void SimKernel::autobind(UnixSocket& sk) {
   if (sk.bound) return;
+  reached("addresses.autobind");
   sk.bound = true;
   sk.abstract = true;
   sk.autobound = true;
@@ -49,6 +50,7 @@ ReportedAddr SimKernel::addr_of_key(int key) const {
 Outcome SimKernel::op_autobind(ProcId p, const Call& c) {
   SocketAt at = socket_at(p, c.fd);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
+  reached("addresses.autobind");  // a bound socket keeps its name
   autobind(*at.socket);
   return Outcome{};
 }
@@ -56,6 +58,7 @@ Outcome SimKernel::op_autobind(ProcId p, const Call& c) {
 Outcome SimKernel::op_getsockname(ProcId p, const Call& c) {
   SocketAt at = socket_at(p, c.fd);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
+  reached("addresses.getname");
   Outcome o;
   o.name = address_of(*at.socket);
   return o;
@@ -66,6 +69,7 @@ Outcome SimKernel::op_getsockname(ProcId p, const Call& c) {
 Outcome SimKernel::op_getpeername(ProcId p, const Call& c) {
   SocketAt at = socket_at(p, c.fd);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
+  reached("addresses.getname");
   if (at.socket->peer == no_socket) return Outcome::failure(Errno::enotconn);
   Outcome o;
   o.name = address_of(*sockets_[at.socket->peer]);

@@ -44,7 +44,9 @@ class SimScmHost : public ScmSendHost {
 // has no socket yet (a connection
 // not yet accepted), so that whoever reads it later can have them.
 bool SimKernel::sends_creds_to(const UnixSocket& sender, const UnixSocket& receiver) const {
-  return sender.may_passcred() || receiver.may_passcred() || receiver.file == no_file;
+  if (sender.may_passcred() || receiver.may_passcred()) return true;
+  if (receiver.file == no_file) reached("credentials.before-accept");
+  return receiver.file == no_file;
 }
 
 // Credentials are kept once each; a segment holds the index, so that "same credentials"
@@ -89,6 +91,7 @@ int SimKernel::own_creds(ProcId p) {
 // the saved uid 0 keeps them reachable (capabilities(7)).
 Outcome SimKernel::op_set_ids(ProcId p, const Call& c) {
   table(p);
+  reached("unprivileged.set-ids");
   ProcIds& i = ids_[static_cast<std::size_t>(p)];
   const auto may = [&](std::int64_t want, std::int64_t real, std::int64_t saved) {
     return i.privileged() || want == real || want == saved;
@@ -110,7 +113,9 @@ bool SimKernel::too_many_inflight(ProcId p) const {
   auto limit = nofile_.find(p);
   if (limit == nofile_.end()) return false;  // the harness's own limit: not modelled as a cap
   auto it = inflight_by_uid_.find(i.uid);
-  return it != inflight_by_uid_.end() && it->second > limit->second;
+  if (it == inflight_by_uid_.end() || it->second <= limit->second) return false;
+  reached("unprivileged.inflight-limit");
+  return true;
 }
 
 WireCreds SimKernel::creds_of(int key) const {
@@ -126,7 +131,7 @@ Outcome SimKernel::read_control(SendCall& send, std::vector<int>& fds) {
   if (c.null) return Outcome{};
   const ProcIds& i = ids(send.proc);
   const std::string image = control_image(c, CredNumbers{kFirstPid + send.proc, i.uid, i.gid});
-  ScmSend scm = fdlab::scm_send(image, SimScmHost(*this, send.proc, procs_.size()));
+  ScmSend scm = fdlab::scm_send(image, SimScmHost(*this, send.proc, procs_.size()), rules_);
   if (scm.err != Errno::ok) return Outcome::failure(scm.err);
   fds = std::move(scm.fds);
   // unix_scm_to_skb: stated credentials go with every skb; unix_maybe_add_creds then leaves
@@ -141,6 +146,7 @@ Outcome SimKernel::read_control(SendCall& send, std::vector<int>& fds) {
 // __scm_recv_common: with SO_PASSCRED, SCM_CREDENTIALS is the first cmsg, cut short (and
 // MSG_CTRUNC) when it does not fit; from 16 bytes on a cut one is written.
 void SimKernel::report_creds(Outcome& o, ControlWriter& control, int key) const {
+  reached("credentials.scm-credentials");
   const std::size_t written = control.put(cmsg::scm_credentials, cmsg::ucred_size);
   if (!control.has_control() || control.cmsgs().empty() ||
       control.cmsgs().back().type != cmsg::scm_credentials)

@@ -9,6 +9,12 @@ namespace fdlab::sim {
 SimKernel::SimKernel() = default;
 SimKernel::~SimKernel() = default;
 
+void SimKernel::set_rules_sink(RulesReached* rules) {
+  rules_ = rules;
+  for (auto& s : sockets_)
+    if (s) s->queue.set_rules_sink(rules);
+}
+
 ProcId SimKernel::add_process() {
   procs_.emplace_back();
   ids_.emplace_back();
@@ -49,10 +55,14 @@ SocketAt SimKernel::socket_at(ProcId p, int fd) {
   SocketAt s;
   s.file = file_at(p, fd);
   if (!s.file) {
+    reached("process.unopened-fd-ebadf");
     s.err = Errno::ebadf;
   } else if (s.file->path_only()) {
+    reached("files.o-path");
     s.err = Errno::ebadf;  // sockfd_lookup uses fdget, which skips O_PATH files
   } else if (s.file->kind != FileKind::unix_socket) {
+    if (s.file->kind == FileKind::directory) reached("files.directory");
+    if (s.file->kind == FileKind::dev_null && s.file->id == 0) reached("process.stdio-dev-null");
     s.err = Errno::enotsock;
   } else {
     s.socket = &socket_of(*s.file);
@@ -87,7 +97,14 @@ void SimKernel::put(FileRef r) {
   // A release never runs the collector here: unix_release_sock only queues it on a workqueue
   // (unix_gc), so a cycle whose last fds were closed stays garbage until a collect step or
   // finish() (sim/sim_collector.cpp).
-  if (--file(r).refs > 0) return;
+  if (--file(r).refs > 0) {
+    // Only queues hold it now: it stays, and its fds arrive later.
+    if (rules_ != nullptr && file(r).refs == file(r).inflight) {
+      reached("stream.inflight-ref");
+      if (file(r).kind == FileKind::unix_socket) reached("lifetimes.inflight-keeps");
+    }
+    return;
+  }
   releasing_.push_back(r);
   if (in_release_) return;
   // Releasing a socket drops the references queued in it, which may release more files:
@@ -127,7 +144,7 @@ void SimKernel::release(FileRef r) {
 
 Outcome SimKernel::op_pipe(ProcId p, const Call& c) {
   table(p);
-  if (fd_room(p, 2) < 2) return Outcome::failure(Errno::emfile);  // do_pipe2: both numbers first
+  if (at_fd_limit(p, 2)) return Outcome::failure(Errno::emfile);  // do_pipe2: both numbers first
   pipes_.push_back(std::make_unique<Pipe>());
   auto target = static_cast<std::uint32_t>(pipes_.size() - 1);
   Outcome o;
@@ -142,7 +159,7 @@ Outcome SimKernel::op_pipe(ProcId p, const Call& c) {
 
 Outcome SimKernel::op_open_temp(ProcId p, const Call& c) {
   table(p);
-  if (fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
+  if (at_fd_limit(p, 1)) return Outcome::failure(Errno::emfile);
   FileRef r = new_file(FileKind::regular, fl::rdwr, true);
   hold(r);
   Outcome o;
@@ -155,19 +172,25 @@ Outcome SimKernel::op_read(ProcId p, const Call& c) {
   const int fd = c.fd;
   const std::size_t len = c.recv.len;
   OpenFile* f = file_at(p, fd);
-  if (!f || !f->readable()) return Outcome::failure(Errno::ebadf);
+  if (!f) return unopened();
+  if (f->path_only()) reached("files.o-path");
+  if (!f->readable()) return Outcome::failure(Errno::ebadf);
   Outcome o;
   switch (f->kind) {
     case FileKind::dev_null:
+      reached(f->id == 0 ? "process.stdio-dev-null" : "files.dev-null");
       break;  // EOF at once (drivers/char/mem.c: read_null)
     case FileKind::directory:
+      reached("files.directory");
       return Outcome::failure(Errno::eisdir);  // generic_read_dir, even for 0 bytes
     case FileKind::o_path:
       return Outcome::failure(Errno::ebadf);  // readable() already said so
     case FileKind::pidfd:
+      reached("options.passpidfd");
       return Outcome::failure(Errno::einval);  // pidfs has no read (measured)
     case FileKind::memfd:
     case FileKind::regular: {
+      if (f->kind == FileKind::memfd) reached("files.memfd");
       auto off = static_cast<std::size_t>(f->offset);
       if (off < f->content.size()) o.data = f->content.substr(off, len);
       f->offset += static_cast<long>(o.data.size());
@@ -198,18 +221,24 @@ Outcome SimKernel::op_write(ProcId p, const Call& c) {
   const int fd = c.fd;
   const std::string& data = *c.data;
   OpenFile* f = file_at(p, fd);
-  if (!f || !f->writable()) return Outcome::failure(Errno::ebadf);
+  if (!f) return unopened();
+  if (f->path_only()) reached("files.o-path");
+  if (f->kind == FileKind::directory) reached("files.directory");
+  if (!f->writable()) return Outcome::failure(Errno::ebadf);
   Outcome o;
   switch (f->kind) {
     case FileKind::dev_null:
+      reached(f->id == 0 ? "process.stdio-dev-null" : "files.dev-null");
       break;  // takes everything (write_null returns the count)
     case FileKind::directory:
     case FileKind::o_path:
       return Outcome::failure(Errno::ebadf);  // opened O_RDONLY / O_PATH: writable() said so
     case FileKind::pidfd:
+      reached("options.passpidfd");
       return Outcome::failure(Errno::einval);  // nor write
     case FileKind::memfd:
     case FileKind::regular: {
+      if (f->kind == FileKind::memfd) reached("files.memfd");
       // Nothing written changes nothing: not the size (even past the end), not the offset
       // (even with O_APPEND: new_sync_write moves the position only for a count > 0; found by
       // fdlab fuzz).
@@ -251,12 +280,23 @@ Outcome SimKernel::op_lseek(ProcId p, const Call& c) {
   const long offset = c.offset;
   const Whence whence = c.whence;
   OpenFile* f = file_at(p, fd);
-  if (!f) return Outcome::failure(Errno::ebadf);
+  if (!f) return unopened();
   // Any offset and whence, even a negative result, is 0 (drivers/char/mem.c: null_lseek sets
   // f_pos to 0 and returns it; measured).
-  if (f->kind == FileKind::dev_null) return Outcome{};
-  if (f->path_only()) return Outcome::failure(Errno::ebadf);
-  if (f->kind == FileKind::directory) return directory_lseek(*f, offset, whence);
+  if (f->kind == FileKind::dev_null) {
+    reached(f->id == 0 ? "process.stdio-dev-null" : "files.dev-null");
+    return Outcome{};
+  }
+  if (f->path_only()) {
+    reached("files.o-path");
+    return Outcome::failure(Errno::ebadf);
+  }
+  if (f->kind == FileKind::directory) {
+    reached("files.directory");
+    return directory_lseek(*f, offset, whence);
+  }
+  if (f->kind == FileKind::pidfd) reached("options.passpidfd");  // ESPIPE
+  if (f->kind == FileKind::memfd) reached("files.memfd");
   if (!f->has_content()) return Outcome::failure(Errno::espipe);
   long base = whence == Whence::set   ? 0
               : whence == Whence::cur ? f->offset
@@ -273,8 +313,13 @@ Outcome SimKernel::op_fcntl(ProcId p, const Call& c) {
   const FcntlCmd cmd = c.cmd;
   const long arg = c.arg;
   FdEntry* e = table(p).find(fd);
-  if (!e) return Outcome::failure(Errno::ebadf);
+  if (!e) return unopened();
   OpenFile& f = file(e->file);
+  if (f.path_only() && (cmd == FcntlCmd::getfl || cmd == FcntlCmd::setfl)) reached("files.o-path");
+  if (f.kind == FileKind::directory && cmd == FcntlCmd::setfl) reached("files.directory");
+  // F_SETFL on one of fds 0, 1, 2 changes the description the three share.
+  if (f.kind == FileKind::dev_null && f.id == 0 && cmd == FcntlCmd::setfl)
+    reached("process.stdio-dev-null");
   Outcome o;
   switch (cmd) {
     case FcntlCmd::getfd:
@@ -298,9 +343,10 @@ Outcome SimKernel::op_fcntl(ProcId p, const Call& c) {
 Outcome SimKernel::op_dup(ProcId p, const Call& c) {
   const int fd = c.fd;
   const FdEntry* e = table(p).find(fd);
-  if (!e) return Outcome::failure(Errno::ebadf);
-  if (fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
+  if (!e) return unopened();
+  if (at_fd_limit(p, 1)) return Outcome::failure(Errno::emfile);
   const FileRef r = e->file;
+  reached("stream.shared-description");  // a new number for the same description
   hold(r);
   Outcome o;
   o.fds.push_back(install(p, r, false));  // dup clears FD_CLOEXEC on the new fd
@@ -311,7 +357,7 @@ Outcome SimKernel::op_dup(ProcId p, const Call& c) {
 Outcome SimKernel::op_close(ProcId p, const Call& c) {
   const int fd = c.fd;
   FileRef r;
-  if (!table(p).remove(fd, r)) return Outcome::failure(Errno::ebadf);
+  if (!table(p).remove(fd, r)) return unopened();
   put(r);
   return Outcome{};
 }
@@ -320,12 +366,13 @@ Outcome SimKernel::op_give(ProcId from, const Call& c) {
   const int fd = c.fd;
   const ProcId to = c.to;
   table(to);
-  if (!table(from).find(fd)) return Outcome::failure(Errno::ebadf);
+  if (!table(from).find(fd)) return unopened();
   // The native give is an SCM_RIGHTS message: at the limit the receiver's copy is closed and
   // the giver keeps its fd.
-  if (fd_room(to, 1) < 1) return Outcome::failure(Errno::emfile);
+  if (at_fd_limit(to, 1)) return Outcome::failure(Errno::emfile);
   FileRef r;
   table(from).remove(fd, r);
+  reached("stream.lowest-free-fd");  // an SCM_RIGHTS message on the native backend
   Outcome o;
   o.fds.push_back(install(to, r, false));
   o.ret = o.fds.back().fd;
@@ -347,7 +394,10 @@ Leftovers SimKernel::finish() {
   // The kernel frees unreachable cycles at its next runs of the collector (each run frees
   // what is garbage when it begins, which may make more garbage); do it now, then whatever is
   // still alive is a leak.
-  for (auto g = garbage(); !g.empty(); g = garbage()) collect(g);
+  for (auto g = garbage(); !g.empty(); g = garbage()) {
+    collect(g);
+    if (!garbage().empty()) reached("collector.later-run");
+  }
   for (const auto& f : files_) {
     if (!f) continue;
     ++l.leaked;

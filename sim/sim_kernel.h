@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/kernel.h"
+#include "core/rules_reached.h"
 #include "sim/fd_table.h"
 #include "sim/open_file.h"
 #include "sim/pipe.h"
@@ -71,7 +72,20 @@ class SimKernel final : public Kernel {
   bool glue_depends_on_pid(ProcId p, int fd);
   const ProcIds& ids(ProcId p) const { return ids_[static_cast<std::size_t>(p)]; }
 
+  // Where each rule of docs/rules.md that decides a step's outcome is marked as reached
+  // (core/rules_reached.h); nullptr, the default, marks nothing.
+  void set_rules_sink(RulesReached* rules);
+
  private:
+  // Marks `rule` (a string literal naming a rule of the catalogue) as applied here.
+  void reached(const char* rule) const {
+    if (rules_ != nullptr) rules_->reach(rule);
+  }
+  // The rule of a socket type's family: stream.*, seqpacket.* or dgram.*.
+  static const char* per_type(SockType t, const char* stream, const char* seqpacket,
+                              const char* dgram) {
+    return t == SockType::stream ? stream : t == SockType::seqpacket ? seqpacket : dgram;
+  }
   // One handler per op of core/op_table.h, each defined beside its rule (sim/sim_*.cpp).
   FDLAB_KERNEL_OPS(FDLAB_DECLARE_OP_HANDLER)
   FdTable& table(ProcId p);
@@ -80,6 +94,11 @@ class SimKernel final : public Kernel {
   nlohmann::json queue_json(const UnixSocket& sk) const;  // sim/sim_snapshot.cpp
   // The open file behind fd in p, or nullptr (EBADF).
   OpenFile* file_at(ProcId p, int fd);
+  // EBADF for an fd number the process has not opened.
+  Outcome unopened() const {
+    reached("process.unopened-fd-ebadf");
+    return Outcome::failure(Errno::ebadf);
+  }
   SocketAt socket_at(ProcId p, int fd);
   UnixSocket& socket_of(const OpenFile& f) { return *sockets_[f.target]; }
 
@@ -100,6 +119,7 @@ class SimKernel final : public Kernel {
   // would differ had the collector run already is refused (CollectorTimingError).
   std::vector<std::uint32_t> garbage() const;  // file slots one collector run would free now
   void collect(const std::vector<std::uint32_t>& garbage);  // frees them, as __unix_gc does
+  void mark_survivors() const;
   bool has_inflight_sockets() const;
   Outcome dispatch(ProcId p, const Call& c);
   Outcome call_watching_garbage(ProcId p, const Call& c);
@@ -112,11 +132,16 @@ class SimKernel final : public Kernel {
   // unix_stream_read_generic; the references of segments it dropped go to `dropped`.
   Outcome stream_read(UnixSocket& sk, RecvCall& recv, std::vector<FileRef>& dropped);
   Outcome message_recv(UnixSocket& sk, RecvCall& recv);
+  void mark_message_read(const UnixSocket& sk, const RecvCall& recv, const QueueRead& r);
+  void mark_delivery(const UnixSocket& sk, const RecvCall& recv, std::size_t room,
+                     std::size_t installed) const;
+  void mark_sent_file(const UnixSocket& to, const SendCall& send, FileRef r) const;
   void deliver(Outcome& o, const RecvCall& recv, const UnixSocket& sk);
   Outcome check_send_fds(SendCall& send, std::vector<int>& stated);
 
   // sim/sim_named_ops.cpp
   BoundSocket find_other(const SockAddr& addr, SockType type, ProcId caller) const;
+  Outcome connect_failed(const SockAddr& addr, SockType type, Errno err) const;
   bool too_many_inflight(ProcId p) const;  // too_many_unix_fds
   void set_peer(std::uint32_t s, std::uint32_t other);
   void drop_peer(std::uint32_t s);
@@ -135,6 +160,8 @@ class SimKernel final : public Kernel {
   // sim/sim_options.cpp: how many new fds p can get before RLIMIT_NOFILE (alloc_fd: the
   // number must be below the soft limit).
   std::size_t fd_room(ProcId p, std::size_t wanted);
+  // Whether a call that makes `wanted` fds in p fails with EMFILE.
+  bool at_fd_limit(ProcId p, std::size_t wanted);
   // sim/sim_open_ops.cpp: lseek on the scenario's directory; sim/sim_poll.cpp: an fd's mask.
   static Outcome directory_lseek(OpenFile& f, long offset, Whence whence);
   std::uint32_t poll_mask(const OpenFile& f, std::uint32_t events) const;
@@ -153,6 +180,10 @@ class SimKernel final : public Kernel {
   void report_creds(Outcome& o, ControlWriter& control, int key) const;
   static Creds reported(const WireCreds& w, int fields);
   static Creds peer_creds(const UnixSocket& sk);
+
+  // Not copied by fork(): a copy runs a step as if the collector had run, which is not what
+  // the scenario reached.
+  RulesReached* rules_ = nullptr;
 
   // The state: fork() (sim/sim_collector.cpp) copies every member from here down, so a new
   // one is added there too.

@@ -20,7 +20,7 @@ Outcome SimKernel::op_socket(ProcId p, const Call& c) {
   const bool nonblock = c.nonblock;
   const bool cloexec = c.cloexec;
   // sock_map_fd -> get_unused_fd_flags: EMFILE at the limit.
-  if (fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
+  if (at_fd_limit(p, 1)) return Outcome::failure(Errno::emfile);
   FileRef r = new_file(FileKind::unix_socket, fl::rdwr | (nonblock ? fl::nonblock : 0), true);
   std::uint32_t s = new_socket(type, r);
   file(r).target = s;
@@ -38,20 +38,33 @@ Outcome SimKernel::op_bind(ProcId p, const Call& c) {
   SocketAt at = socket_at(p, sock);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket* sk = at.socket;
-  if (!address_fits(a)) return Outcome::failure(Errno::einval);
+  if (!address_fits(a)) {
+    reached("named.path-length");
+    return Outcome::failure(Errno::einval);
+  }
   std::uint32_t self = at.file->target;
   if (a.abstract) {
     // unix_bind_abstract: an already bound socket is EINVAL before the name is looked at.
-    if (sk->bound) return Outcome::failure(Errno::einval);
+    if (sk->bound) {
+      reached("named.bind-once");
+      return Outcome::failure(Errno::einval);
+    }
     // unix_abstract_hash mixes the socket type into the bucket and the lookup only searches
     // that bucket, so each socket type has its own abstract namespace (measured on 6.18).
+    reached("named.abstract");
     if (abstract_.count({sk->type, a.name})) return Outcome::failure(Errno::eaddrinuse);
     abstract_[{sk->type, a.name}] = self;
   } else {
     // unix_bind_bsd: mknod comes first, so an existing file (even of a dead socket) is
     // EADDRINUSE (-EEXIST) before the already-bound check.
-    if (paths_.count(a.name)) return Outcome::failure(Errno::eaddrinuse);
-    if (sk->bound) return Outcome::failure(Errno::einval);
+    if (paths_.count(a.name)) {
+      reached(sk->bound ? "named.bind-once" : "named.eaddrinuse");
+      return Outcome::failure(Errno::eaddrinuse);
+    }
+    if (sk->bound) {
+      reached("named.bind-once");
+      return Outcome::failure(Errno::einval);
+    }
     paths_[a.name] = self;
     path_owner_[a.name] = ids_[static_cast<std::size_t>(p)].uid;  // the inode's i_uid: fsuid
   }
@@ -69,9 +82,11 @@ Outcome SimKernel::op_listen(ProcId p, const Call& c) {
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket* sk = at.socket;
   // unix_listen: datagram sockets cannot listen; an unbound one or a connected one is EINVAL.
-  if (sk->type == SockType::dgram) return Outcome::failure(Errno::eopnotsupp);
-  if (!sk->bound) return Outcome::failure(Errno::einval);
-  if (sk->state == SockState::established) return Outcome::failure(Errno::einval);
+  if (sk->type == SockType::dgram || !sk->bound || sk->state == SockState::established) {
+    reached("named.listen-errors");
+    return Outcome::failure(sk->type == SockType::dgram ? Errno::eopnotsupp : Errno::einval);
+  }
+  if (backlog < 0 || backlog > kSomaxconn) reached("named.backlog");
   sk->backlog = (backlog < 0 || backlog > kSomaxconn) ? kSomaxconn : backlog;
   sk->state = SockState::listening;
   sk->peer_uid = ids(p).uid;  // init_peercred: the listener's own, for its clients
@@ -97,8 +112,10 @@ BoundSocket SimKernel::find_other(const SockAddr& a, SockType type, ProcId calle
   // 0755 (the native workers' umask is 022), so only its owner, or root, may write to it.
   const ProcIds& ids = ids_[static_cast<std::size_t>(caller)];
   auto owner = path_owner_.find(a.name);
-  if (!ids.privileged() && owner != path_owner_.end() && owner->second != ids.uid)
+  if (!ids.privileged() && owner != path_owner_.end() && owner->second != ids.uid) {
+    reached("unprivileged.socket-file");
     return {no_socket, Errno::eacces};
+  }
   if (it->second == no_socket) return {no_socket, Errno::econnrefused};
   if (sockets_[it->second]->type != type) return {no_socket, Errno::eprototype};
   return {it->second, Errno::ok};
@@ -110,25 +127,39 @@ Outcome SimKernel::op_connect(ProcId p, const Call& c) {
   SocketAt at = socket_at(p, sock);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket* sk = at.socket;
-  if (!address_fits(a)) return Outcome::failure(Errno::einval);
+  if (!address_fits(a)) {
+    reached("named.path-length");
+    return Outcome::failure(Errno::einval);
+  }
   if (sk->type == SockType::dgram) return dgram_connect(p, at.file->target, a);
   // unix_stream_connect: with SO_PASSCRED (or SO_PASSPIDFD) the client is autobound before the
   // other end is looked up, so even a connect that fails, or one on a connected socket, leaves
   // it named (found by the fuzzer).
   if (sk->may_passcred()) autobind(*sk);
   const BoundSocket other = find_other(a, sk->type, p);
-  if (other.err != Errno::ok) return Outcome::failure(other.err);
+  if (other.err != Errno::ok) return connect_failed(a, sk->type, other.err);
   UnixSocket& listener = *sockets_[other.index];
-  if (listener.state != SockState::listening) return Outcome::failure(Errno::econnrefused);
+  if (listener.state != SockState::listening) {
+    reached("named.econnrefused");
+    return Outcome::failure(Errno::econnrefused);
+  }
   // unix_recvq_full_lockless: full when more than sk_max_ack_backlog connections wait, so
   // backlog + 1 connects get in. Checked before our own state (measured: connect on a
   // connected socket to a full listener is EAGAIN, not EISCONN).
   if (listener.pending.size() > static_cast<std::size_t>(listener.backlog)) {
+    reached("named.backlog");
+    if (sk->state == SockState::established) reached("named.reconnect");
     if (at.file->nonblocking()) return Outcome::failure(Errno::eagain);
     return Outcome::would_block();
   }
-  if (sk->state == SockState::established) return Outcome::failure(Errno::eisconn);
-  if (sk->state == SockState::listening) return Outcome::failure(Errno::einval);
+  if (sk->state == SockState::established) {
+    reached("named.reconnect");
+    return Outcome::failure(Errno::eisconn);
+  }
+  if (sk->state == SockState::listening) {
+    reached("named.listen-errors");
+    return Outcome::failure(Errno::einval);
+  }
   std::uint32_t self = at.file->target;
   // The embryo (newsk) is connected at once: the client can send before it is accepted.
   std::uint32_t embryo = new_socket(sk->type, FileRef{no_file});
@@ -152,6 +183,8 @@ Outcome SimKernel::op_connect(ProcId p, const Call& c) {
   }
   // unix_stream_connect copies the listener's receive options to newsk when it is made (not
   // at accept: measured, an option the listener sets after the connect is not inherited).
+  const UnixSocket& l = *sockets_[other.index];
+  if (l.passcred || !l.passrights || l.passpidfd) reached("options.inherited-at-connect");
   sockets_[embryo]->passcred = sockets_[other.index]->passcred;
   sockets_[embryo]->passrights = sockets_[other.index]->passrights;
   sockets_[embryo]->passpidfd = sockets_[other.index]->passpidfd;
@@ -160,6 +193,20 @@ Outcome SimKernel::op_connect(ProcId p, const Call& c) {
   client.state = SockState::established;
   sockets_[other.index]->pending.push_back(embryo);
   return Outcome{};
+}
+
+// A connect's lookup failed (unix_find_other): which rule answered.
+Outcome SimKernel::connect_failed(const SockAddr& a, SockType type, Errno err) const {
+  if (err == Errno::enoent) reached("named.enoent");
+  if (err == Errno::eprototype) reached("named.eprototype");
+  if (err == Errno::econnrefused && !a.abstract) reached("named.econnrefused");
+  if (err == Errno::econnrefused && a.abstract) {
+    reached("named.abstract");
+    // Bound only by a socket of another type: each type has its own abstract names.
+    for (SockType t : {SockType::stream, SockType::seqpacket, SockType::dgram})
+      if (t != type && abstract_.count({t, a.name})) reached("named.eprototype");
+  }
+  return Outcome::failure(err);
 }
 
 // unix_peer(sk) = other takes a reference (sock_hold); drop_peer gives it back, freeing a
@@ -198,8 +245,9 @@ void SimKernel::change_dgram_peer(std::uint32_t self, std::uint32_t to) {
 Outcome SimKernel::dgram_connect(ProcId p, std::uint32_t self, const SockAddr& a) {
   if (sockets_[self]->may_passcred()) autobind(*sockets_[self]);
   const BoundSocket other = find_other(a, SockType::dgram, p);
-  if (other.err != Errno::ok) return Outcome::failure(other.err);
+  if (other.err != Errno::ok) return connect_failed(a, SockType::dgram, other.err);
   const UnixSocket& o = *sockets_[other.index];
+  reached("addresses.dgram-connect");
   if (o.peer != no_socket && o.peer != self) return Outcome::failure(Errno::eperm);
   change_dgram_peer(self, other.index);
   return Outcome{};
@@ -211,6 +259,7 @@ Outcome SimKernel::dgram_connect(ProcId p, std::uint32_t self, const SockAddr& a
 Outcome SimKernel::op_disconnect(ProcId p, const Call& c) {
   SocketAt at = socket_at(p, c.fd);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
+  reached("addresses.dgram-connect");
   if (at.socket->type != SockType::dgram) return Outcome::failure(Errno::einval);
   change_dgram_peer(at.file->target, no_socket);
   return Outcome{};
@@ -221,6 +270,7 @@ Outcome SimKernel::op_disconnect(ProcId p, const Call& c) {
 void SimKernel::dgram_disconnected(std::uint32_t self, std::uint32_t old_peer) {
   UnixSocket& sk = *sockets_[self];
   if (sk.queue.empty()) return;
+  reached("addresses.dgram-connect");
   purge_queue(sk);
   UnixSocket& o = *sockets_[old_peer];
   if (!o.dead && o.peer == self) o.sk_err = Errno::econnreset;
@@ -233,16 +283,21 @@ Outcome SimKernel::op_accept(ProcId p, const Call& c) {
   SocketAt at = socket_at(p, sock);
   // __sys_accept4_file takes the new fd number before do_accept looks at the file: EMFILE
   // comes before ENOTSOCK (found by the fuzzer), only EBADF before it.
-  if (at.err != Errno::ebadf && fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
+  if (at.err != Errno::ebadf && at_fd_limit(p, 1)) return Outcome::failure(Errno::emfile);
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   UnixSocket* sk = at.socket;
-  if (sk->type == SockType::dgram) return Outcome::failure(Errno::eopnotsupp);
-  if (sk->state != SockState::listening) return Outcome::failure(Errno::einval);
+  if (sk->type == SockType::dgram || sk->state != SockState::listening) {
+    reached("named.listen-errors");
+    return Outcome::failure(sk->type == SockType::dgram ? Errno::eopnotsupp : Errno::einval);
+  }
   if (sk->pending.empty()) {
     // The listener's O_NONBLOCK decides; accept4's SOCK_NONBLOCK is for the new fd only.
+    reached("named.accept-empty");
     if (at.file->nonblocking()) return Outcome::failure(Errno::eagain);
     return Outcome::would_block();
   }
+  reached("named.connect-accept");
+  if (nonblock || cloexec) reached("named.accept4-flags");
   std::uint32_t s = sk->pending.front();
   sk->pending.pop_front();
   FileRef r = new_file(FileKind::unix_socket, fl::rdwr | (nonblock ? fl::nonblock : 0), true);
@@ -258,6 +313,7 @@ Outcome SimKernel::op_accept(ProcId p, const Call& c) {
 Outcome SimKernel::op_unlink(ProcId p, const Call& c) {
   const std::string& path = c.addr->name;
   table(p);
+  reached("named.unlink");
   // The lookup refuses an over-long component before it looks (fs/namei.c, hash_name).
   if (path.size() > kNameMax) return Outcome::failure(Errno::enametoolong);
   // The socket keeps its address; it just cannot be found by name any more.
@@ -273,7 +329,10 @@ void SimKernel::forget_name(std::uint32_t s) {
   if (!sk.bound) return;
   if (sk.abstract) {
     auto it = abstract_.find({sk.type, sk.name});
-    if (it != abstract_.end() && it->second == s) abstract_.erase(it);
+    if (it != abstract_.end() && it->second == s) {
+      reached("named.abstract");  // free again
+      abstract_.erase(it);
+    }
     return;
   }
   auto it = paths_.find(sk.name);
@@ -286,6 +345,7 @@ void SimKernel::forget_name(std::uint32_t s) {
 void SimKernel::release_pending(UnixSocket& listener) {
   std::deque<std::uint32_t> pending;
   pending.swap(listener.pending);
+  if (!pending.empty()) reached("named.listener-close-resets");
   for (std::uint32_t e : pending) {
     std::uint32_t client = sockets_[e]->peer;
     release_socket(e);

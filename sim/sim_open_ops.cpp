@@ -9,11 +9,12 @@ namespace fdlab::sim {
 // table is EMFILE before the name is looked up.
 Outcome SimKernel::op_open(ProcId p, const Call& c) {
   table(p);
-  if (fd_room(p, 1) < 1) return Outcome::failure(Errno::emfile);
+  if (at_fd_limit(p, 1)) return Outcome::failure(Errno::emfile);
   FileKind kind = FileKind::dev_null;
   long status = fl::rdwr;
   switch (c.open_kind) {
     case OpenKind::directory:
+      reached("files.directory");
       kind = FileKind::directory;
       status = fl::rdonly;
       break;
@@ -22,6 +23,7 @@ Outcome SimKernel::op_open(ProcId p, const Call& c) {
       status = fl::path;  // F_GETFL shows O_PATH and access mode 0 (measured: 0x200000)
       const std::string& name = c.addr != nullptr ? c.addr->name : std::string();
       if (!name.empty()) {
+        reached("files.o-path-name");
         // The scenario's directory holds only the socket files that bind made (a released
         // socket's file stays until unlink), so any other name is missing.
         if (name.size() > kNameMax) return Outcome::failure(Errno::enametoolong);
@@ -30,8 +32,10 @@ Outcome SimKernel::op_open(ProcId p, const Call& c) {
       break;
     }
     case OpenKind::dev_null:
+      reached("files.dev-null");
       break;  // a description of its own, not stdio's
     case OpenKind::memfd:
+      reached("files.memfd");
       kind = FileKind::memfd;
       break;
   }
@@ -60,6 +64,7 @@ Outcome SimKernel::directory_lseek(OpenFile& f, long offset, Whence whence) {
 }
 
 Outcome SimKernel::op_count_fds(ProcId p, const Call&) {
+  reached("files.count-fds");
   Outcome o;
   o.ret = table(p).open_count();
   return o;
@@ -68,6 +73,7 @@ Outcome SimKernel::op_count_fds(ProcId p, const Call&) {
 // What /proc/PID/fd lists, in fd order: each open fd with the description behind it and its
 // FD_CLOEXEC (fs/proc/fd.c: proc_readfd_common, seq_show). An fd in flight is in no table.
 Outcome SimKernel::op_list_fds(ProcId p, const Call&) {
+  reached("files.list-fds");
   Outcome o;
   const auto& entries = table(p).entries();
   for (std::size_t fd = 0; fd < entries.size(); ++fd) {
