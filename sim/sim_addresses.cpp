@@ -68,7 +68,7 @@ Outcome SimKernel::op_getpeername(ProcId p, const Call& c) {
   if (at.err != Errno::ok) return Outcome::failure(at.err);
   if (at.socket->peer == no_socket) return Outcome::failure(Errno::enotconn);
   Outcome o;
-  o.name = address_of(*sockets_[at.socket->peer]);
+  o.name = address_of(unix_sock(at.socket->peer));
   return o;
 }
 

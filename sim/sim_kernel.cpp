@@ -83,11 +83,28 @@ NewFd SimKernel::install(ProcId p, FileRef r, bool cloexec) {
   return NewFd{fd, file(r).id, cloexec};
 }
 
+void SimKernel::broken(const std::string& what) {
+  broken_ = true;
+  throw HarnessError("", -1, "", "sim: broken invariant: " + what);
+}
+
+void SimKernel::broken_ref(const char* what, std::uint32_t slot) {
+  broken(std::string("a reference to ") + what + " slot " + std::to_string(slot) + ", which is " +
+         (slot < (what[0] == 'f' ? files_.size() : sockets_.size()) ? "freed" : "out of range"));
+}
+
 void SimKernel::put(FileRef r) {
   // A release never runs the collector here: unix_release_sock only queues it on a workqueue
   // (unix_gc), so a cycle whose last fds were closed stays garbage until a collect step or
   // finish() (sim/sim_collector.cpp).
-  if (--file(r).refs > 0) return;
+  OpenFile& f = file(r);
+  // Queued references are references: fewer of them in all than in queues is a reference
+  // that was never taken (or dropped twice).
+  if (--f.refs < f.inflight)
+    broken(std::string(file_kind_name(f.kind)) + " object " + std::to_string(f.id) + " has " +
+           std::to_string(f.refs) + " references, fewer than the " + std::to_string(f.inflight) +
+           " queued");
+  if (f.refs > 0) return;
   releasing_.push_back(r);
   if (in_release_) return;
   // Releasing a socket drops the references queued in it, which may release more files:
@@ -330,6 +347,7 @@ Outcome SimKernel::op_give(ProcId from, const Call& c) {
 
 Leftovers SimKernel::finish() {
   Leftovers l;
+  if (broken_) return l;  // the step's harness error says it all; the state is not walked
   for (std::size_t p = 0; p < procs_.size(); ++p) {
     const auto& entries = procs_[p].entries();
     for (std::size_t fd = 0; fd < entries.size(); ++fd) {

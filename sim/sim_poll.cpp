@@ -60,7 +60,7 @@ std::uint32_t SimKernel::poll_mask(const OpenFile& f, std::uint32_t events) cons
       return m;
     }
     case FileKind::unix_socket:
-      return socket_poll_mask(*sockets_[f.target], events);
+      return socket_poll_mask(unix_sock(f.target), events);
   }
   return 0;
 }
@@ -81,10 +81,10 @@ std::uint32_t SimKernel::socket_poll_mask(const UnixSocket& sk, std::uint32_t) c
   // unix_writable: not listening, and sk_wmem_alloc * 4 <= sk_sndbuf, where sk_wmem_alloc is 1
   // (sk_alloc) plus the truesize of our skbs still in the peer's receive queue.
   std::size_t wmem = 1;
-  if (sk.peer != no_socket) wmem += sockets_[sk.peer]->queue.truesize();
+  if (sk.peer != no_socket) wmem += unix_sock(sk.peer).queue.truesize();
   bool writable = sk.state != SockState::listening && wmem * 4 <= sk.sndbuf;
   if (writable && sk.type == SockType::dgram && sk.peer != no_socket) {
-    const UnixSocket& other = *sockets_[sk.peer];
+    const UnixSocket& other = unix_sock(sk.peer);
     const std::uint32_t self = sk.file != no_file ? files_[sk.file]->target : no_socket;
     if (other.peer != self && other.queue.segments() > kMaxDgramQlen) writable = false;
   }

@@ -34,6 +34,7 @@ std::uint32_t SimKernel::new_socket(SockType type, FileRef file) {
 }
 
 void SimKernel::free_socket(std::uint32_t s) {
+  unix_sock(s);  // freeing a freed socket is a broken invariant
   sockets_[s].reset();
   free_sockets_.push_back(s);
 }
@@ -54,8 +55,8 @@ Outcome SimKernel::op_socketpair(ProcId p, const Call& c) {
   set_peer(sb, sa);
   // init_peercred on both ends: the creator's ids.
   for (std::uint32_t s : {sa, sb}) {
-    sockets_[s]->peer_uid = ids(p).uid;
-    sockets_[s]->peer_gid = ids(p).gid;
+    unix_sock(s).peer_uid = ids(p).uid;
+    unix_sock(s).peer_gid = ids(p).gid;
   }
   Outcome o;
   for (FileRef r : {a, b}) {
@@ -90,7 +91,9 @@ void SimKernel::queue_fds(UnixSocket& to, const std::vector<int>& fds, const Sen
   refs.reserve(fds.size());
   const std::int64_t user = ids(send.proc).uid;  // unix_add_edges: fpl->user->unix_inflight
   for (int fd : fds) {
-    FileRef r = table(send.proc).find(fd)->file;
+    const FdEntry* e = table(send.proc).find(fd);
+    if (!e) broken("fd " + std::to_string(fd) + " queued without being open");
+    FileRef r = e->file;
     hold(r);
     ++file(r).inflight;
     r.charged = user;
@@ -99,11 +102,11 @@ void SimKernel::queue_fds(UnixSocket& to, const std::vector<int>& fds, const Sen
     refs.push_back(r);
   }
   to.queue.push(bytes, refs.data(), refs.size(), truesize, send.creds,
-                addr_key(*sockets_[send.self]), oob);
+                addr_key(unix_sock(send.self)), oob);
 }
 
 void SimKernel::unqueue(FileRef r) {
-  --file(r).inflight;
+  if (--file(r).inflight < 0) broken("more references left a queue than were queued");
   if (r.charged >= 0) --inflight_by_uid_[r.charged];
   if (file(r).kind == FileKind::unix_socket) --inflight_sockets_;
 }
@@ -156,7 +159,7 @@ Outcome SimKernel::stream_send(UnixSocket& sk, SendCall& send) {
   // The peer's close or SHUT_RD set our SEND_SHUTDOWN; a pending sk_err (ECONNRESET) is not
   // looked at here, so it stays for the next recv.
   if (sk.shutdown & send_shutdown) return epipe(a.flags);
-  UnixSocket& other = *sockets_[sk.peer];
+  UnixSocket& other = unix_sock(sk.peer);
   if (!send.stated_creds) send.creds = sends_creds_to(sk, other) ? own_creds(send.proc) : -1;
   std::size_t sent = 0;
   // Zero bytes: the loop never runs and the fds are dropped; success with 0.
@@ -238,7 +241,7 @@ Outcome SimKernel::message_send(UnixSocket& sk, SendCall& send) {
   if (sk.shutdown & send_shutdown) return Outcome::failure(Errno::epipe);
   const std::uint32_t in_flight_to = to_address ? no_socket : sk.peer;
   const std::size_t charged =
-      in_flight_to != no_socket ? sockets_[in_flight_to]->queue.truesize() : 0;
+      in_flight_to != no_socket ? unix_sock(in_flight_to).queue.truesize() : 0;
   if (!skb::may_allocate(charged, sk.sndbuf))
     return send.nonblock ? Outcome::failure(Errno::eagain) : Outcome::would_block();
   // unix_scm_to_skb -> unix_attach_fds, before the receiver is looked at.
@@ -253,7 +256,7 @@ Outcome SimKernel::message_send(UnixSocket& sk, SendCall& send) {
     if (b.err != Errno::ok) return Outcome::failure(b.err);
     to = b.index;
   }
-  UnixSocket& other = *sockets_[to];
+  UnixSocket& other = unix_sock(to);
   // unix_maybe_add_creds asks about the receiver this message goes to.
   if (!send.stated_creds) send.creds = sends_creds_to(sk, other) ? own_creds(send.proc) : -1;
   // unix_may_send: a receiver connected to a third socket takes nothing from us.
@@ -460,7 +463,7 @@ Outcome SimKernel::op_shutdown(ProcId p, const Call& c) {
   std::uint8_t bits = shutdown_bits(how);
   sk.shutdown |= bits;
   if (sk.peer != no_socket && sk.type != SockType::dgram)
-    sockets_[sk.peer]->shutdown |= peer_shutdown_bits(bits);
+    unix_sock(sk.peer).shutdown |= peer_shutdown_bits(bits);
   return Outcome{};
 }
 
@@ -474,13 +477,13 @@ static bool leaves_unread_data(const RecvQueue& q) {
 // unix_release_sock: a stream/seqpacket peer can no longer send or receive more, and gets
 // ECONNRESET if we die with unread data; our queued fds are released.
 void SimKernel::release_socket(std::uint32_t s) {
-  UnixSocket& sk = *sockets_[s];
+  UnixSocket& sk = unix_sock(s);
   forget_name(s);
   release_pending(sk);
   sk.dead = true;
   sk.shutdown = shutdown_mask;
   if (sk.peer != no_socket && sk.type != SockType::dgram) {
-    UnixSocket& peer = *sockets_[sk.peer];
+    UnixSocket& peer = unix_sock(sk.peer);
     peer.shutdown = shutdown_mask;
     if (leaves_unread_data(sk.queue)) peer.sk_err = Errno::econnreset;
   }
@@ -489,7 +492,7 @@ void SimKernel::release_socket(std::uint32_t s) {
   // refers to it.
   // A dgram socket connected to its own name holds itself: dropping that peer may free it.
   drop_peer(s);
-  if (sockets_[s] && sockets_[s]->held_by == 0) free_socket(s);
+  if (sockets_[s] && unix_sock(s).held_by == 0) free_socket(s);
 }
 
 }  // namespace fdlab::sim
