@@ -348,20 +348,29 @@ Outcome SimKernel::op_give(ProcId from, const Call& c) {
 Leftovers SimKernel::finish() {
   Leftovers l;
   if (broken_) return l;  // the step's harness error says it all; the state is not walked
-  for (std::size_t p = 0; p < procs_.size(); ++p) {
-    const auto& entries = procs_[p].entries();
-    for (std::size_t fd = 0; fd < entries.size(); ++fd) {
-      if (!entries[fd].used) continue;
-      if (fd > 2) ++l.open_fds;
-      FileRef r;
-      procs_[p].remove(static_cast<int>(fd), r);
-      put(r);
+  std::string doing;
+  try {
+    for (std::size_t p = 0; p < procs_.size(); ++p) {
+      const auto& entries = procs_[p].entries();
+      for (std::size_t fd = 0; fd < entries.size(); ++fd) {
+        if (!entries[fd].used) continue;
+        if (fd > 2) ++l.open_fds;
+        doing = "closing fd " + std::to_string(fd) + " of process " + std::to_string(p);
+        FileRef r;
+        procs_[p].remove(static_cast<int>(fd), r);
+        put(r);
+      }
     }
+    // The kernel frees unreachable cycles at its next runs of the collector (each run frees
+    // what is garbage when it begins, which may make more garbage); do it now, then whatever
+    // is still alive is a leak.
+    doing = "collecting the garbage left";
+    for (auto g = garbage(); !g.empty(); g = garbage()) collect(g);
+  } catch (const HarnessError& e) {
+    // No step asked for it: say which part of the cleanup after the last step found it.
+    throw HarnessError(e.file(), e.step(), e.field(),
+                       "after the last step, " + doing + ": " + e.reason());
   }
-  // The kernel frees unreachable cycles at its next runs of the collector (each run frees
-  // what is garbage when it begins, which may make more garbage); do it now, then whatever is
-  // still alive is a leak.
-  for (auto g = garbage(); !g.empty(); g = garbage()) collect(g);
   for (const auto& f : files_) {
     if (!f) continue;
     ++l.leaked;
