@@ -72,7 +72,7 @@ Outcome SimKernel::op_getpeername(ProcId p, const Call& c) {
   reached("addresses.getname");
   if (at.socket->peer == no_socket) return Outcome::failure(Errno::enotconn);
   Outcome o;
-  o.name = address_of(*sockets_[at.socket->peer]);
+  o.name = address_of(unix_sock(at.socket->peer));
   return o;
 }
 

@@ -66,7 +66,7 @@ std::vector<std::uint32_t> SimKernel::garbage() const {
   std::vector<std::uint32_t> listener_of(sockets_.size(), no_socket);
   for (std::uint32_t s = 0; s < sockets_.size(); ++s)
     if (sockets_[s])
-      for (std::uint32_t e : sockets_[s]->pending) listener_of[e] = s;
+      for (std::uint32_t e : unix_sock(s).pending) listener_of[e] = s;
   // Edges: in-flight socket -> the vertex of the socket whose queue holds it (or none).
   std::vector<std::vector<std::uint32_t>> edges(n);
   bool any = false;
@@ -75,7 +75,7 @@ std::vector<std::uint32_t> SimKernel::garbage() const {
     if (!sk || sk->queue.segments() == 0) continue;
     std::uint32_t receiver = sk->file;
     if (receiver == no_file && listener_of[s] != no_socket)
-      receiver = sockets_[listener_of[s]]->file;
+      receiver = unix_sock(listener_of[s]).file;
     // A released socket's slot may hold another file by now; its queue is empty anyway.
     const std::uint32_t to = (sk->dead || !vertex(receiver)) ? no_vertex : receiver;
     for (std::size_t i = 0; i < sk->queue.segments(); ++i)
@@ -157,10 +157,10 @@ void SimKernel::collect(const std::vector<std::uint32_t>& garbage) {
   }
   std::vector<FileRef> purged;
   for (std::uint32_t slot : garbage) {
-    UnixSocket& sk = *sockets_[files_[slot]->target];
+    UnixSocket& sk = unix_sock(files_[slot]->target);
     if (sk.state == SockState::listening) {
       if (!sk.pending.empty()) reached("collector.embryo");
-      for (std::uint32_t e : sk.pending) sockets_[e]->queue.clear(purged);
+      for (std::uint32_t e : sk.pending) unix_sock(e).queue.clear(purged);
     } else {
       sk.queue.clear(purged);
     }

@@ -93,15 +93,32 @@ NewFd SimKernel::install(ProcId p, FileRef r, bool cloexec) {
   return NewFd{fd, file(r).id, cloexec};
 }
 
+void SimKernel::broken(const std::string& what) {
+  broken_ = true;
+  throw HarnessError("", -1, "", "sim: broken invariant: " + what);
+}
+
+void SimKernel::broken_ref(const char* what, std::uint32_t slot) {
+  broken(std::string("a reference to ") + what + " slot " + std::to_string(slot) + ", which is " +
+         (slot < (what[0] == 'f' ? files_.size() : sockets_.size()) ? "freed" : "out of range"));
+}
+
 void SimKernel::put(FileRef r) {
   // A release never runs the collector here: unix_release_sock only queues it on a workqueue
   // (unix_gc), so a cycle whose last fds were closed stays garbage until a collect step or
   // finish() (sim/sim_collector.cpp).
-  if (--file(r).refs > 0) {
+  OpenFile& f = file(r);
+  // Queued references are references: fewer of them in all than in queues is a reference
+  // that was never taken (or dropped twice).
+  if (--f.refs < f.inflight)
+    broken(std::string(file_kind_name(f.kind)) + " object " + std::to_string(f.id) + " has " +
+           std::to_string(f.refs) + " references, fewer than the " + std::to_string(f.inflight) +
+           " queued");
+  if (f.refs > 0) {
     // Only queues hold it now: it stays, and its fds arrive later.
-    if (rules_ != nullptr && file(r).refs == file(r).inflight) {
+    if (rules_ != nullptr && f.refs == f.inflight) {
       reached("stream.inflight-ref");
-      if (file(r).kind == FileKind::unix_socket) reached("lifetimes.inflight-keeps");
+      if (f.kind == FileKind::unix_socket) reached("lifetimes.inflight-keeps");
     }
     return;
   }
@@ -381,22 +398,32 @@ Outcome SimKernel::op_give(ProcId from, const Call& c) {
 
 Leftovers SimKernel::finish() {
   Leftovers l;
-  for (std::size_t p = 0; p < procs_.size(); ++p) {
-    const auto& entries = procs_[p].entries();
-    for (std::size_t fd = 0; fd < entries.size(); ++fd) {
-      if (!entries[fd].used) continue;
-      if (fd > 2) ++l.open_fds;
-      FileRef r;
-      procs_[p].remove(static_cast<int>(fd), r);
-      put(r);
+  if (broken_) return l;  // the step's harness error says it all; the state is not walked
+  std::string doing;
+  try {
+    for (std::size_t p = 0; p < procs_.size(); ++p) {
+      const auto& entries = procs_[p].entries();
+      for (std::size_t fd = 0; fd < entries.size(); ++fd) {
+        if (!entries[fd].used) continue;
+        if (fd > 2) ++l.open_fds;
+        doing = "closing fd " + std::to_string(fd) + " of process " + std::to_string(p);
+        FileRef r;
+        procs_[p].remove(static_cast<int>(fd), r);
+        put(r);
+      }
     }
-  }
-  // The kernel frees unreachable cycles at its next runs of the collector (each run frees
-  // what is garbage when it begins, which may make more garbage); do it now, then whatever is
-  // still alive is a leak.
-  for (auto g = garbage(); !g.empty(); g = garbage()) {
-    collect(g);
-    if (!garbage().empty()) reached("collector.later-run");
+    // The kernel frees unreachable cycles at its next runs of the collector (each run frees
+    // what is garbage when it begins, which may make more garbage); do it now, then whatever
+    // is still alive is a leak.
+    doing = "collecting the garbage left";
+    for (auto g = garbage(); !g.empty(); g = garbage()) {
+      collect(g);
+      if (!garbage().empty()) reached("collector.later-run");
+    }
+  } catch (const HarnessError& e) {
+    // No step asked for it: say which part of the cleanup after the last step found it.
+    throw HarnessError(e.file(), e.step(), e.field(),
+                       "after the last step, " + doing + ": " + e.reason());
   }
   for (const auto& f : files_) {
     if (!f) continue;

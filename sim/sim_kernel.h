@@ -89,8 +89,25 @@ class SimKernel final : public Kernel {
   // One handler per op of core/op_table.h, each defined beside its rule (sim/sim_*.cpp).
   FDLAB_KERNEL_OPS(FDLAB_DECLARE_OP_HANDLER)
   FdTable& table(ProcId p);
-  OpenFile& file(FileRef r) { return *files_[r.slot]; }
-  const OpenFile& file(FileRef r) const { return *files_[r.slot]; }
+  // The live objects behind a FileRef and a socket index. A reference to a freed or unknown
+  // slot is a broken invariant of the sim (a bug in sim/ or core/, e.g. a reference not
+  // taken): it ends the scenario as a harness error naming its step, never as a crash.
+  OpenFile& file(FileRef r) {
+    if (r.slot >= files_.size() || !files_[r.slot]) broken_ref("file", r.slot);
+    return *files_[r.slot];
+  }
+  const OpenFile& file(FileRef r) const { return const_cast<SimKernel*>(this)->file(r); }
+  UnixSocket& unix_sock(std::uint32_t s) {
+    if (s >= sockets_.size() || !sockets_[s]) broken_ref("socket", s);
+    return *sockets_[s];
+  }
+  const UnixSocket& unix_sock(std::uint32_t s) const {
+    return const_cast<SimKernel*>(this)->unix_sock(s);
+  }
+  [[noreturn]] void broken_ref(const char* what, std::uint32_t slot);
+  // Throws the HarnessError of a broken invariant; the state is not trusted any more (finish()
+  // then skips the cleanup that would walk it).
+  [[noreturn]] void broken(const std::string& what);
   nlohmann::json queue_json(const UnixSocket& sk) const;  // sim/sim_snapshot.cpp
   // The open file behind fd in p, or nullptr (EBADF).
   OpenFile* file_at(ProcId p, int fd);
@@ -100,7 +117,7 @@ class SimKernel final : public Kernel {
     return Outcome::failure(Errno::ebadf);
   }
   SocketAt socket_at(ProcId p, int fd);
-  UnixSocket& socket_of(const OpenFile& f) { return *sockets_[f.target]; }
+  UnixSocket& socket_of(const OpenFile& f) { return unix_sock(f.target); }
 
   FileRef new_file(FileKind kind, long status, bool scenario_object);
   std::uint32_t new_socket(SockType type, FileRef file);
@@ -201,6 +218,7 @@ class SimKernel final : public Kernel {
   std::vector<FileRef> releasing_;  // files whose last reference went, not yet released
   bool in_release_ = false;
   bool forked_ = false;    // a copy made to run one step as if the collector had run
+  bool broken_ = false;    // an invariant broke (broken()): the state is not trusted
   bool watching_ = false;  // a step is being run by call_watching_garbage
   // The namespace of socket files in the scenario's directory: name -> the socket bound there,
   // or no_socket once it is released (the file stays until unlink). Abstract names vanish

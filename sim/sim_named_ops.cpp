@@ -24,7 +24,7 @@ Outcome SimKernel::op_socket(ProcId p, const Call& c) {
   FileRef r = new_file(FileKind::unix_socket, fl::rdwr | (nonblock ? fl::nonblock : 0), true);
   std::uint32_t s = new_socket(type, r);
   file(r).target = s;
-  sockets_[s]->state = SockState::unconnected;
+  unix_sock(s).state = SockState::unconnected;
   hold(r);
   Outcome o;
   o.fds.push_back(install(p, r, cloexec));
@@ -117,7 +117,7 @@ BoundSocket SimKernel::find_other(const SockAddr& a, SockType type, ProcId calle
     return {no_socket, Errno::eacces};
   }
   if (it->second == no_socket) return {no_socket, Errno::econnrefused};
-  if (sockets_[it->second]->type != type) return {no_socket, Errno::eprototype};
+  if (unix_sock(it->second).type != type) return {no_socket, Errno::eprototype};
   return {it->second, Errno::ok};
 }
 
@@ -138,7 +138,7 @@ Outcome SimKernel::op_connect(ProcId p, const Call& c) {
   if (sk->may_passcred()) autobind(*sk);
   const BoundSocket other = find_other(a, sk->type, p);
   if (other.err != Errno::ok) return connect_failed(a, sk->type, other.err);
-  UnixSocket& listener = *sockets_[other.index];
+  UnixSocket& listener = unix_sock(other.index);
   if (listener.state != SockState::listening) {
     reached("named.econnrefused");
     return Outcome::failure(Errno::econnrefused);
@@ -163,13 +163,13 @@ Outcome SimKernel::op_connect(ProcId p, const Call& c) {
   std::uint32_t self = at.file->target;
   // The embryo (newsk) is connected at once: the client can send before it is accepted.
   std::uint32_t embryo = new_socket(sk->type, FileRef{no_file});
-  sockets_[embryo]->file = no_file;
+  unix_sock(embryo).file = no_file;
   set_peer(embryo, self);
   // newsk takes the listener's address (so the accepted socket's getsockname and the
   // client's getpeername name it).
   {
-    const UnixSocket& l = *sockets_[other.index];
-    UnixSocket& e = *sockets_[embryo];
+    const UnixSocket& l = unix_sock(other.index);
+    UnixSocket& e = unix_sock(embryo);
     e.bound = l.bound;
     e.abstract = l.abstract;
     e.autobound = l.autobound;
@@ -178,20 +178,20 @@ Outcome SimKernel::op_connect(ProcId p, const Call& c) {
     // (copy_peercred).
     e.peer_uid = ids(p).uid;
     e.peer_gid = ids(p).gid;
-    sockets_[self]->peer_uid = l.peer_uid;
-    sockets_[self]->peer_gid = l.peer_gid;
+    unix_sock(self).peer_uid = l.peer_uid;
+    unix_sock(self).peer_gid = l.peer_gid;
   }
   // unix_stream_connect copies the listener's receive options to newsk when it is made (not
   // at accept: measured, an option the listener sets after the connect is not inherited).
-  const UnixSocket& l = *sockets_[other.index];
+  const UnixSocket& l = unix_sock(other.index);
   if (l.passcred || !l.passrights || l.passpidfd) reached("options.inherited-at-connect");
-  sockets_[embryo]->passcred = sockets_[other.index]->passcred;
-  sockets_[embryo]->passrights = sockets_[other.index]->passrights;
-  sockets_[embryo]->passpidfd = sockets_[other.index]->passpidfd;
-  UnixSocket& client = *sockets_[self];  // new_socket may have moved the vector
+  unix_sock(embryo).passcred = unix_sock(other.index).passcred;
+  unix_sock(embryo).passrights = unix_sock(other.index).passrights;
+  unix_sock(embryo).passpidfd = unix_sock(other.index).passpidfd;
+  UnixSocket& client = unix_sock(self);  // new_socket may have moved the vector
   set_peer(self, embryo);
   client.state = SockState::established;
-  sockets_[other.index]->pending.push_back(embryo);
+  unix_sock(other.index).pending.push_back(embryo);
   return Outcome{};
 }
 
@@ -212,26 +212,26 @@ Outcome SimKernel::connect_failed(const SockAddr& a, SockType type, Errno err) c
 // unix_peer(sk) = other takes a reference (sock_hold); drop_peer gives it back, freeing a
 // released socket that nobody points at any more.
 void SimKernel::set_peer(std::uint32_t s, std::uint32_t other) {
-  sockets_[s]->peer = other;
-  if (other != no_socket) ++sockets_[other]->held_by;
+  unix_sock(s).peer = other;
+  if (other != no_socket) ++unix_sock(other).held_by;
 }
 
 void SimKernel::drop_peer(std::uint32_t s) {
-  const std::uint32_t other = sockets_[s]->peer;
+  const std::uint32_t other = unix_sock(s).peer;
   if (other == no_socket) return;
-  sockets_[s]->peer = no_socket;
+  unix_sock(s).peer = no_socket;
   unhold(other);
 }
 
 void SimKernel::unhold(std::uint32_t s) {
-  UnixSocket& o = *sockets_[s];
+  UnixSocket& o = unix_sock(s);
   if (--o.held_by == 0 && o.dead) free_socket(s);
 }
 
 // unix_dgram_connect's "if it was connected, reconnect": a new peer (or none, AF_UNSPEC);
 // leaving the old one purges our queue (unix_dgram_disconnected) before its reference goes.
 void SimKernel::change_dgram_peer(std::uint32_t self, std::uint32_t to) {
-  const std::uint32_t old = sockets_[self]->peer;
+  const std::uint32_t old = unix_sock(self).peer;
   if (old == to) return;
   set_peer(self, to);
   if (old == no_socket) return;
@@ -243,10 +243,10 @@ void SimKernel::change_dgram_peer(std::uint32_t self, std::uint32_t to) {
 // must be a dgram socket that is not connected to a third (unix_may_send: EPERM). Changing
 // peers disconnects from the old one.
 Outcome SimKernel::dgram_connect(ProcId p, std::uint32_t self, const SockAddr& a) {
-  if (sockets_[self]->may_passcred()) autobind(*sockets_[self]);
+  if (unix_sock(self).may_passcred()) autobind(unix_sock(self));
   const BoundSocket other = find_other(a, SockType::dgram, p);
   if (other.err != Errno::ok) return connect_failed(a, SockType::dgram, other.err);
-  const UnixSocket& o = *sockets_[other.index];
+  const UnixSocket& o = unix_sock(other.index);
   reached("addresses.dgram-connect");
   if (o.peer != no_socket && o.peer != self) return Outcome::failure(Errno::eperm);
   change_dgram_peer(self, other.index);
@@ -268,11 +268,11 @@ Outcome SimKernel::op_disconnect(ProcId p, const Call& c) {
 // unix_dgram_disconnected: our own receive queue is purged, fds and all; a peer that was
 // connected back to us and is alive learns it as ECONNRESET.
 void SimKernel::dgram_disconnected(std::uint32_t self, std::uint32_t old_peer) {
-  UnixSocket& sk = *sockets_[self];
+  UnixSocket& sk = unix_sock(self);
   if (sk.queue.empty()) return;
   reached("addresses.dgram-connect");
   purge_queue(sk);
-  UnixSocket& o = *sockets_[old_peer];
+  UnixSocket& o = unix_sock(old_peer);
   if (!o.dead && o.peer == self) o.sk_err = Errno::econnreset;
 }
 
@@ -302,7 +302,7 @@ Outcome SimKernel::op_accept(ProcId p, const Call& c) {
   sk->pending.pop_front();
   FileRef r = new_file(FileKind::unix_socket, fl::rdwr | (nonblock ? fl::nonblock : 0), true);
   file(r).target = s;
-  sockets_[s]->file = r.slot;
+  unix_sock(s).file = r.slot;
   hold(r);
   Outcome o;
   o.fds.push_back(install(p, r, cloexec));
@@ -325,7 +325,7 @@ Outcome SimKernel::op_unlink(ProcId p, const Call& c) {
 // A released socket's file stays in the directory, refusing connections; an abstract name
 // is freed with its socket (unix_release_sock -> unix_remove_socket).
 void SimKernel::forget_name(std::uint32_t s) {
-  UnixSocket& sk = *sockets_[s];
+  UnixSocket& sk = unix_sock(s);
   if (!sk.bound) return;
   if (sk.abstract) {
     auto it = abstract_.find({sk.type, sk.name});
@@ -347,10 +347,10 @@ void SimKernel::release_pending(UnixSocket& listener) {
   pending.swap(listener.pending);
   if (!pending.empty()) reached("named.listener-close-resets");
   for (std::uint32_t e : pending) {
-    std::uint32_t client = sockets_[e]->peer;
+    std::uint32_t client = unix_sock(e).peer;
     release_socket(e);
-    if (client != no_socket && sockets_[client] && !sockets_[client]->dead)
-      sockets_[client]->sk_err = Errno::econnreset;
+    if (client != no_socket && sockets_[client] && !unix_sock(client).dead)
+      unix_sock(client).sk_err = Errno::econnreset;
   }
 }
 

@@ -76,7 +76,7 @@ std::uint32_t SimKernel::poll_mask(const OpenFile& f, std::uint32_t events) cons
       return m;
     }
     case FileKind::unix_socket:
-      return socket_poll_mask(*sockets_[f.target], events);
+      return socket_poll_mask(unix_sock(f.target), events);
   }
   return 0;
 }
@@ -107,7 +107,7 @@ std::uint32_t SimKernel::socket_poll_mask(const UnixSocket& sk, std::uint32_t) c
   if (sk.state == SockState::listening) reached("poll.listener");
   // Neither a dgram peer's shutdown nor its close reaches us.
   if (sk.type == SockType::dgram && sk.peer != no_socket &&
-      (sockets_[sk.peer]->dead || sockets_[sk.peer]->shutdown != 0))
+      (unix_sock(sk.peer).dead || unix_sock(sk.peer).shutdown != 0))
     reached("poll.dgram-peer");
   // unix_writable: not listening, and sk_wmem_alloc * 4 <= sk_sndbuf, where sk_wmem_alloc is 1
   // (sk_alloc) plus the truesize of our skbs still queued.
@@ -115,7 +115,7 @@ std::uint32_t SimKernel::socket_poll_mask(const UnixSocket& sk, std::uint32_t) c
   bool writable = sk.state != SockState::listening && wmem * 4 <= sk.sndbuf;
   if (sk.state != SockState::listening) reached("poll.writable");
   if (writable && sk.type == SockType::dgram && sk.peer != no_socket) {
-    const UnixSocket& other = *sockets_[sk.peer];
+    const UnixSocket& other = unix_sock(sk.peer);
     const std::uint32_t self = sk.file != no_file ? files_[sk.file]->target : no_socket;
     if (other.peer != self && other.queue.segments() > kMaxDgramQlen) writable = false;
   }

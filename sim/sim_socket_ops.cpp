@@ -46,6 +46,7 @@ std::uint32_t SimKernel::new_socket(SockType type, FileRef file) {
 }
 
 void SimKernel::free_socket(std::uint32_t s) {
+  unix_sock(s);  // freeing a freed socket is a broken invariant
   sockets_[s].reset();
   free_sockets_.push_back(s);
 }
@@ -66,8 +67,8 @@ Outcome SimKernel::op_socketpair(ProcId p, const Call& c) {
   set_peer(sb, sa);
   // init_peercred on both ends: the creator's ids.
   for (std::uint32_t s : {sa, sb}) {
-    sockets_[s]->peer_uid = ids(p).uid;
-    sockets_[s]->peer_gid = ids(p).gid;
+    unix_sock(s).peer_uid = ids(p).uid;
+    unix_sock(s).peer_gid = ids(p).gid;
   }
   Outcome o;
   for (FileRef r : {a, b}) {
@@ -88,7 +89,7 @@ Outcome SimKernel::check_send_fds(SendCall& send, std::vector<int>& stated) {
     return read_control(send, stated);
   }
   send.fds = &a.fds;
-  const auto type = [&] { return sockets_[send.self]->type; };
+  const auto type = [&] { return unix_sock(send.self).type; };
   // SCM_MAX_FD: 253 go, 254 are EINVAL.
   if (a.fds.size() >= cmsg::scm_max_fd)
     reached(per_type(type(), "stream.max-fds", "seqpacket.scm-limits", "dgram.scm-limits"));
@@ -111,7 +112,9 @@ void SimKernel::queue_fds(UnixSocket& to, const std::vector<int>& fds, const Sen
   refs.reserve(fds.size());
   const std::int64_t user = ids(send.proc).uid;  // unix_add_edges: fpl->user->unix_inflight
   for (int fd : fds) {
-    FileRef r = table(send.proc).find(fd)->file;
+    const FdEntry* e = table(send.proc).find(fd);
+    if (!e) broken("fd " + std::to_string(fd) + " queued without being open");
+    FileRef r = e->file;
     if (rules_ != nullptr) mark_sent_file(to, send, r);
     hold(r);
     ++file(r).inflight;
@@ -122,13 +125,13 @@ void SimKernel::queue_fds(UnixSocket& to, const std::vector<int>& fds, const Sen
   }
   if (to.file == no_file) reached("named.send-before-accept");  // not accepted yet
   to.queue.push(bytes, refs.data(), refs.size(), truesize, send.creds,
-                addr_key(*sockets_[send.self]), oob);
+                addr_key(unix_sock(send.self)), oob);
 }
 
 std::size_t SimKernel::wmem_of(const UnixSocket& sk) const {
   // A stream or seqpacket socket's skbs are only ever in its peer's queue, which holds no one
   // else's.
-  if (sk.type != SockType::dgram) return sk.peer != no_socket ? sockets_[sk.peer]->queue.truesize() : 0;
+  if (sk.type != SockType::dgram) return sk.peer != no_socket ? unix_sock(sk.peer).queue.truesize() : 0;
   if (sk.addr_key < 0) return 0;  // it never sent
   std::size_t wmem = 0;
   for (const auto& other : sockets_) {
@@ -142,7 +145,7 @@ std::size_t SimKernel::wmem_of(const UnixSocket& sk) const {
 
 void SimKernel::mark_sent_file(const UnixSocket& to, const SendCall& send, FileRef r) const {
   // A socket sent over its own connection.
-  if (r.slot == to.file || r.slot == sockets_[send.self]->file) reached("stream.self-send");
+  if (r.slot == to.file || r.slot == unix_sock(send.self).file) reached("stream.self-send");
   // scm_fp_copy takes any file (fget_raw), O_PATH ones included.
   const FileKind kind = file(r).kind;
   if (kind != FileKind::unix_socket && kind != FileKind::pipe_read && kind != FileKind::pipe_write)
@@ -150,7 +153,7 @@ void SimKernel::mark_sent_file(const UnixSocket& to, const SendCall& send, FileR
 }
 
 void SimKernel::unqueue(FileRef r) {
-  --file(r).inflight;
+  if (--file(r).inflight < 0) broken("more references left a queue than were queued");
   if (r.charged >= 0) --inflight_by_uid_[r.charged];
   if (file(r).kind == FileKind::unix_socket) --inflight_sockets_;
 }
@@ -218,10 +221,10 @@ Outcome SimKernel::stream_send(UnixSocket& sk, SendCall& send) {
   if (sk.shutdown & send_shutdown) {
     reached("stream.epipe");
     // Before SO_PASSRIGHTS, which is checked at the receiver.
-    if (!send.fds->empty() && !sockets_[sk.peer]->passrights) reached("options.passrights");
+    if (!send.fds->empty() && !unix_sock(sk.peer).passrights) reached("options.passrights");
     return epipe(a.flags);
   }
-  UnixSocket& other = *sockets_[sk.peer];
+  UnixSocket& other = unix_sock(sk.peer);
   if (!send.stated_creds) send.creds = sends_creds_to(sk, other) ? own_creds(send.proc) : -1;
   std::size_t sent = 0;
   // Zero bytes: the loop never runs and the fds are dropped; success with 0.
@@ -341,7 +344,7 @@ Outcome SimKernel::message_send(UnixSocket& sk, SendCall& send) {
   // SO_PASSRIGHTS is checked at the receiver, after our shutdown and our buffer.
   const std::uint32_t in_flight_to = to_address ? no_socket : sk.peer;
   const auto refuses_fds = [&] {
-    return !send.fds->empty() && in_flight_to != no_socket && !sockets_[in_flight_to]->passrights;
+    return !send.fds->empty() && in_flight_to != no_socket && !unix_sock(in_flight_to).passrights;
   };
   if (sk.shutdown & send_shutdown) {
     reached(dgram ? "dgram.shutdown" : "seqpacket.epipe-no-sigpipe");
@@ -370,7 +373,7 @@ Outcome SimKernel::message_send(UnixSocket& sk, SendCall& send) {
     if (b.err != Errno::ok) return Outcome::failure(b.err);
     to = b.index;
   }
-  UnixSocket& other = *sockets_[to];
+  UnixSocket& other = unix_sock(to);
   // unix_maybe_add_creds asks about the receiver this message goes to.
   if (!send.stated_creds) send.creds = sends_creds_to(sk, other) ? own_creds(send.proc) : -1;
   // unix_may_send: a receiver connected to a third socket takes nothing from us.
@@ -509,6 +512,8 @@ Outcome SimKernel::stream_read(UnixSocket& sk, RecvCall& recv, std::vector<FileR
   // sock_rcvlowat: the read is satisfied by one byte, or by all of them with MSG_WAITALL.
   std::size_t target = (a.flags & msg::waitall) ? std::max<std::size_t>(a.len, 1) : 1;
   if (r.ran_out && r.copied < target) {
+    // Short of len with bytes read: only MSG_WAITALL keeps it from returning them.
+    if (r.copied > 0) reached("stream.waitall");
     // The queue ran dry: "POSIX 1003.1g mandates this order": error, then EOF, then wait.
     Errno e = sk.take_error();
     if (e == Errno::econnreset) reached("stream.econnreset");
@@ -552,7 +557,7 @@ Outcome SimKernel::message_recv(UnixSocket& sk, RecvCall& recv) {
       return o;
     }
     // A dead dgram peer is no EOF: nothing to read is EAGAIN, or the read waits.
-    if (dgram && sk.peer != no_socket && sockets_[sk.peer]->dead) reached("dgram.no-eof");
+    if (dgram && sk.peer != no_socket && unix_sock(sk.peer).dead) reached("dgram.no-eof");
     return recv.nonblock ? Outcome::failure(Errno::eagain) : Outcome::would_block();
   }
   recv.creds = r.creds;
@@ -703,7 +708,7 @@ Outcome SimKernel::op_shutdown(ProcId p, const Call& c) {
     reached("named.unconnected");
   if (sk.peer != no_socket && sk.type != SockType::dgram) {
     if (sk.type == SockType::seqpacket) reached("seqpacket.shutdown");
-    sockets_[sk.peer]->shutdown |= peer_shutdown_bits(bits);
+    unix_sock(sk.peer).shutdown |= peer_shutdown_bits(bits);
   }
   return Outcome{};
 }
@@ -718,13 +723,13 @@ static bool leaves_unread_data(const RecvQueue& q) {
 // unix_release_sock: a stream/seqpacket peer can no longer send or receive more, and gets
 // ECONNRESET if we die with unread data; our queued fds are released.
 void SimKernel::release_socket(std::uint32_t s) {
-  UnixSocket& sk = *sockets_[s];
+  UnixSocket& sk = unix_sock(s);
   forget_name(s);
   release_pending(sk);
   sk.dead = true;
   sk.shutdown = shutdown_mask;
   if (sk.peer != no_socket && sk.type != SockType::dgram) {
-    UnixSocket& peer = *sockets_[sk.peer];
+    UnixSocket& peer = unix_sock(sk.peer);
     peer.shutdown = shutdown_mask;
     // Reset or plain EOF, as our queue was left.
     reached(sk.type == SockType::stream ? "stream.econnreset" : "seqpacket.econnreset");
@@ -739,7 +744,7 @@ void SimKernel::release_socket(std::uint32_t s) {
   // refers to it.
   // A dgram socket connected to its own name holds itself: dropping that peer may free it.
   drop_peer(s);
-  if (sockets_[s] && sockets_[s]->held_by == 0) free_socket(s);
+  if (sockets_[s] && unix_sock(s).held_by == 0) free_socket(s);
 }
 
 }  // namespace fdlab::sim
