@@ -54,7 +54,7 @@ namespace fdlab {
     "a few steps that reach what single draws seldom meet: 12 datagrams to a receiver not "     \
     "connected back, a listener in flight in its own embryo's queue, an option set on a "       \
     "listener before a connect, an unprivileged sender past its in-flight limit, an "           \
-    "unprivileged sender at a root-owned socket file")
+    "unprivileged sender at a root-owned socket file, fds on an out-of-band byte")
 
 enum class GenAction : std::uint8_t {
 #define FDLAB_GEN_ACTION_ENUM(name, weight, doc) name,

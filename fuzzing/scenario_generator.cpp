@@ -549,7 +549,7 @@ class Generator {
   void sequence(int p) {
     const int q = c_.below(opt_.processes);
     const std::string name = one_of(c_, kPaths);
-    switch (c_.below(5)) {
+    switch (c_.below(6)) {
       case 0: {  // unix_recvq_full: a receiver not connected back takes max_dgram_qlen + 1
         const auto r = new_socket(p, "dgram", name);
         const auto w = r.empty() ? "" : new_socket(q, "dgram");
@@ -628,6 +628,29 @@ class Generator {
           send["data"] = "f";
           send["fds"] = json(std::vector<std::string>(static_cast<std::size_t>(n), b));
           if (!stop_) emit(send, "stream");
+        }
+        return;
+      }
+      case 4: {  // fds on a one-byte out-of-band message: they ride on the out-of-band skb
+        const auto a = fresh("s"), b = fresh("s");
+        json pair = proc_step(p, "socketpair");
+        pair["type"] = "stream";
+        pair["nonblock"] = true;
+        pair["as"] = {a, b};
+        emit(pair, "stream");
+        if (stop_ || !bound(p, a)) return;
+        json send = sock_step(p, "sendmsg", a);
+        send["data"] = "o";
+        send["flags"] = {"MSG_OOB"};
+        send["fds"] = {b};
+        emit(send, "stream");
+        for (const bool oob : {true, false}) {
+          json recv = sock_step(p, "recvmsg", b);
+          recv["len"] = 4;
+          recv["flags"] = oob ? json{"MSG_OOB"} : json::array();
+          recv["fd_space"] = 1;
+          recv["as"] = {fresh("x")};
+          if (!stop_) emit(recv, "stream");
         }
         return;
       }
