@@ -43,13 +43,16 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-// The kernel-level rule ids of the catalogue (the usocket level's are not the generator's).
-std::vector<std::string> kernel_rule_ids(const std::string& dir) {
+// The rule ids of the catalogue that a run at `level` can reach: the kernel level's always (a
+// usocket scenario's model calls the sim kernel too), the usocket level's (docs/rules/usocket.json)
+// unless the run generates kernel steps only.
+std::vector<std::string> reachable_rule_ids(const std::string& dir, const std::string& level) {
   std::vector<std::string> ids;
   if (!fs::is_directory(dir)) return ids;
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().extension() == ".json" && e.path().stem() != "usocket") files.push_back(e.path());
+    if (e.path().extension() == ".json" && (level != "kernel" || e.path().stem() != "usocket"))
+      files.push_back(e.path());
   std::sort(files.begin(), files.end());
   for (const auto& f : files)
     for (const Rule& r : parse_rules_catalogue(read_file(f.string()), f.string()))
@@ -343,7 +346,7 @@ int run_fuzz(const FuzzOptions& opt) {
   try {
     if (!opt.weights.empty())
       gen.weights = parse_generator_weights(read_file(opt.weights), opt.weights);
-    rules = kernel_rule_ids(opt.rules);
+    rules = reachable_rule_ids(opt.rules, opt.level);
   } catch (const HarnessError& e) {
     fmt::print(stderr, "fdlab fuzz: {}\n", e.what());
     return 2;
