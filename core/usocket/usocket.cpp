@@ -32,7 +32,7 @@ void USocket::add_connected_listener(int step) {
 
 CallResult USocket::connect_path(NamedSockets& named, const std::string& path, int callback) {
   if (ever_connected_ || destroyed_) {
-    reached(k_.rules_sink(), "usocket.connect-fd");  // a second connect: EISCONN
+    if (ever_connected_) reached(k_.rules_sink(), "usocket.connect-fd");  // a second: EISCONN
     return CallResult::refused(error::already_connected);
   }
   ever_connected_ = true;
@@ -50,7 +50,7 @@ CallResult USocket::connect_path(NamedSockets& named, const std::string& path, i
 
 CallResult USocket::adopt(int fd, int callback, bool announce) {
   if (ever_connected_ || destroyed_) {
-    reached(k_.rules_sink(), "usocket.connect-fd");  // a second connect: EISCONN
+    if (ever_connected_) reached(k_.rules_sink(), "usocket.connect-fd");  // a second: EISCONN
     return CallResult::refused(error::already_connected);
   }
   ever_connected_ = true;
