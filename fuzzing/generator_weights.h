@@ -49,7 +49,12 @@ namespace fdlab {
   X(collect, 1, "wait for the collector (also after a step the sim found garbage at)")          \
   X(count_fds, 1, "count the process's fds")                                                    \
   X(list_fds, 1, "list the process's fds")                                                      \
-  X(poll, 2, "poll any fd for any events")
+  X(poll, 2, "poll any fd for any events")                                                      \
+  X(sequence, 2,                                                                                \
+    "a few steps that reach what single draws seldom meet: 12 datagrams to a receiver not "     \
+    "connected back, a listener in flight in its own embryo's queue, an option set on a "       \
+    "listener before a connect, an unprivileged sender past its in-flight limit, an "           \
+    "unprivileged sender at a root-owned socket file, fds on an out-of-band byte")
 
 enum class GenAction : std::uint8_t {
 #define FDLAB_GEN_ACTION_ENUM(name, weight, doc) name,

@@ -495,6 +495,8 @@ class Generator {
       }
       case GenAction::collect:
         return emit(proc_step(p, "collect"), "");
+      case GenAction::sequence:
+        return sequence(p);
       case GenAction::count_fds:
         return emit(proc_step(p, "count_fds"), "");
       case GenAction::list_fds:
@@ -517,6 +519,157 @@ class Generator {
   static constexpr const char* kOptions[] = {
       "SO_SNDBUF",   "SO_RCVBUF",   "SO_PASSCRED",  "SO_TYPE",      "SO_PASSRIGHTS", "SO_INQ",
       "SO_PEERCRED", "SO_PEEK_OFF", "SO_PASSPIDFD", "SO_PEERPIDFD", "SO_OOBINLINE"};
+
+  // A new nonblocking socket in p, bound (when `name` is given) or "" when it could not be made.
+  std::string new_socket(int p, const char* type, const std::string& name = "") {
+    const auto u = fresh("u");
+    json s = proc_step(p, "socket");
+    s["type"] = type;
+    s["nonblock"] = true;
+    s["as"] = u;
+    emit(s, type);
+    if (stop_ || !bound(p, u)) return "";
+    if (!name.empty()) {
+      json b = proc_step(p, "bind");
+      b["sock"] = u;
+      b["path"] = name;
+      emit(b, type);
+      if (stop_) return "";
+    }
+    return u;
+  }
+
+  json sock_step(int p, const char* op, const std::string& sock) {
+    json s = proc_step(p, op);
+    s["sock"] = sock;
+    return s;
+  }
+
+  // Rules a step drawn on its own seldom reaches, each needing a few steps in one order.
+  void sequence(int p) {
+    const int q = c_.below(opt_.processes);
+    const std::string name = one_of(c_, kPaths);
+    switch (c_.below(6)) {
+      case 0: {  // unix_recvq_full: a receiver not connected back takes max_dgram_qlen + 1
+        const auto r = new_socket(p, "dgram", name);
+        const auto w = r.empty() ? "" : new_socket(q, "dgram");
+        for (int i = 0; i < 12 && !w.empty() && !stop_; ++i) {
+          json s = sock_step(q, "sendmsg", w);
+          s["data"] = "d";
+          s["dest"] = name;
+          emit(s, "dgram");
+        }
+        return;
+      }
+      case 1: {  // a listener in flight in the queue of a connection it has not accepted
+        const auto l = new_socket(p, "stream", name);
+        if (l.empty()) return;
+        json listen = sock_step(p, "listen", l);
+        listen["backlog"] = 2;
+        emit(listen, "stream");
+        const auto c = stop_ ? "" : new_socket(p, "stream");
+        if (c.empty()) return;
+        json connect = sock_step(p, "connect", c);
+        connect["path"] = name;
+        emit(connect, "stream");
+        if (stop_) return;
+        json send = sock_step(p, "sendmsg", c);
+        send["data"] = "e";
+        send["fds"] = {l};
+        emit(send, "stream");
+        for (const auto& fd : {l, c}) {
+          json close = proc_step(p, "close");
+          close["fd"] = fd;
+          if (!stop_) emit(close, "stream");
+        }
+        if (!stop_) emit(proc_step(p, "collect"), "");
+        return;
+      }
+      case 2: {  // the listener's options, set between listen and connect, reach the connection
+        const auto l = new_socket(p, "stream", name);
+        if (l.empty()) return;
+        json listen = sock_step(p, "listen", l);
+        listen["backlog"] = 2;
+        emit(listen, "stream");
+        if (stop_) return;
+        json opt = sock_step(p, "setsockopt", l);
+        opt["opt"] = c_.chance(50) ? "SO_PASSCRED" : "SO_PASSRIGHTS";
+        opt["value"] = opt["opt"] == "SO_PASSCRED" ? 1 : 0;
+        emit(opt, "stream");
+        const auto c = stop_ ? "" : new_socket(q, "stream");
+        if (c.empty()) return;
+        json connect = sock_step(q, "connect", c);
+        connect["path"] = name;
+        emit(connect, "stream");
+        if (stop_) return;
+        json accept = sock_step(p, "accept", l);
+        accept["nonblock"] = true;
+        accept["as"] = fresh("c");
+        return emit(accept, "stream");
+      }
+      case 3: {  // an unprivileged user past its RLIMIT_NOFILE of fds in flight
+        const auto a = fresh("s"), b = fresh("s");
+        json pair = proc_step(p, "socketpair");
+        pair["type"] = "stream";
+        pair["nonblock"] = true;
+        pair["as"] = {a, b};
+        emit(pair, "stream");
+        if (stop_ || !bound(p, a)) return;
+        json limit = proc_step(p, "setrlimit");
+        limit["resource"] = "RLIMIT_NOFILE";
+        limit["soft"] = 8;
+        emit(limit, "");
+        json ids = proc_step(p, "set_ids");
+        ids["uid"] = 65534;
+        ids["gid"] = 65534;
+        if (!stop_) emit(ids, "");
+        for (int n : {9, 1}) {
+          json send = sock_step(p, "sendmsg", a);
+          send["data"] = "f";
+          send["fds"] = json(std::vector<std::string>(static_cast<std::size_t>(n), b));
+          if (!stop_) emit(send, "stream");
+        }
+        return;
+      }
+      case 4: {  // fds on a one-byte out-of-band message: they ride on the out-of-band skb
+        const auto a = fresh("s"), b = fresh("s");
+        json pair = proc_step(p, "socketpair");
+        pair["type"] = "stream";
+        pair["nonblock"] = true;
+        pair["as"] = {a, b};
+        emit(pair, "stream");
+        if (stop_ || !bound(p, a)) return;
+        json send = sock_step(p, "sendmsg", a);
+        send["data"] = "o";
+        send["flags"] = {"MSG_OOB"};
+        send["fds"] = {b};
+        emit(send, "stream");
+        for (const bool oob : {true, false}) {
+          json recv = sock_step(p, "recvmsg", b);
+          recv["len"] = 4;
+          recv["flags"] = oob ? json{"MSG_OOB"} : json::array();
+          recv["fd_space"] = 1;
+          recv["as"] = {fresh("x")};
+          if (!stop_) emit(recv, "stream");
+        }
+        return;
+      }
+      default: {  // a root-owned socket file, 0755: others may not connect or send to it
+        const auto r = new_socket(p, "dgram", name);
+        if (r.empty()) return;
+        json ids = proc_step(q, "set_ids");
+        ids["uid"] = 1000;
+        ids["gid"] = 1000;
+        emit(ids, "");
+        const auto w = stop_ ? "" : new_socket(q, "dgram");
+        if (w.empty()) return;
+        json s = sock_step(q, "sendmsg", w);
+        s["data"] = "x";
+        s["dest"] = name;
+        return emit(s, "dgram");
+      }
+    }
+  }
 
   void sock_only(int p, const char* op) {
     json s = proc_step(p, op);

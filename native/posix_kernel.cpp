@@ -277,7 +277,13 @@ Leftovers PosixKernel::finish() {
   }
   workers_.clear();
   if (ids_lock_ >= 0) {
-    ::close(ids_lock_);  // releases the flock: every fd in flight of this run is closed by now
+    // Closed is not freed: a cycle the run left in flight still counts against its user's
+    // in-flight limit until the collector runs, and the next run to drop to that user would
+    // see it (found by fdlab fuzz: an early ETOOMANYREFS in a later scenario). Wait for it.
+    HostResult gc;
+    host_collect(gc);
+    if (!gc.failure.empty()) leak("waiting for the collector before the next run: " + gc.failure);
+    ::close(ids_lock_);  // releases the flock: every fd in flight of this run is freed by now
     ids_lock_ = -1;
   }
   in_dir_.clear();

@@ -139,7 +139,8 @@ Outcome SimKernel::op_connect(ProcId p, const Call& c) {
   const BoundSocket other = find_other(a, sk->type, p);
   if (other.err != Errno::ok) return connect_failed(a, sk->type, other.err);
   UnixSocket& listener = unix_sock(other.index);
-  if (listener.state != SockState::listening) {
+  // A listener shut down for reading refuses too (found by fdlab fuzz).
+  if (listener.state != SockState::listening || (listener.shutdown & rcv_shutdown)) {
     reached("named.econnrefused");
     return Outcome::failure(Errno::econnrefused);
   }

@@ -47,7 +47,9 @@ TEST(ScenarioGenerator, ReachesEveryOpAndEverySocketType) {
 
 TEST(ScenarioGenerator, PassesSocketsAndNamesReceivedFds) {
   int sockets_sent = 0, received_used = 0;
-  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+  // 600 seeds: a received fd named again is a few per hundred scenarios, so 300 left the count
+  // at the threshold whenever the action mix moved.
+  for (std::uint64_t seed = 1; seed <= 600; ++seed) {
     const auto j = nlohmann::json::parse(generate_scenario(seed, GeneratorOptions{}));
     std::set<std::string> sockets, received;
     for (const auto& s : j["steps"]) {
@@ -61,8 +63,8 @@ TEST(ScenarioGenerator, PassesSocketsAndNamesReceivedFds) {
         if (s.contains(k) && s[k].is_string()) received_used += received.count(s[k]) > 0;
     }
   }
-  EXPECT_GT(sockets_sent, 50);
-  EXPECT_GT(received_used, 20);
+  EXPECT_GT(sockets_sent, 100);
+  EXPECT_GT(received_used, 25);  // 42 when written
 }
 
 TEST(ScenarioGenerator, ByteChoicesDriveTheGeneratorAndEndWithTheInput) {
