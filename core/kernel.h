@@ -29,6 +29,8 @@
 
 namespace fdlab {
 
+class RulesReached;  // core/rules_reached.h
+
 using ProcId = int;
 using ObjectId = int;
 
@@ -268,6 +270,10 @@ class Kernel {
   virtual Leftovers finish() = 0;
 
   virtual const char* name() const = 0;
+
+  // Where the code above this interface (the usocket model) marks the rules it applies
+  // (core/rules_reached.h): the sim's sink when it has one; nullptr, the default, marks nothing.
+  virtual RulesReached* rules_sink() { return nullptr; }
 
   // The same operations as typed calls, for C++ callers (the usocket model, tests,
   // benchmarks); each builds a Call (core/kernel_calls.cpp).

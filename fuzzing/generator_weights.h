@@ -94,9 +94,10 @@ const std::array<GenActionSpec, kGenActionCount>& gen_actions();
   X(write, "write", 20,                                                                          \
     "write(buffer \\| string \\| [fds] \\| {data, fds, callback} \\| {}): data of every size "   \
     "class (0 to 400000 bytes), 0..4, 64, 65, 253 or 254 fds (repeats too), a callback")         \
-  X(write_burst, "write_burst", 2,                                                              \
-    "on a pair: a large write, 16 small ones behind it (false: the high-water mark), then "     \
-    "read_until on the other end and run (drain)")                                              \
+  X(write_burst, "write_burst", 2,                                                               \
+    "on a pair: a large write, 16 small ones behind it (false: the high-water mark), then "      \
+    "read_until on the other end and run (drain); as often, a scenario that is a burst from "    \
+    "its first step (a new pair), which fits in 20 steps")                                       \
   X(end, "end", 5, "end() or end(chunk) in any write form, a callback")                          \
   X(read, "read", 12,                                                                            \
     "read(), read(size), read(null), read(size, count), read(null, count), read(size, null), "   \

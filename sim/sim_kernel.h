@@ -75,6 +75,7 @@ class SimKernel final : public Kernel {
   // Where each rule of docs/rules.md that decides a step's outcome is marked as reached
   // (core/rules_reached.h); nullptr, the default, marks nothing.
   void set_rules_sink(RulesReached* rules);
+  RulesReached* rules_sink() override { return rules_; }
 
  private:
   // Marks `rule` (a string literal naming a rule of the catalogue) as applied here.

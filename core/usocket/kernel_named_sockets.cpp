@@ -1,5 +1,7 @@
 #include "core/usocket/kernel_named_sockets.h"
 
+#include "core/rules_reached.h"
+
 namespace fdlab::usocket {
 // Every socket the library makes is SOCK_CLOEXEC (accept4's too), as every fd that node and
 // libuv open is: a child process must not inherit it (docs/usocket-semantics.md).
@@ -21,6 +23,7 @@ Outcome KernelNamedSockets::listen(ProcId p, const std::string& path, int backlo
   if (b.err != Errno::ok) return close_and_fail(k_, p, fd, b);
   const Outcome l = k_.listen(p, fd, backlog);
   if (l.err != Errno::ok) return close_and_fail(k_, p, fd, l);
+  reached(k_.rules_sink(), "usocket.cloexec");  // the listening socket: SOCK_CLOEXEC
   return s;
 }
 
@@ -35,9 +38,14 @@ Outcome KernelNamedSockets::connect(ProcId p, const std::string& path) {
   const Outcome c = k_.connect(p, fd, addr);
   if (c.blocked) return close_and_fail(k_, p, fd, Outcome::failure(Errno::eagain));
   if (c.err != Errno::ok) return close_and_fail(k_, p, fd, c);
+  reached(k_.rules_sink(), "usocket.cloexec");  // the connecting socket: SOCK_CLOEXEC
   return s;
 }
 
-Outcome KernelNamedSockets::accept(ProcId p, int fd) { return k_.accept(p, fd, true, true); }
+Outcome KernelNamedSockets::accept(ProcId p, int fd) {
+  Outcome o = k_.accept(p, fd, true, true);
+  if (o.err == Errno::ok && !o.blocked) reached(k_.rules_sink(), "usocket.cloexec");  // accept4
+  return o;
+}
 
 }  // namespace fdlab::usocket

@@ -1,5 +1,7 @@
 #include "core/usocket/userver.h"
 
+#include "core/rules_reached.h"
+
 namespace fdlab::usocket {
 
 UServer::UServer(Kernel& kernel, ProcId proc, int id, EventLog& log)
@@ -7,7 +9,10 @@ UServer::UServer(Kernel& kernel, ProcId proc, int id, EventLog& log)
 
 CallResult UServer::listen(NamedSockets& named, const std::string& path, int backlog,
                            int callback) {
-  if (listened_) return CallResult::refused(error::already_listening);
+  if (listened_) {
+    reached(k_.rules_sink(), "usocket.listen");  // a second listen: EALREADY
+    return CallResult::refused(error::already_listening);
+  }
   if (closed_) return CallResult::refused(error::destroyed);
   listened_ = true;
   listen_callback_ = callback;
@@ -15,16 +20,21 @@ CallResult UServer::listen(NamedSockets& named, const std::string& path, int bac
   // is the user's, and bind reports EADDRINUSE for it.
   const Outcome o = named.listen(proc_, path, backlog);
   if (o.err != Errno::ok) {
+    // A path held by a live server stays its own: no unlink, the bind's EADDRINUSE.
+    if (o.err == Errno::eaddrinuse) reached(k_.rules_sink(), "usocket.listen-no-unlink");
     error_due_ = o.err;
     return CallResult::accepted();
   }
   fd_ = o.fds.at(0).fd;
+  reached(k_.rules_sink(), "usocket.listen");  // listening now; 'listening' from the loop
   listening_due_ = true;
   return CallResult::accepted();
 }
 
 void UServer::close() {
   closed_ = true;
+  // The listening socket goes now (later connects are refused), and no event follows.
+  if (fd_ >= 0) reached(k_.rules_sink(), "usocket.server-close");
   if (fd_ >= 0) k_.close(proc_, fd_);
   fd_ = -1;
 }
@@ -48,6 +58,7 @@ bool UServer::poll(NamedSockets& named, const AcceptSink& on_accept) {
     e.name = "listening";
     log_.emit(std::move(e));
     if (listen_callback_ >= 0) {
+      reached(k_.rules_sink(), "usocket.callback-from-loop");
       UEvent cb;
       cb.on = id_;
       cb.name = "callback";
@@ -56,6 +67,8 @@ bool UServer::poll(NamedSockets& named, const AcceptSink& on_accept) {
     }
     progress = true;
   }
+  // Paused: connections wait in the kernel's backlog, no 'connection' until resume().
+  if (fd_ >= 0 && paused_) reached(k_.rules_sink(), "usocket.pause-resume");
   while (fd_ >= 0 && !paused_) {
     const Outcome o = named.accept(proc_, fd_);
     // A nonblocking call that would block is EAGAIN, whichever way the backend says it.
@@ -70,6 +83,8 @@ bool UServer::poll(NamedSockets& named, const AcceptSink& on_accept) {
       log_.emit(std::move(e));
       return true;
     }
+    // A new socket, connected already: 'connection' with it, no 'connected' of its own.
+    reached(k_.rules_sink(), "usocket.connection");
     UEvent e;
     e.on = id_;
     e.name = "connection";

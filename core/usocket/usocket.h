@@ -57,7 +57,7 @@ class USocket {
   // 'connected' like connect(path) unless it comes from a server's accept.
   CallResult adopt(int fd, int callback, bool announce);
   // new USocket(callback) with no options: the callback waits for a later connect.
-  void add_connected_listener(int step) { connect_callbacks_.push_back(step); }
+  void add_connected_listener(int step);
 
   // Accepted (the data is then sent or queued) with node's return value: false once the
   // chunks not yet sent, this one counted, reach kWriteHighWaterMark ('drain' follows when

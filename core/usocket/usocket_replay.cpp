@@ -6,6 +6,7 @@
 
 #include "core/bytes.h"
 #include "core/harness_error.h"
+#include "core/rules_reached.h"
 #include "core/trace.h"
 #include "core/usocket/event_loop.h"
 #include "core/usocket/usocket_scenario.h"
@@ -109,6 +110,8 @@ class Session {
 
   WriteRequest request(const UStep& s) {
     WriteRequest w;
+    // A string chunk is Buffer.from(string): its UTF-8 bytes, which is how the step holds it.
+    if (s.write_form == WriteForm::string) reached(k_.rules_sink(), "usocket.write-string");
     w.data = s.data;
     for (const auto& l : s.fds) w.fds.push_back(fd(s, l).fd);
     w.callback = s.callback ? s.index : -1;
