@@ -10,14 +10,14 @@ namespace fdlab {
 
 struct FuzzOptions {
   std::uint64_t seed = 1;
-  long count = 500;      // scenarios (with minutes: at most this many)
-  double minutes = 0;    // > 0: run until this much time has passed
-  int jobs = 1;          // forked processes, each with its own kernels (main: one per core)
+  long count = 500;    // scenarios (with minutes: at most this many)
+  double minutes = 0;  // > 0: run until this much time has passed
+  int jobs = 1;        // forked processes, each with its own kernels (main: one per core)
   int steps = 20;
   int processes = 2;
-  std::string weights;   // a JSON file of action weights ("" = the defaults)
-  std::string save_dir;  // where diverging scenarios are written ("" = not saved)
-  std::string coverage;  // where the coverage JSON is written ("" = not written)
+  std::string weights;               // a JSON file of action weights ("" = the defaults)
+  std::string save_dir;              // where diverging scenarios are written ("" = not saved)
+  std::string coverage;              // where the coverage JSON is written ("" = not written)
   std::string rules = "docs/rules";  // the catalogue, to name the rules a run never reached
   bool shrink = true;
   // kernel, usocket, or both: even seeds kernel, odd seeds usocket (a seed alone still names

@@ -58,8 +58,8 @@ int run_schema(const SchemaOptions& opt) {
     std::ofstream(opt.format_doc, std::ios::binary) << doc_want;
     std::ofstream(opt.protocol_schema, std::ios::binary) << protocol_want;
     std::ofstream(opt.fuzzing_doc, std::ios::binary) << fuzzing_want;
-    fmt::print("wrote {}, {}, the op tables of {} and the generator's actions in {}\n",
-               opt.schema, opt.protocol_schema, opt.format_doc, opt.fuzzing_doc);
+    fmt::print("wrote {}, {}, the op tables of {} and the generator's actions in {}\n", opt.schema,
+               opt.protocol_schema, opt.format_doc, opt.fuzzing_doc);
     return 0;
   }
   int stale = 0;
@@ -73,8 +73,8 @@ int run_schema(const SchemaOptions& opt) {
     ++stale;
   }
   if (stale == 0)
-    fmt::print("{}, {}, {} and {} are current\n", opt.schema, opt.protocol_schema,
-               opt.format_doc, opt.fuzzing_doc);
+    fmt::print("{}, {}, {} and {} are current\n", opt.schema, opt.protocol_schema, opt.format_doc,
+               opt.fuzzing_doc);
   return stale == 0 ? 0 : 1;
 }
 

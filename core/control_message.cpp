@@ -81,7 +81,7 @@ std::string control_image(const SendControl& control, const CredNumbers& own) {
     const std::string payload = payload_of(c, own);
     put_le(out, at, c.cmsg_len ? *c.cmsg_len : cmsg::len(payload.size()), 8);
     const bool raw = c.kind == SendCmsg::Kind::raw;
-    const std::int64_t type = raw ? c.type
+    const std::int64_t type = raw                                ? c.type
                               : c.kind == SendCmsg::Kind::rights ? cmsg::scm_rights
                                                                  : cmsg::scm_credentials;
     put_le(out, at + 8, static_cast<std::uint32_t>(raw ? c.level : cmsg::sol_socket), 4);

@@ -40,11 +40,11 @@ struct CredArg {
 // CMSG_LEN(payload) in the header (the bytes stay where CMSG_SPACE(payload) puts them).
 struct SendCmsg {
   enum class Kind : std::uint8_t { rights, creds, raw } kind = Kind::rights;
-  std::vector<int> fds;  // rights: fd numbers in the sender
+  std::vector<int> fds;   // rights: fd numbers in the sender
   CredArg pid, uid, gid;  // creds
   std::int64_t level = cmsg::sol_socket;
   std::int64_t type = cmsg::scm_rights;
-  std::string payload;                   // raw
+  std::string payload;                    // raw
   std::optional<std::uint64_t> cmsg_len;  // overrides CMSG_LEN(payload)
 };
 
@@ -52,8 +52,8 @@ struct SendCmsg {
 // control buffer is built from SendArgs::fds alone, as a C caller would.
 struct SendControl {
   bool given = false;
-  bool null = false;                          // msg_control is NULL
-  std::optional<std::size_t> controllen;      // default: the cmsgs' total CMSG_SPACE
+  bool null = false;                      // msg_control is NULL
+  std::optional<std::size_t> controllen;  // default: the cmsgs' total CMSG_SPACE
   std::vector<SendCmsg> cmsgs;
 };
 
@@ -82,17 +82,17 @@ struct WireCreds {
 // What __scm_send made of a control buffer.
 struct ScmSend {
   Errno err = Errno::ok;
-  std::vector<int> fds;             // SCM_RIGHTS of every cmsg, in order
-  std::optional<WireCreds> creds;   // the last SCM_CREDENTIALS
+  std::vector<int> fds;            // SCM_RIGHTS of every cmsg, in order
+  std::optional<WireCreds> creds;  // the last SCM_CREDENTIALS
 };
 
 // The questions __scm_send asks its kernel.
 class ScmSendHost {
  public:
   virtual ~ScmSendHost() = default;
-  virtual bool fd_open(int fd) const = 0;                 // fget_raw
-  virtual bool pid_exists(std::int64_t pid) const = 0;    // find_get_pid
-  virtual std::int64_t own_pid() const = 0;               // task_tgid_vnr(current)
+  virtual bool fd_open(int fd) const = 0;               // fget_raw
+  virtual bool pid_exists(std::int64_t pid) const = 0;  // find_get_pid
+  virtual std::int64_t own_pid() const = 0;             // task_tgid_vnr(current)
   // scm_check_creds: the caller's real, effective and saved ids, and whether it has the
   // capabilities that let it state any (CAP_SYS_ADMIN, CAP_SETUID, CAP_SETGID: root).
   virtual bool privileged() const { return true; }

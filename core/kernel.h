@@ -138,7 +138,7 @@ struct Outcome {
   bool sigpipe = false;         // the operation raised SIGPIPE in the calling process
   bool blocked = false;         // the operation would block forever; nothing else is set
   long value = 0;  // getsockopt: the option's value (SO_TYPE: a SockType); poll: revents (pollev::)
-  Creds creds;                  // recvmsg: SCM_CREDENTIALS, when SO_PASSCRED is on
+  Creds creds;     // recvmsg: SCM_CREDENTIALS, when SO_PASSCRED is on
   std::size_t msg_controllen = 0;  // recvmsg: the control bytes it wrote (msg_controllen back)
   RecvCmsgs cmsgs;                 // recvmsg: each cmsghdr it wrote, in order
   ReportedAddr name;               // getsockname/getpeername; recvmsg's msg_name (sender)

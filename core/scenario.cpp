@@ -157,8 +157,8 @@ class StepParser {
       case Arg::poll_events:
         for (const auto& name : f_.opt_strings(first.name)) {
           std::uint32_t bit = 0;
-          const bool known = std::find(first.choices.begin(), first.choices.end(), name) !=
-                             first.choices.end();
+          const bool known =
+              std::find(first.choices.begin(), first.choices.end(), name) != first.choices.end();
           if (!known || !poll_event_from_name(name, bit))
             f_.fail(first.name, "unknown or answer-only poll event '" + name + "'");
           step_.events |= bit;
@@ -268,8 +268,8 @@ class StepParser {
       if (!v.is_array()) f_.fail(list.name, "expected an array of cmsgs, got " + json_kind(v));
       if (v.size() > static_cast<std::size_t>(list.max))
         f_.fail(list.name, "at most " + std::to_string(list.max) + " cmsgs");
-      for (std::size_t i = 0; i < v.size(); ++i) parse_cmsg(v[i], std::string(list.name) + "[" +
-                                                                      std::to_string(i) + "]");
+      for (std::size_t i = 0; i < v.size(); ++i)
+        parse_cmsg(v[i], std::string(list.name) + "[" + std::to_string(i) + "]");
     }
     if (c.null && !c.controllen) f_.fail(null.name, "needs msg_controllen (NULL with a length)");
     c.given = f_.has(list.name) || c.null || c.controllen.has_value();
@@ -283,8 +283,7 @@ class StepParser {
     SendCmsg c;
     std::vector<FdArg> fds;
     const int kinds = e.has("rights") + e.has("creds") + (e.has("level") || e.has("type"));
-    if (kinds != 1)
-      e.fail("", "give exactly one of rights, creds, or level and type (a raw cmsg)");
+    if (kinds != 1) e.fail("", "give exactly one of rights, creds, or level and type (a raw cmsg)");
     if (e.has("rights")) {
       c.kind = SendCmsg::Kind::rights;
       const Field& field = cmsg_field("rights");
@@ -316,7 +315,8 @@ class StepParser {
         e.fail("data_hex", "expected an even number of hex digits");
       if (c.payload.size() > 4096) e.fail("data_hex", "at most 4096 bytes");
     }
-    if (e.has("cmsg_len")) c.cmsg_len = static_cast<std::uint64_t>(e.integer(cmsg_field("cmsg_len")));
+    if (e.has("cmsg_len"))
+      c.cmsg_len = static_cast<std::uint64_t>(e.integer(cmsg_field("cmsg_len")));
     e.reject_unknown();
     step_.control.cmsgs.push_back(std::move(c));
     step_.control_fds.push_back(std::move(fds));
@@ -340,8 +340,9 @@ class StepParser {
     a.kind = CredArg::Kind::number;
     a.number = e.integer(field);
     if (is_pid && a.number > 0 && a.number <= cmsg::pid_max_limit)
-      e.fail(field.name, "a pid number must be <= 0 or above 4194304 (one no machine has); "
-                         "use \"own\" or \"init\"");
+      e.fail(field.name,
+             "a pid number must be <= 0 or above 4194304 (one no machine has); "
+             "use \"own\" or \"init\"");
     return a;
   }
 

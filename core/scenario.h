@@ -60,8 +60,8 @@ struct Step {
   // control_fds (one list per cmsg, empty for the others).
   SendControl control;
   std::vector<std::vector<FdArg>> control_fds;
-  std::optional<SockAddr> dest;  // sendmsg: msg_name
-  bool msg_name = false;         // recvmsg: report the sender's address
+  std::optional<SockAddr> dest;              // sendmsg: msg_name
+  bool msg_name = false;                     // recvmsg: report the sender's address
   OpenKind open_kind = OpenKind::directory;  // open (o_path of a name: the name in addr)
   std::uint32_t events = 0;                  // poll: pollev:: bits
 

@@ -73,8 +73,9 @@ json field_schema(const Field& f) {
     case FieldType::process:
       return {{"type", "string"}};
     case FieldType::name_or_integer:
-      return {{"oneOf",
-               {{{"enum", f.choices}}, {{"type", "integer"}, {"minimum", f.min}, {"maximum", f.max}}}}};
+      return {
+          {"oneOf",
+           {{{"enum", f.choices}}, {{"type", "integer"}, {"minimum", f.min}, {"maximum", f.max}}}}};
     case FieldType::cred_object:
       return object_schema(cred_fields());
     case FieldType::cmsg_list:

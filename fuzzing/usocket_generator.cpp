@@ -686,9 +686,9 @@ class UsocketGenerator {
     bool others_accept = false;
     for (const auto& o : objects_)
       others_accept |= o.server && o.listened && !o.closed && o.proc != p;
-    long n = others_accept ? 0L
-                           : std::min(4L, pending.count(p) ? pending[p] : 0L) +
-                                 (c_.chance(15) ? 1 : 0);
+    long n = others_accept
+                 ? 0L
+                 : std::min(4L, pending.count(p) ? pending[p] : 0L) + (c_.chance(15) ? 1 : 0);
     json as = json::array();
     for (; n > 0; --n) as.push_back(fresh("k"));
     if (!as.empty()) s["as"] = as;

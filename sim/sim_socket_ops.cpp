@@ -131,7 +131,8 @@ void SimKernel::queue_fds(UnixSocket& to, const std::vector<int>& fds, const Sen
 std::size_t SimKernel::wmem_of(const UnixSocket& sk) const {
   // A stream or seqpacket socket's skbs are only ever in its peer's queue, which holds no one
   // else's.
-  if (sk.type != SockType::dgram) return sk.peer != no_socket ? unix_sock(sk.peer).queue.truesize() : 0;
+  if (sk.type != SockType::dgram)
+    return sk.peer != no_socket ? unix_sock(sk.peer).queue.truesize() : 0;
   if (sk.addr_key < 0) return 0;  // it never sent
   std::size_t wmem = 0;
   for (const auto& other : sockets_) {

@@ -146,7 +146,8 @@ TEST(ScenarioParser, DataSizeMakesThePatternBytes) {
 }
 
 TEST(ScenarioParser, PatternBytesAreTheAlphabetRepeatedAtEverySize) {
-  for (std::size_t size : {0ul, 1ul, 25ul, 26ul, 27ul, 51ul, 52ul, 53ul, 1000ul, 4097ul, 212993ul}) {
+  for (std::size_t size :
+       {0ul, 1ul, 25ul, 26ul, 27ul, 51ul, 52ul, 53ul, 1000ul, 4097ul, 212993ul}) {
     const std::string p = pattern_bytes(size);
     ASSERT_EQ(p.size(), size);
     for (std::size_t i = 0; i < size; ++i)

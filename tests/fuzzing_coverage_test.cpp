@@ -20,8 +20,9 @@ TEST(Coverage, CountsOpsErrnosFlagsAndKinds) {
   EXPECT_EQ(j["steps"], 2);
   EXPECT_EQ(j["ops"], json({{"recvmsg", 1}, {"sendmsg", 1}}));
   EXPECT_EQ(j["op_errno"], json({{"recvmsg ok", 1}, {"sendmsg EPIPE", 1}}));
-  EXPECT_EQ(j["op_flags"],
-            json({{"recvmsg MSG_PEEK", 1}, {"recvmsg +fd_space", 1}, {"recvmsg -> MSG_CTRUNC", 1}}));
+  EXPECT_EQ(
+      j["op_flags"],
+      json({{"recvmsg MSG_PEEK", 1}, {"recvmsg +fd_space", 1}, {"recvmsg -> MSG_CTRUNC", 1}}));
   EXPECT_EQ(j["op_kinds"], json({{"recvmsg stream", 1}, {"sendmsg dgram", 1}}));
   EXPECT_EQ(j["unreached_rules"], json({"dgram.queue"}));
   EXPECT_EQ(j["unreached_ops"].size(), kernel_ops().size() - 2);

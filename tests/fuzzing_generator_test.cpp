@@ -99,7 +99,7 @@ TEST(ScenarioGenerator, SimNamesAStreamReadWhoseGlueDependsOnWhichProcessSent) {
   EXPECT_FALSE(k.glue_depends_on_pid(p, b));  // one writer
   const Outcome g = k.give(p, a, q);
   ASSERT_EQ(k.sendmsg(q, static_cast<int>(g.ret), x).ret, 1);
-  EXPECT_TRUE(k.glue_depends_on_pid(p, b));  // p's segment next to q's
+  EXPECT_TRUE(k.glue_depends_on_pid(p, b));   // p's segment next to q's
   EXPECT_FALSE(k.glue_depends_on_pid(p, a));  // nothing queued there
   ASSERT_EQ(k.setsockopt(p, b, SockOpt::passcred, 0).ret, 0);
   EXPECT_FALSE(k.glue_depends_on_pid(p, b));  // without SO_PASSCRED all is glued anyway

@@ -24,26 +24,31 @@ TEST(Shrinker, KeepsOnlyTheStepsArgumentsAndBytesTheFailureNeeds) {
   json steps = json::array();
   for (int i = 0; i < 12; ++i)
     steps.push_back({{"proc", "a"}, {"op", "write"}, {"fd", "x"}, {"data", "noise"}});
-  steps[4] = {{"proc", "a"}, {"op", "sendmsg"}, {"sock", "x"}, {"data", "0123456789abcdef"},
+  steps[4] = {{"proc", "a"},
+              {"op", "sendmsg"},
+              {"sock", "x"},
+              {"data", "0123456789abcdef"},
               {"fds", {"f", "g"}}};
-  steps[9] = {{"proc", "b"}, {"op", "recvmsg"}, {"sock", "y"}, {"len", 64},
+  steps[9] = {{"proc", "b"},
+              {"op", "recvmsg"},
+              {"sock", "y"},
+              {"len", 64},
               {"flags", {"MSG_PEEK", "MSG_TRUNC"}}};
   const json original = scenario_of(steps);
   ASSERT_TRUE(needs_send_and_recv(original));
 
   const ShrinkResult r = shrink_scenario(original, needs_send_and_recv);
   ASSERT_TRUE(needs_send_and_recv(r.scenario));
-  const json expected = json::array(
-      {{{"proc", "a"}, {"op", "sendmsg"}, {"data", "0123"}},
-       {{"proc", "b"}, {"op", "recvmsg"}, {"flags", json::array()}}});
+  const json expected = json::array({{{"proc", "a"}, {"op", "sendmsg"}, {"data", "0123"}},
+                                     {{"proc", "b"}, {"op", "recvmsg"}, {"flags", json::array()}}});
   EXPECT_EQ(r.scenario["steps"], expected) << r.scenario.dump();
   EXPECT_EQ(r.scenario["id"], "fuzz/1");
   EXPECT_GT(r.tries, 0);
 }
 
 TEST(Shrinker, HalvesSizesDownToTheLeastThatStillFails) {
-  const json original = scenario_of(json::array(
-      {{{"proc", "a"}, {"op", "recvmsg"}, {"len", 1000}, {"fd_space", 253}}}));
+  const json original = scenario_of(
+      json::array({{{"proc", "a"}, {"op", "recvmsg"}, {"len", 1000}, {"fd_space", 253}}}));
   const auto fails = [](const json& sc) {
     const auto& s = sc["steps"][0];
     return s.value("len", 0) >= 100 && s.value("fd_space", 0) >= 10;

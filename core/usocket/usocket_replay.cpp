@@ -314,9 +314,10 @@ class Session {
       // made it, the accepting server's, which only the replay knows.
       if (const USocket* u = loop_.socket(id); labelled && u != nullptr && u->proc() != proc(s))
         throw HarnessError(sc_.file, s.index, "as",
-                           "connection '" + label + "' was accepted by a server of another "
-                           "process; a run's `as` names only connections accepted in its own "
-                           "process: run it in the server's process");
+                           "connection '" + label +
+                               "' was accepted by a server of another "
+                               "process; a run's `as` names only connections accepted in its own "
+                               "process: run it in the server's process");
       names_[id] = label;
       objects_[label] = id;
     }
