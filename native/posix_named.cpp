@@ -67,7 +67,17 @@ Outcome PosixKernel::op_set_ids(ProcId p, const Call& c) {
     const std::string path = "/tmp/fdlab-set-ids.lock";
     ids_lock_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (ids_lock_ < 0) backend_failure("open " + path, errno);
-    if (::flock(ids_lock_, LOCK_EX) != 0) backend_failure("flock " + path, errno);
+    // Another fdlab run may hold it for a while (a collector wait); a signal to this thread
+    // (libFuzzer's timer, a job's progress) interrupts the wait, which then goes on.
+    int rc;
+    while ((rc = ::flock(ids_lock_, LOCK_EX)) != 0 && errno == EINTR) {
+    }
+    if (rc != 0) {
+      const int err = errno;
+      ::close(ids_lock_);
+      ids_lock_ = -1;  // not held: finish() must not think it is
+      backend_failure("flock " + path, err);
+    }
   }
   return on_worker(p, host_set_ids, c.value, c.gid);
 }
