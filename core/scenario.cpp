@@ -314,6 +314,18 @@ class StepParser {
       if (e.has("data_hex") && !decode_hex(e.req_string("data_hex"), c.payload))
         e.fail("data_hex", "expected an even number of hex digits");
       if (c.payload.size() > 4096) e.fail("data_hex", "at most 4096 bytes");
+      // Raw SCM_CREDENTIALS bytes state a pid too (the first 4, zero-padded as sent): the same
+      // rule as `creds`, or the answer would depend on which pids the machine has.
+      if (c.level == cmsg::sol_socket && c.type == cmsg::scm_credentials) {
+        std::uint32_t bits = 0;
+        for (std::size_t i = 0; i < 4 && i < c.payload.size(); ++i)
+          bits |= static_cast<std::uint32_t>(static_cast<unsigned char>(c.payload[i])) << (8 * i);
+        const auto pid = static_cast<std::int32_t>(bits);
+        if (pid > 1 && pid <= cmsg::pid_max_limit)
+          e.fail("data_hex",
+                 "the pid in raw SCM_CREDENTIALS bytes must be <= 1 or above 4194304 (one no "
+                 "machine has, or init); state credentials with \"creds\" to name your own");
+      }
     }
     if (e.has("cmsg_len"))
       c.cmsg_len = static_cast<std::uint64_t>(e.integer(cmsg_field("cmsg_len")));

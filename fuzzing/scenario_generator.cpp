@@ -770,9 +770,12 @@ class Generator {
       } else {
         static const json kTypesRaw[] = {99, "SCM_RIGHTS", "SCM_CREDENTIALS"};
         static const char* const kHex[] = {"", "ff", "ffffff", "01000000", "0300000004000000"};
-        cmsg = {{"level", "SOL_SOCKET"},
-                {"type", one_of(c_, kTypesRaw)},
-                {"data_hex", one_of(c_, kHex)}};
+        // As credentials, bytes whose pid no machine has, or init's (the parser refuses others).
+        static const char* const kCredHex[] = {"", "ffffff", "01000000", "ffffffff",
+                                               "0100000000000000e8030000"};
+        cmsg = {{"level", "SOL_SOCKET"}, {"type", one_of(c_, kTypesRaw)}};
+        cmsg["data_hex"] =
+            cmsg["type"] == "SCM_CREDENTIALS" ? one_of(c_, kCredHex) : one_of(c_, kHex);
       }
       if (c_.chance(10)) cmsg["cmsg_len"] = 12 + c_.below(20);
       cmsgs.push_back(cmsg);
