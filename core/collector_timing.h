@@ -8,15 +8,15 @@
 #include <string>
 #include <vector>
 
-#include "core/harness_error.h"
 #include "core/kernel.h"
+#include "core/machine_dependent.h"
 
 namespace fdlab {
 
-class CollectorTimingError : public HarnessError {
+class CollectorTimingError : public MachineDependentError {
  public:
   explicit CollectorTimingError(std::vector<ObjectId> cycle)
-      : HarnessError("", -1, "", reason(cycle, nullptr)), cycle_(std::move(cycle)) {}
+      : MachineDependentError("", -1, "", reason(cycle, nullptr)), cycle_(std::move(cycle)) {}
 
   const std::vector<ObjectId>& cycle() const { return cycle_; }
 

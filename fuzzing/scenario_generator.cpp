@@ -5,7 +5,7 @@
 #include <optional>
 #include <set>
 
-#include "core/collector_timing.h"
+#include "core/machine_dependent.h"
 #include "core/replay.h"
 #include "core/scenario.h"
 #include "sim/sim_kernel.h"
@@ -113,8 +113,9 @@ class Generator {
 
   json proc_step(int p, const char* op) { return {{"proc", sc_.processes[p]}, {"op", op}}; }
 
-  // Adds the step, runs it on the sim and learns what it did. A step the sim refuses for the
-  // collector's timing, or finds blocking, is taken back and ends the scenario.
+  // Adds the step, runs it on the sim and learns what it did. A step whose result depends on
+  // the machine (MachineDependentError), or that the sim finds blocking, is taken back and ends
+  // the scenario.
   void emit(json step, const std::string& kind) {
     // A pair of steps (a pipe and its F_SETFL, a step and a collect) may not both fit.
     if (static_cast<int>(steps_.size()) >= opt_.steps) {
@@ -124,7 +125,7 @@ class Generator {
     try {
       reader_.add(step);
       session_->step(report_);
-    } catch (const CollectorTimingError&) {
+    } catch (const MachineDependentError&) {
       sc_.steps.pop_back();
       stop_ = stopped_early_ = true;
       return;
@@ -289,6 +290,18 @@ class Generator {
     if (c_.chance(20)) s["cloexec"] = true;
     s["as"] = {a, b};
     emit(s, s["type"]);
+  }
+
+  // A nonblocking stream socketpair in p, its labels; none when it could not be made.
+  std::pair<std::string, std::string> stream_pair(int p) {
+    const auto a = fresh("s"), b = fresh("s");
+    json pair = proc_step(p, "socketpair");
+    pair["type"] = "stream";
+    pair["nonblock"] = true;
+    pair["as"] = {a, b};
+    emit(pair, "stream");
+    if (stop_ || !bound(p, a)) return {};
+    return {a, b};
   }
 
   void emit_give(int p, const std::string& label, int to) {
@@ -608,13 +621,8 @@ class Generator {
         return emit(accept, "stream");
       }
       case 3: {  // an unprivileged user past its RLIMIT_NOFILE of fds in flight
-        const auto a = fresh("s"), b = fresh("s");
-        json pair = proc_step(p, "socketpair");
-        pair["type"] = "stream";
-        pair["nonblock"] = true;
-        pair["as"] = {a, b};
-        emit(pair, "stream");
-        if (stop_ || !bound(p, a)) return;
+        const auto [a, b] = stream_pair(p);
+        if (a.empty()) return;
         json limit = proc_step(p, "setrlimit");
         limit["resource"] = "RLIMIT_NOFILE";
         limit["soft"] = 8;
@@ -632,13 +640,8 @@ class Generator {
         return;
       }
       case 4: {  // fds on a one-byte out-of-band message: they ride on the out-of-band skb
-        const auto a = fresh("s"), b = fresh("s");
-        json pair = proc_step(p, "socketpair");
-        pair["type"] = "stream";
-        pair["nonblock"] = true;
-        pair["as"] = {a, b};
-        emit(pair, "stream");
-        if (stop_ || !bound(p, a)) return;
+        const auto [a, b] = stream_pair(p);
+        if (a.empty()) return;
         json send = sock_step(p, "sendmsg", a);
         send["data"] = "o";
         send["flags"] = {"MSG_OOB"};

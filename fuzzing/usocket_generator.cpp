@@ -7,7 +7,7 @@
 #include <set>
 #include <vector>
 
-#include "core/collector_timing.h"
+#include "core/machine_dependent.h"
 #include "core/scenario.h"
 #include "core/usocket/kernel_named_sockets.h"
 #include "core/usocket/usocket_replay.h"
@@ -138,8 +138,9 @@ class UsocketGenerator {
     return opt_.processes < 2 ? p : (p + 1 + c_.below(opt_.processes - 1)) % opt_.processes;
   }
 
-  // Adds the step, runs it on the sim and learns what it did. A step the sim finds blocking or
-  // refuses for the collector's timing is taken back and ends the scenario.
+  // Adds the step, runs it on the sim and learns what it did. A step the sim finds blocking, or
+  // whose result depends on the machine (MachineDependentError), is taken back and ends the
+  // scenario.
   bool emit(json step, const std::string& kind) {
     if (static_cast<int>(steps_.size()) >= opt_.steps) {
       stop_ = true;
@@ -155,7 +156,7 @@ class UsocketGenerator {
         stop_ = stopped_early_ = true;
         return false;
       }
-    } catch (const CollectorTimingError&) {
+    } catch (const MachineDependentError&) {
       reader_->take_back();
       stop_ = stopped_early_ = true;
       return false;

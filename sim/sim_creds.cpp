@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/control_space.h"
+#include "core/machine_dependent.h"
 #include "sim/sim_kernel.h"
 
 namespace fdlab::sim {
@@ -19,8 +20,17 @@ class SimScmHost : public ScmSendHost {
  public:
   SimScmHost(SimKernel& k, ProcId p, std::size_t processes) : k_(k), p_(p), n_(processes) {}
   bool fd_open(int fd) const override { return k_.has_fd(p_, fd); }
+  // init and the scenario's own processes exist everywhere, and no pid outside 1..PID_MAX_LIMIT
+  // exists anywhere; any other pid exists on some machines and not on others (a raw cmsg's
+  // bytes can state one the parser does not see: a cmsg_len that reaches into the next cmsg).
   bool pid_exists(std::int64_t pid) const override {
-    return pid == 1 || (pid >= kFirstPid && pid < kFirstPid + static_cast<std::int64_t>(n_));
+    if (pid == 1 || (pid >= kFirstPid && pid < kFirstPid + static_cast<std::int64_t>(n_)))
+      return true;
+    if (pid <= 0 || pid > cmsg::pid_max_limit) return false;
+    throw MachineDependentError("", -1, "",
+                                "result depends on whether pid " + std::to_string(pid) +
+                                    " exists on the machine (SCM_CREDENTIALS); state a pid "
+                                    "<= 0, init's, a scenario process's or one above 4194304");
   }
   std::int64_t own_pid() const override { return kFirstPid + p_; }
   bool privileged() const override { return k_.ids(p_).privileged(); }
