@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `fdlab bench --quick` on the sim (issue 14, docs/performance.md "How cost grows"): every
 # measured replay passes, and peak memory follows the input, not the history: going from 100 to
-# 10^5 steps adds less than 3 times the larger scenario file (it added 20 times before the steps
+# 10^5 steps adds less than 3 times the larger scenario file (it added 11 times before the steps
 # were read lazily and the traces compared as made). Memory, not time: time on a shared machine
 # measures the neighbours.
 set -u
