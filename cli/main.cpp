@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "cli/bench_command.h"
 #include "cli/fuzz_command.h"
 #include "cli/record_command.h"
 #include "cli/replay_command.h"
@@ -105,6 +106,20 @@ int main(int argc, char** argv) {
                        "also run the package with each fix of adapters/usocket/patches and "
                        "record which findings each closes");
 
+  fdlab::BenchOptions bench;
+  auto* bench_cmd = app.add_subcommand(
+      "bench", "Measure how time and peak memory grow with steps, fds per message and bytes");
+  bench_cmd->add_option("--backend,-b", bench.backend, "sim, native or both (default both)")
+      ->check(CLI::IsMember({"sim", "native", "both"}));
+  bench_cmd->add_option("--series", bench.series, "steps, fds, bytes or all (default all)")
+      ->check(CLI::IsMember({"steps", "fds", "bytes", "all"}));
+  bench_cmd->add_flag("--quick", bench.quick, "small sizes only");
+  bench_cmd->add_option("--output,-o", bench.output, "the JSON file (default: standard output)");
+  bench_cmd
+      ->add_option("--replayer", bench.replayer,
+                   "measure this fdlab's replay instead (an older build, for a before)")
+      ->check(CLI::ExistingFile);
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (cmd->parsed()) return fdlab::run_replay(replay);
@@ -112,6 +127,7 @@ int main(int argc, char** argv) {
     if (schema_cmd->parsed()) return fdlab::run_schema(schema);
     if (record_cmd->parsed()) return fdlab::run_record(record);
     if (report_cmd->parsed()) return fdlab::run_report(report);
+    if (bench_cmd->parsed()) return fdlab::run_bench(bench);
     if (fuzz_cmd->parsed()) {
       // --minutes alone: as many scenarios as fit.
       if (minutes->count() > 0 && fuzz_cmd->count("--count") == 0) fuzz.count = 1000000000000L;

@@ -16,7 +16,7 @@ namespace fdlab {
 int run_record(const RecordOptions& opt) {
   Scenario sc;
   try {
-    sc = parse_scenario(read_text_file(opt.scenario), opt.scenario);
+    sc = parse_scenario_lazily(read_text_file(opt.scenario), opt.scenario);
   } catch (const std::exception& e) {
     fmt::print(stderr, "fdlab record: {}\n", e.what());
     return 2;

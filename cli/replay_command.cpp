@@ -58,24 +58,122 @@ nlohmann::json run_json(const BackendRun& run, bool with_trace) {
   return j;
 }
 
-ReplayLimits time_budget(double seconds) {
-  ReplayLimits limits;
-  if (seconds <= 0) return limits;
-  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                           std::chrono::duration<double>(seconds));
-  limits.out_of_time = [deadline] { return Clock::now() >= deadline; };
-  return limits;
+// Runs `f` as part of `run`, timed; a backend that cannot start (or dies) fails this scenario,
+// not the whole run: its report becomes that error alone. Returns false when it did.
+template <typename F>
+bool guarded(BackendRun& run, const std::string& backend, const std::string& file, F f) {
+  const auto start = Clock::now();
+  std::string error;
+  try {
+    f();
+  } catch (const HarnessError& e) {
+    error = e.located(file, -1).what();
+  } catch (const std::exception& e) {
+    error = file + ": " + backend + ": " + e.what();
+  }
+  if (!error.empty()) {
+    run.report = ReplayReport{};
+    run.report.error = error;
+    run.report.backend = backend;
+  }
+  run.seconds += std::chrono::duration<double>(Clock::now() - start).count();
+  return error.empty();
 }
 
-ReplayReport replay_on(const std::string& backend, const Scenario& sc, const std::string& file,
-                       const ReplayOptions& opt) {
-  if (backend == "usocket") {
-    UsocketAdapter adapter = default_usocket_adapter();
-    adapter.budget_seconds = opt.timeout_seconds;
-    return replay_on_usocket(sc, file, adapter);
+// One kernel backend's run of a scenario, a step at a time, so that two backends go side by
+// side and their records are compared as they are made: a long scenario's traces are never
+// kept whole (unless --trace prints them). Its time budget counts its own time only.
+class SteppedRun {
+ public:
+  SteppedRun(const std::string& backend, const Scenario& sc, const std::string& file,
+             const ReplayOptions& opt, bool keep_trace, BackendRun& out)
+      : backend_(backend), file_(file), keep_(keep_trace), out_(out) {
+    ReplayLimits limits;
+    if (opt.timeout_seconds > 0)
+      limits.out_of_time = [this, budget = opt.timeout_seconds] {
+        return out_.seconds - started_ >= budget;
+      };
+    over_ = !guarded(out_, backend_, file_, [&] { kernel_ = make_kernel(backend_); });
+    started_ = out_.seconds;  // the budget counts from the first step, as before
+    if (!over_)
+      over_ = !guarded(out_, backend_, file_, [&] { run_ = start_replay(sc, *kernel_, limits); });
+    if (over_) end();
   }
-  auto kernel = make_kernel(backend);
-  return replay(sc, *kernel, time_budget(opt.timeout_seconds));
+
+  // Runs the next step; false when the run is over (then its report is in `out`).
+  bool next(nlohmann::json& record) {
+    if (over_) return false;
+    bool more = false;
+    const bool ok = guarded(out_, backend_, file_, [&] {
+      more = run_->next(record);
+      if (!more) {
+        std::vector<nlohmann::json> kept = std::move(out_.report.trace);
+        out_.report = run_->finish();
+        out_.report.trace = std::move(kept);
+        end();
+      }
+    });
+    if (!ok) {
+      died_ = true;
+      end();
+      return false;
+    }
+    if (more && keep_) out_.report.trace.push_back(record);
+    over_ = !more;
+    return more;
+  }
+
+  // Whether it stopped by an exception: then it has no trace at all.
+  bool died() const { return died_; }
+
+ private:
+  void end() {
+    over_ = true;
+    run_.reset();
+    kernel_.reset();
+    out_.report.backend = backend_;
+  }
+
+  std::string backend_;
+  std::string file_;
+  bool keep_;
+  BackendRun& out_;
+  std::unique_ptr<Kernel> kernel_;
+  std::unique_ptr<ReplayRun> run_;
+  double started_ = 0;  // seconds spent before the run began
+  bool over_ = false;
+  bool died_ = false;
+};
+
+// Steps every run in turn until all are over. The first two are compared record by record when
+// `compare` (first_divergence's answer, keeping only the records of the step at hand).
+Divergence run_side_by_side(std::vector<std::unique_ptr<SteppedRun>>& runs, bool compare) {
+  Divergence d;
+  std::vector<nlohmann::json> records(runs.size());
+  nlohmann::json first[2];  // each side's first record, for one that dies later
+  for (std::size_t i = 0;; ++i) {
+    bool any = false;
+    std::vector<bool> got(runs.size());
+    for (std::size_t k = 0; k < runs.size(); ++k) {
+      got[k] = runs[k]->next(records[k]);
+      any = any || got[k];
+    }
+    if (!any) break;
+    if (!compare) continue;
+    for (int k = 0; k < 2; ++k)
+      if (i == 0 && got[k]) first[k] = records[k];
+    if (d.found) continue;
+    const nlohmann::json l = got[0] ? std::move(records[0]) : nlohmann::json(nullptr);
+    const nlohmann::json r = got[1] ? std::move(records[1]) : nlohmann::json(nullptr);
+    if (l != r) d = Divergence{true, i, l, r};
+  }
+  // A run that died has no trace: the other's first record (if any) is where they differ.
+  if (compare && (runs[0]->died() || runs[1]->died())) {
+    const nlohmann::json l = runs[0]->died() ? nlohmann::json(nullptr) : first[0];
+    const nlohmann::json r = runs[1]->died() ? nlohmann::json(nullptr) : first[1];
+    d = l != r ? Divergence{true, 0, l, r} : Divergence{};
+  }
+  return d;
 }
 
 FileResult replay_file(const std::string& file, const std::vector<std::string>& backends,
@@ -84,7 +182,7 @@ FileResult replay_file(const std::string& file, const std::vector<std::string>& 
   r.file = file;
   Scenario sc;
   try {
-    sc = parse_scenario(read_text_file(file), file);
+    sc = parse_scenario_lazily(read_text_file(file), file);
   } catch (const std::bad_alloc&) {
     r.parse_error = file + ": out of memory while reading or parsing it";
     return r;
@@ -93,31 +191,40 @@ FileResult replay_file(const std::string& file, const std::vector<std::string>& 
     return r;
   }
   r.id = sc.id;
+  std::vector<std::string> ran;  // the first two are compared
   for (const auto& b : backends) {
-    BackendRun run;
+    BackendRun& run = r.runs[b];
     run.skipped = skip_reason(sc, b);
-    if (run.skipped.empty()) {
-      const auto start = Clock::now();
-      // A backend that cannot start (or dies) fails this scenario, not the whole run.
-      try {
-        run.report = replay_on(b, sc, file, opt);
-      } catch (const HarnessError& e) {
-        run.report.error = e.located(file, -1).what();
-      } catch (const std::exception& e) {
-        run.report.error = file + ": " + b + ": " + e.what();
-      }
-      run.report.backend = b;
-      run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    }
-    r.runs.emplace(b, std::move(run));
+    if (run.skipped.empty()) ran.push_back(b);
   }
-  std::vector<const BackendRun*> ran;
-  for (const auto& b : backends)
-    if (r.runs[b].skipped.empty()) ran.push_back(&r.runs[b]);
+  // The kernel backends run side by side; the usocket package (a node process that plays a
+  // whole scenario at once) after them, its trace kept.
+  const auto stepped = [](const std::string& b) { return b != "usocket"; };
+  const bool streamed = ran.size() >= 2 && stepped(ran[0]) && stepped(ran[1]);
+  std::vector<std::unique_ptr<SteppedRun>> runs;
+  for (std::size_t i = 0; i < ran.size(); ++i) {
+    if (!stepped(ran[i])) continue;
+    const bool compared_whole = ran.size() >= 2 && !streamed && i < 2;
+    const bool keep = opt.print_trace || compared_whole;
+    runs.push_back(std::make_unique<SteppedRun>(ran[i], sc, file, opt, keep, r.runs[ran[i]]));
+  }
+  const Divergence side_by_side = run_side_by_side(runs, streamed);
+  for (const auto& b : ran) {
+    if (stepped(b)) continue;
+    BackendRun& run = r.runs[b];
+    guarded(run, b, file, [&] {
+      UsocketAdapter adapter = default_usocket_adapter();
+      adapter.budget_seconds = opt.timeout_seconds;
+      run.report = replay_on_usocket(sc, file, adapter);
+    });
+    run.report.backend = b;
+  }
   // A run cut short by its time budget has no end to compare: its result says so instead.
-  if (ran.size() >= 2 && !ran[0]->report.timed_out() && !ran[1]->report.timed_out()) {
+  if (ran.size() >= 2 && !r.runs[ran[0]].report.timed_out() && !r.runs[ran[1]].report.timed_out()) {
     r.compared = true;
-    r.divergence = first_divergence(ran[0]->report.trace, ran[1]->report.trace);
+    r.divergence = streamed
+                       ? side_by_side
+                       : first_divergence(r.runs[ran[0]].report.trace, r.runs[ran[1]].report.trace);
   }
   return r;
 }

@@ -28,6 +28,20 @@ class JsonPath {
   }
   std::size_t depth() const { return frames_.size(); }
 
+  // The key of the top-level member a value `parents` frames deep is, if it is one.
+  const std::string* member(std::size_t parents) const {
+    if (parents != 1 || !frames_[0].object) return nullptr;
+    return &frames_[0].key;
+  }
+  // Whether a value `parents` frames deep is an element of the top-level array "steps"; its
+  // index in `index`.
+  bool is_step(std::size_t parents, std::size_t& index) const {
+    if (parents != 2 || !frames_[0].object || frames_[0].key != "steps" || frames_[1].object)
+      return false;
+    index = static_cast<std::size_t>(frames_[1].index);
+    return true;
+  }
+
   // "steps", 3, "expect", "result" becomes step 3, field "expect.result".
   [[noreturn]] void fail(const std::string& file, const std::string& what) const {
     int step = -1;
@@ -65,12 +79,22 @@ class JsonPath {
 
 }  // namespace
 
-nlohmann::json parse_json_input(const std::string& text, const std::string& file) {
+nlohmann::json parse_json_input(const std::string& text, const std::string& file,
+                                const JsonInputHooks& hooks) {
   if (text.size() > kMaxScenarioBytes)
     throw HarnessError(file, -1, "",
                        "larger than " + std::to_string(kMaxScenarioBytes >> 20) +
                            " MiB: not read (a scenario is a small file)");
   JsonPath path;
+  // A value is complete, `parents` frames deep: the hooks see it; false drops it.
+  auto completed = [&](std::size_t parents, nlohmann::json& value) {
+    std::size_t index = 0;
+    if (const std::string* key = path.member(parents); key && hooks.member)
+      hooks.member(*key, value);
+    else if (hooks.step && path.is_step(parents, index))
+      return hooks.step(index, value);
+    return true;
+  };
   auto check = [&](int, Event event, nlohmann::json& parsed) {
     switch (event) {
       case Event::object_start:
@@ -80,9 +104,10 @@ nlohmann::json parse_json_input(const std::string& text, const std::string& file
           path.fail(file, "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
         break;
       case Event::object_end:
-      case Event::array_end:
+      case Event::array_end: {
         path.leave();
-        break;
+        return completed(path.depth(), parsed);
+      }
       case Event::key:
         if (!path.key(parsed.get<std::string>()))
           path.fail(file, "key '" + parsed.get<std::string>() +
@@ -90,7 +115,7 @@ nlohmann::json parse_json_input(const std::string& text, const std::string& file
         break;
       case Event::value:
         path.value();
-        break;
+        return completed(path.depth(), parsed);
     }
     return true;
   };

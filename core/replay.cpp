@@ -16,8 +16,8 @@ ReplaySession::ReplaySession(const Scenario& sc, Kernel& k)
 }
 
 bool ReplaySession::step(ReplayReport& report) {
-  if (stopped_ || next_ >= sc_.steps.size()) return false;
-  const Step& step = sc_.steps[next_++];
+  if (stopped_ || next_ >= sc_.step_count()) return false;
+  const Step& step = sc_.step(next_++);
   const Outcome o = execute(step);
   const auto objects = bind_results(step, o);
   report.trace.push_back(trace_record(sc_, step, o, objects));
@@ -30,7 +30,7 @@ bool ReplaySession::step(ReplayReport& report) {
   }
   // Nothing after an unexpected block can be trusted to mean what the scenario meant.
   if (o.blocked && !(step.expect && step.expect->value("blocked", false))) stopped_ = true;
-  return !stopped_ && next_ < sc_.steps.size();
+  return !stopped_ && next_ < sc_.step_count();
 }
 
 int ReplaySession::resolve(const Step& step, const FdArg& a) const {
@@ -66,8 +66,7 @@ std::vector<std::string> ReplaySession::bind_results(const Step& s, const Outcom
     const NewFd& nf = o.fds[i];
     if ((s.op == OpKind::recvmsg && nf.fd == pidfd) || s.op == OpKind::getsockopt) {
       if (!object_labels_.count(nf.object))
-        object_labels_[nf.object] =
-            i < s.as.size() ? s.as[i] : "pidfd@" + std::to_string(s.index);
+        object_labels_[nf.object] = i < s.as.size() ? s.as[i] : "pidfd@" + std::to_string(s.index);
     } else if (creates) {
       const std::string label = i < s.as.size()
                                     ? s.as[i]
@@ -88,32 +87,87 @@ std::vector<std::string> ReplaySession::bind_results(const Step& s, const Outcom
   return names;
 }
 
-ReplayReport replay_kernel_level(const Scenario& sc, Kernel& kernel, const ReplayLimits& limits) {
-  ReplayReport report;
-  report.backend = kernel.name();
-  std::size_t at = 0;
-  std::optional<ReplaySession> session;
-  try {
-    session.emplace(sc, kernel);
-    do {
-      at = session->next_step();
-      if (at < sc.steps.size() && budget_spent(limits, sc.steps[at].index, report)) break;
-    } while (session->step(report));
-  } catch (const CollectorTimingError& e) {
-    // The sockets by the labels the scenario gave them.
-    const auto name = [&](ObjectId id) {
-      const auto& labels = session->object_labels();
-      auto it = labels.find(id);
-      return it != labels.end() ? it->second : "object#" + std::to_string(id);
-    };
-    report.error = HarnessError(sc.file, at < sc.steps.size() ? sc.steps[at].index : -1, "",
-                                CollectorTimingError::reason(e.cycle(), name))
-                       .what();
-  } catch (const HarnessError& e) {
-    report.error = e.located(sc.file, at < sc.steps.size() ? sc.steps[at].index : -1).what();
+namespace {
+
+class KernelLevelRun final : public ReplayRun {
+ public:
+  KernelLevelRun(const Scenario& sc, Kernel& kernel, const ReplayLimits& limits)
+      : sc_(sc), k_(kernel), limits_(limits) {
+    report_.backend = kernel.name();
+    try {
+      session_.emplace(sc, kernel);
+    } catch (const HarnessError& e) {
+      stopped(e, 0);
+    }
   }
-  finish_replay(report, kernel, sc.file);
+
+  bool next(nlohmann::json& record) override {
+    if (over_) return false;
+    const std::size_t at = session_->next_step();
+    if (at < sc_.step_count() && budget_spent(limits_, sc_.step(at).index, report_)) {
+      over_ = true;
+      return false;
+    }
+    try {
+      over_ = !session_->step(report_);
+    } catch (const CollectorTimingError& e) {
+      // The sockets by the labels the scenario gave them.
+      const auto name = [&](ObjectId id) {
+        const auto& labels = session_->object_labels();
+        auto it = labels.find(id);
+        return it != labels.end() ? it->second : "object#" + std::to_string(id);
+      };
+      report_.error =
+          HarnessError(sc_.file, step_index(at), "", CollectorTimingError::reason(e.cycle(), name))
+              .what();
+      over_ = true;
+    } catch (const HarnessError& e) {
+      stopped(e, at);
+    }
+    if (report_.trace.empty()) return false;  // no step ran
+    record = std::move(report_.trace.back());
+    report_.trace.clear();
+    return true;
+  }
+
+  ReplayReport finish() override {
+    finish_replay(report_, k_, sc_.file);
+    return std::move(report_);
+  }
+
+ private:
+  int step_index(std::size_t at) const { return at < sc_.step_count() ? sc_.step(at).index : -1; }
+  void stopped(const HarnessError& e, std::size_t at) {
+    report_.error = e.located(sc_.file, step_index(at)).what();
+    over_ = true;
+  }
+
+  const Scenario& sc_;
+  Kernel& k_;
+  ReplayLimits limits_;
+  ReplayReport report_;  // its trace holds at most the record being handed out
+  std::optional<ReplaySession> session_;
+  bool over_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ReplayRun> start_kernel_level(const Scenario& sc, Kernel& kernel,
+                                              const ReplayLimits& limits) {
+  return std::make_unique<KernelLevelRun>(sc, kernel, limits);
+}
+
+ReplayReport run_to_end(ReplayRun& run) {
+  std::vector<nlohmann::json> trace;
+  nlohmann::json record;
+  while (run.next(record)) trace.push_back(std::move(record));
+  ReplayReport report = run.finish();
+  report.trace = std::move(trace);
   return report;
+}
+
+ReplayReport replay_kernel_level(const Scenario& sc, Kernel& kernel, const ReplayLimits& limits) {
+  return run_to_end(*start_kernel_level(sc, kernel, limits));
 }
 
 Call make_call(const Step& s, const std::function<int(const FdArg&)>& fd_of, ProcId to,

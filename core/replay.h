@@ -3,6 +3,7 @@
 // and checks each step's expectation.
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -66,6 +67,29 @@ class ReplaySession {
   std::vector<std::map<std::string, int>> fd_labels_;
   std::map<ObjectId, std::string> object_labels_;
 };
+
+// One scenario on one kernel, handing out its records one at a time and keeping none: a caller
+// that needs each record once (a comparison, a count) replays a long scenario in memory bounded
+// by its live state, not its history. Either level (core/level.h starts one); replay() is a run
+// whose records are all kept.
+class ReplayRun {
+ public:
+  virtual ~ReplayRun() = default;
+  // Runs the next step and moves its record into `record`; its failures go to the report. False
+  // when the run is over: every step ran, a step blocked for good, the budget ran out before the
+  // next step, or a harness error stopped it (all said in the report).
+  virtual bool next(nlohmann::json& record) = 0;
+  // Releases what the scenario left (Kernel::finish) and returns the report, its trace empty.
+  virtual ReplayReport finish() = 0;
+};
+
+// A kernel-level scenario's run on `kernel` (a fresh one per scenario); `sc` and `kernel` must
+// outlive it.
+std::unique_ptr<ReplayRun> start_kernel_level(const Scenario& sc, Kernel& kernel,
+                                              const ReplayLimits& limits = {});
+
+// Runs `run` to its end, keeping every record in the report's trace.
+ReplayReport run_to_end(ReplayRun& run);
 
 // Runs every step of a kernel-level scenario on `kernel` (a fresh one per scenario) and calls
 // kernel.finish(). core/level.h replays a scenario of either level.

@@ -11,6 +11,7 @@
 #include "core/json_fields.h"
 #include "core/label_scope.h"
 #include "core/scenario_named.h"
+#include "core/step_source.h"
 
 namespace fdlab {
 namespace {
@@ -478,6 +479,16 @@ KernelStepReader::KernelStepReader(Scenario& sc)
     : sc_(sc), labels_(std::make_unique<LabelScope>(sc.processes.size())) {}
 
 KernelStepReader::~KernelStepReader() = default;
+
+Step KernelStepReader::read(const nlohmann::json& step) {
+  return StepParser(sc_, step, read_++, *labels_, false).parse();
+}
+
+std::size_t Scenario::step_count() const { return lazy_steps ? lazy_steps->size() : steps.size(); }
+
+const Step& Scenario::step(std::size_t i) const {
+  return lazy_steps ? lazy_steps->at(i) : steps[i];
+}
 
 const Step& KernelStepReader::add(const nlohmann::json& step) {
   const int index = static_cast<int>(sc_.steps.size());

@@ -18,6 +18,7 @@ namespace fdlab {
 namespace usocket {
 struct Script;  // core/usocket/usocket_scenario.h
 }
+class StepSource;  // core/step_source.h
 
 enum class Level : std::uint8_t { kernel, usocket };
 
@@ -81,6 +82,13 @@ struct Scenario {
   std::vector<std::string> processes;
   std::vector<Step> steps;                         // level kernel
   std::shared_ptr<const usocket::Script> usocket;  // level usocket
+  // Level kernel, when parsed lazily (core/level.h): the steps are read from the scenario's text
+  // as they are replayed, and `steps` stays empty.
+  std::shared_ptr<StepSource> lazy_steps;
+
+  // The kernel level's steps, however they are held.
+  std::size_t step_count() const;
+  const Step& step(std::size_t i) const;
 };
 
 class JsonFields;
@@ -108,10 +116,14 @@ class KernelStepReader {
   KernelStepReader& operator=(const KernelStepReader&) = delete;
   // Parses `step` as the next of sc.steps and appends it; throws HarnessError.
   const Step& add(const nlohmann::json& step);
+  // Parses `step` as the next step without keeping it (a reader uses add() or read(), not
+  // both): a lazily parsed scenario's steps are checked once, then read again as replayed.
+  Step read(const nlohmann::json& step);
 
  private:
   Scenario& sc_;
   std::unique_ptr<LabelScope> labels_;
+  int read_ = 0;  // steps read()
 };
 
 // The usocket level's plain fd calls are kernel ops written "sys.NAME", parsed by the kernel

@@ -84,9 +84,10 @@ std::string read_text_file(const std::string& path) {
                              std::to_string(kMaxScenarioBytes >> 20) +
                              " MiB limit for a scenario file: not read");
   std::string text;
-  text.resize(static_cast<std::size_t>(st.st_size));
+  // Room for what fstat promised and one byte more, to see whether the file grew past the cap
+  // without growing the string (a copy: twice a large file's size for a moment).
+  text.resize(static_cast<std::size_t>(st.st_size) + 1);
   std::size_t got = 0;
-  // Reads what fstat promised, and one byte more to see whether the file grew past the cap.
   for (;;) {
     if (got == text.size()) {
       if (text.size() > kMaxScenarioBytes)

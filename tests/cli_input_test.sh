@@ -34,11 +34,11 @@ grep -q "fifo.json: a FIFO" "$tmp/out"; check "a FIFO inside a folder is named" 
 grep -q "nothing-here.json: no such file or folder" "$tmp/out"; check "a missing path is named" $?
 grep -Eq "$good_id +pass" "$tmp/out"; check "the good file still ran beside the missing one" $?
 
-# A file over the size cap is refused before it is read (a sparse 33 MiB file: no memory used).
-truncate -s 33M "$tmp/huge.json"
+# A file over the size cap is refused before it is read (a sparse 129 MiB file: no memory used).
+truncate -s 129M "$tmp/huge.json"
 "$fdlab" replay "$tmp/huge.json" "$good" -b sim >"$tmp/out" 2>&1
-[ $? -eq 2 ]; check "a 33 MiB file: exit 2" $?
-grep -q "huge.json: 34603008 bytes, over the 32 MiB limit" "$tmp/out"; check "the size cap is named" $?
+[ $? -eq 2 ]; check "a 129 MiB file: exit 2" $?
+grep -q "huge.json: 135266304 bytes, over the 128 MiB limit" "$tmp/out"; check "the size cap is named" $?
 
 # Under a memory limit, a big (but allowed) file fails with its name, not a bare bad_alloc.
 # (Not under ASan, which reserves terabytes of address space and cannot start under ulimit -v.)

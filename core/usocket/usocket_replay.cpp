@@ -394,31 +394,76 @@ std::vector<std::string> match_usocket_expectation(const nlohmann::json& expect,
   return out;
 }
 
+namespace {
+
+class ScriptRun final : public ReplayRun {
+ public:
+  ScriptRun(const Scenario& sc, Kernel& kernel, NamedSockets& named, const ReplayLimits& limits,
+            std::unique_ptr<NamedSockets> owned)
+      : sc_(sc), k_(kernel), limits_(limits), owned_(std::move(owned)) {
+    report_.backend = kernel.name();
+    try {
+      session_ = std::make_unique<ScriptSession>(sc, kernel, named);
+    } catch (const HarnessError& e) {
+      report_.error = e.located(sc.file, -1).what();
+    }
+  }
+
+  bool next(nlohmann::json& record) override {
+    if (!session_ || next_ >= sc_.usocket->steps.size()) return false;
+    const UStep& s = sc_.usocket->steps[next_++];
+    if (budget_spent(limits_, s.index, report_)) return stop();
+    bool blocked = false;
+    try {
+      record = session_->step(s, blocked);
+    } catch (const HarnessError& e) {
+      report_.error = e.located(sc_.file, s.index).what();
+      return stop();
+    }
+    if (s.expect)
+      for (auto& m : match_usocket_expectation(*s.expect, record))
+        report_.failures.push_back({s.index, m});
+    if (blocked) {
+      report_.failures.push_back({s.index, "blocked: the step would block forever"});
+      stop();
+    }
+    return true;
+  }
+
+  ReplayReport finish() override {
+    session_.reset();
+    finish_replay(report_, k_, sc_.file);
+    return std::move(report_);
+  }
+
+ private:
+  bool stop() {
+    next_ = sc_.usocket->steps.size();
+    return false;
+  }
+
+  const Scenario& sc_;
+  Kernel& k_;
+  ReplayLimits limits_;
+  std::unique_ptr<NamedSockets> owned_;  // when the run was given its own
+  ReplayReport report_;                  // its trace stays empty
+  std::unique_ptr<ScriptSession> session_;
+  std::size_t next_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<ReplayRun> start_script(const Scenario& sc, Kernel& kernel,
+                                        std::unique_ptr<NamedSockets> named,
+                                        const ReplayLimits& limits) {
+  NamedSockets& ref = *named;
+  return std::make_unique<ScriptRun>(sc, kernel, ref, limits, std::move(named));
+}
+
 ReplayReport replay_script(const Scenario& sc, Kernel& kernel, NamedSockets& named,
                            const ReplayLimits& limits) {
-  ReplayReport report;
-  report.backend = kernel.name();
-  int at = -1;
-  try {
-    ScriptSession session(sc, kernel, named);
-    for (const UStep& s : sc.usocket->steps) {
-      at = s.index;
-      if (budget_spent(limits, s.index, report)) break;
-      bool stop = false;
-      report.trace.push_back(session.step(s, stop));
-      if (s.expect)
-        for (auto& m : match_usocket_expectation(*s.expect, report.trace.back()))
-          report.failures.push_back({s.index, m});
-      if (stop) {
-        report.failures.push_back({s.index, "blocked: the step would block forever"});
-        break;
-      }
-    }
-  } catch (const HarnessError& e) {
-    report.error = e.located(sc.file, at).what();
-  }
-  finish_replay(report, kernel, sc.file);
-  return report;
+  ScriptRun run(sc, kernel, named, limits, nullptr);
+  return run_to_end(run);
 }
 
 }  // namespace fdlab::usocket

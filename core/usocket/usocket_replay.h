@@ -39,6 +39,12 @@ class ScriptSession {
   std::unique_ptr<Impl> impl_;
 };
 
+// A usocket-level scenario's run (core/replay.h), which owns `named`; `sc` and `kernel` must
+// outlive it.
+std::unique_ptr<ReplayRun> start_script(const Scenario& sc, Kernel& kernel,
+                                        std::unique_ptr<NamedSockets> named,
+                                        const ReplayLimits& limits = {});
+
 // `named` supplies socket/bind/listen/connect/accept (core/usocket/kernel_named_sockets.h).
 ReplayReport replay_script(const Scenario& sc, Kernel& kernel, NamedSockets& named,
                            const ReplayLimits& limits = {});
