@@ -205,6 +205,9 @@ std::string Playground::step_to(int k) {
 
 namespace {
 
+// An fd's labels past its object's own and three more are not shown by the page (state()).
+constexpr int kLabelsPerFd = 5;
+
 // Bytes queued in a segment are shown up to this many characters; the rest only counted.
 constexpr std::size_t kShownBytes = 256;
 
@@ -245,14 +248,19 @@ nlohmann::json Playground::state() const {
     auto it = names.find(o["object"].get<ObjectId>());
     if (it != names.end()) objects[std::to_string(it->first)] = it->second;
   }
+  // The fd labels bound to each open number, kLabelsPerFd of them at most: the page names an
+  // fd's labels only when there are three or fewer besides its object's own, and a long
+  // scenario binds thousands of labels, over its rounds, to the same few numbers.
   auto& fds = j["labels"]["fds"] = nlohmann::json::array();
   const auto& bound = session_->fd_labels();
   for (std::size_t p = 0; p < bound.size(); ++p) {
-    std::map<int, bool> open;
-    for (const auto& fd : j["processes"][p]["fds"]) open[fd["fd"].get<int>()] = true;
+    std::map<int, int> shown;  // open fd -> labels given so far
+    for (const auto& fd : j["processes"][p]["fds"]) shown[fd["fd"].get<int>()] = 0;
     nlohmann::json labels = nlohmann::json::object();
-    for (const auto& [label, fd] : bound[p])
-      if (open.count(fd)) labels[label] = fd;
+    for (const auto& [label, fd] : bound[p]) {
+      auto it = shown.find(fd);
+      if (it != shown.end() && it->second++ < kLabelsPerFd) labels[label] = fd;
+    }
     fds.push_back(std::move(labels));
   }
   return j;

@@ -11,6 +11,7 @@
 // replay, which does not depend on the machine's load.
 // Usage: perf_test.js SITE_DIR [--quick: every fifth bundled scenario, and not the 10^5-step
 // case (ctest runs it so: the whole takes minutes on a loaded machine)]
+//   [--cases=bundled,largest,10000,100000: only these]
 'use strict';
 const assert = require('assert/strict');
 const fs = require('fs');
@@ -21,6 +22,8 @@ const { generate } = require('../tools/gen-big-scenario.js');
 
 const [siteDir, ...flags] = process.argv.slice(2);
 const quick = flags.includes('--quick');
+const only = (flags.find((f) => f.startsWith('--cases=')) || '').slice('--cases='.length).split(',').filter(Boolean);
+const wanted = (name) => !only.length || only.includes(name);
 const { check, finish } = harness();
 const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
@@ -101,7 +104,7 @@ function assertReplayBound(r) {
   const bundled = await page.evaluate(() => window.FDLAB_SCENARIOS
     .filter((e) => e.folder !== 'bad' && e.steps > 0).map((e) => ({ path: e.path, steps: e.steps, level: e.level, size: e.text.length })));
 
-  await check(`${quick ? 'every fifth' : 'every'} bundled scenario, stepped through forward and back`, async () => {
+  if (wanted('bundled')) await check(`${quick ? 'every fifth' : 'every'} bundled scenario, stepped through forward and back`, async () => {
     // Each scenario on a page that has run nothing but the start-up scenario: a few pages, one
     // scenario each, then the rest on the same pages (their code is warm: counted apart).
     const all = [];
@@ -137,7 +140,7 @@ function assertReplayBound(r) {
     assert.ok(p95s[p95s.length >> 1] < 200);
   });
 
-  await check('the largest bundled scenario, twice', async () => {
+  if (wanted('largest')) await check('the largest bundled scenario, twice', async () => {
     const largest = bundled.filter((e) => e.level === 'kernel')
       .reduce((a, b) => (b.steps > a.steps || (b.steps === a.steps && b.size > a.size) ? b : a));
     const p = await site.newPage();
@@ -152,7 +155,7 @@ function assertReplayBound(r) {
     assert.ok(again.forward.median < 200 && again.back.median < 200);
   });
 
-  for (const size of quick ? [10000] : [10000, 100000]) {
+  for (const size of (quick ? [10000] : [10000, 100000]).filter((n) => wanted(String(n)))) {
     await check(`a generated ${size}-step scenario, twice`, async () => {
       const text = JSON.stringify(generate(size));
       const p = await site.newPage();
