@@ -300,7 +300,7 @@ bool Playground::jumps_ahead(int k) const {
          nearest_checkpoint(k)->step > position_;
 }
 
-// Going back, the states just behind are the next ones asked for (a step back at a time):
+// Stepping back, the states just behind are the next ones asked for (a step back at a time):
 // they are kept on the way from the checkpoint, this many at most, within this many bytes.
 constexpr int kBehindOnMiss = 64;
 constexpr std::size_t kMissBytes = 1u << 20;
@@ -309,7 +309,8 @@ std::string Playground::state_at(int k) {
   auto it = recent_.find(k);
   if (it != recent_.end()) return it->second;
   if (session_ && (k < position_ || jumps_ahead(k))) {
-    const bool back = k < position_;
+    // A jump back wants one state; a step back, the next ones behind it too.
+    const bool back = stepping_back_ && k < position_;
     restore(k);
     std::size_t bytes = 0;
     while (position_ < k) {
@@ -332,6 +333,7 @@ std::string Playground::view(int k) {
   if (!scenario_) return failed(unlocated("", "no scenario loaded")).dump();
   try {
     const int target = std::clamp(k, 0, static_cast<int>(records_.size()));
+    stepping_back_ = target < viewed_ && viewed_ - target <= 2;
     viewed_ = target;
     std::string out = "{\"ok\":true,\"step\":" + std::to_string(target) + ",\"before\":";
     out += target > 0 ? state_at(target - 1) : std::string("null");
@@ -346,6 +348,7 @@ std::string Playground::state_json(int k) {
   if (!scenario_) return failed(unlocated("", "no scenario loaded")).dump();
   try {
     const int target = std::clamp(k, 0, static_cast<int>(records_.size()));
+    stepping_back_ = target < viewed_ && viewed_ - target <= 2;
     viewed_ = target;
     return state_at(target);
   } catch (const std::exception& e) {

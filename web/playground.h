@@ -80,6 +80,8 @@ class Playground {
   nlohmann::json run_error_;  // a harness error that stopped the recording run, or null
   int position_ = 0;
   int viewed_ = 0;
+  // Whether the last state asked for was one or two steps behind the one asked before.
+  bool stepping_back_ = false;
   std::map<int, std::string> recent_;  // step -> state, near the viewed step
   std::size_t recent_bytes_ = 0;
   struct Checkpoint {
