@@ -15,6 +15,15 @@ ReplaySession::ReplaySession(const Scenario& sc, Kernel& k)
   for (std::size_t i = 0; i < sc_.processes.size(); ++i) procs_.push_back(k_.add_process());
 }
 
+ReplaySession::ReplaySession(const ReplaySession& at, Kernel& kernel)
+    : sc_(at.sc_),
+      k_(kernel),
+      next_(at.next_),
+      stopped_(at.stopped_),
+      procs_(at.procs_),
+      fd_labels_(at.fd_labels_),
+      object_labels_(at.object_labels_) {}
+
 bool ReplaySession::step(ReplayReport& report) {
   if (stopped_ || next_ >= sc_.step_count()) return false;
   const Step& step = sc_.step(next_++);

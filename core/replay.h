@@ -44,6 +44,11 @@ class ReplaySession {
   // Creates the scenario's processes on `kernel`, which must be fresh.
   ReplaySession(const Scenario& sc, Kernel& kernel);
 
+  // `at`'s position and labels, continuing on `kernel`: a copy of at's kernel made at the same
+  // step (the visualizer's checkpoints, so that it can stand at any step without replaying from
+  // the first).
+  ReplaySession(const ReplaySession& at, Kernel& kernel);
+
   // Runs the next step and appends its record and failures to `report`. Returns false when
   // there is no next step or the run had to stop (an unexpected block). Throws HarnessError.
   bool step(ReplayReport& report);

@@ -260,4 +260,12 @@ std::unique_ptr<SimKernel> SimKernel::fork() const {
   return k;
 }
 
+std::unique_ptr<SimKernel> SimKernel::copy() const {
+  std::unique_ptr<SimKernel> k = fork();
+  k->forked_ = false;  // it watches the collector's timing as this kernel does
+  k->broken_ = broken_;
+  k->set_rules_sink(rules_);
+  return k;
+}
+
 }  // namespace fdlab::sim

@@ -60,6 +60,10 @@ class SimKernel final : public Kernel {
   // their queued segments, pipes. Deterministic (ordered by fd, object id, creation).
   nlohmann::json snapshot() const;
 
+  // A copy of the whole state that runs on exactly as this kernel would: the visualizer keeps
+  // such copies as checkpoints, to stand at any step without replaying from the first.
+  std::unique_ptr<SimKernel> copy() const;
+
   bool has_fd(ProcId p, int fd) { return file_at(p, fd) != nullptr; }
   // Whether one collector run would free something now (the fuzzer's generator then often
   // adds a collect step, since the next step's result may depend on the collector's timing).

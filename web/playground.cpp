@@ -51,6 +51,13 @@ std::string parse_result(const std::string& text, const std::string& file) {
   }
 }
 
+// The recording run's simulator is copied every interval_ steps. The copies of a long scenario
+// with a large state would fill the memory: past this many bytes (estimated from the state's
+// JSON and the labels the session keeps) every other one goes and the interval doubles, so a
+// move replays at most interval_ steps however long the scenario.
+constexpr int kFirstInterval = 64;
+constexpr std::size_t kCheckpointBytes = 48u << 20;
+
 Playground::Playground() = default;
 Playground::~Playground() = default;
 
@@ -65,6 +72,11 @@ std::string Playground::load(const std::string& text, const std::string& file) {
   viewed_ = 0;
   recent_.clear();
   recent_bytes_ = 0;
+  checkpoints_.clear();
+  checkpoint_bytes_ = 0;
+  interval_ = kFirstInterval;
+  replayed_ = 0;
+  restores_ = 0;
   try {
     scenario_ = std::make_unique<Scenario>(parse_scenario(text, file));
   } catch (const HarnessError& e) {
@@ -94,9 +106,10 @@ std::string Playground::load(const std::string& text, const std::string& file) {
     SimKernel kernel;
     ReplayReport report;
     ReplaySession session(*scenario_, kernel);
+    checkpoint(kernel, session, 0);
     try {
-      while (session.step(report)) {
-      }
+      while (session.step(report))
+        checkpoint(kernel, session, static_cast<int>(session.next_step()));
     } catch (const HarnessError& e) {
       run_error_ = located(e);
     }
@@ -115,11 +128,51 @@ std::string Playground::load(const std::string& text, const std::string& file) {
   return out.dump();
 }
 
-void Playground::restart() {
+void Playground::checkpoint(const SimKernel& kernel, const ReplaySession& session, int step) {
+  if (step % interval_ != 0) return;
+  std::unique_ptr<SimKernel> k = kernel.copy();
+  auto s = std::make_unique<ReplaySession>(session, *k);
+  // A map node and its string: about 48 bytes besides the label's characters.
+  std::size_t bytes = kernel.snapshot().dump().size();
+  for (const auto& labels : session.fd_labels())
+    for (const auto& entry : labels) bytes += 48 + entry.first.size();
+  for (const auto& entry : session.object_labels()) bytes += 48 + entry.second.size();
+  checkpoint_bytes_ += bytes;
+  checkpoints_.push_back({step, std::move(k), std::move(s), bytes});
+  while (checkpoint_bytes_ > kCheckpointBytes && checkpoints_.size() > 1) {
+    interval_ *= 2;
+    std::vector<Checkpoint> kept;
+    checkpoint_bytes_ = 0;
+    for (auto& c : checkpoints_) {
+      if (c.step % interval_ != 0) continue;
+      checkpoint_bytes_ += c.bytes;
+      kept.push_back(std::move(c));
+    }
+    checkpoints_ = std::move(kept);
+  }
+}
+
+void Playground::restart() { restore(0); }
+
+void Playground::restore(int k) {
   session_.reset();
-  kernel_ = std::make_unique<SimKernel>();
-  session_ = std::make_unique<ReplaySession>(*scenario_, *kernel_);
-  position_ = 0;
+  if (checkpoints_.empty()) {  // the recording run failed before its first step
+    kernel_ = std::make_unique<SimKernel>();
+    session_ = std::make_unique<ReplaySession>(*scenario_, *kernel_);
+    position_ = 0;
+    return;
+  }
+  const Checkpoint& c = *nearest_checkpoint(k);
+  kernel_ = c.kernel->copy();
+  session_ = std::make_unique<ReplaySession>(*c.session, *kernel_);
+  position_ = c.step;
+  ++restores_;
+}
+
+std::vector<Playground::Checkpoint>::const_iterator Playground::nearest_checkpoint(int k) const {
+  auto it = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), k,
+                             [](int step, const Checkpoint& c) { return step < c.step; });
+  return it == checkpoints_.begin() ? it : std::prev(it);
 }
 
 void Playground::advance() {
@@ -131,6 +184,7 @@ void Playground::advance() {
   scratch_.trace.clear();
   scratch_.failures.clear();
   ++position_;
+  ++replayed_;
 }
 
 std::string Playground::step_to(int k) {
@@ -141,7 +195,7 @@ std::string Playground::step_to(int k) {
       position_ = target;
       return nlohmann::json{{"ok", true}, {"step", position_}}.dump();
     }
-    if (target < position_) restart();
+    if (target < position_ || jumps_ahead(target)) restore(target);
     while (position_ < target) advance();
     return nlohmann::json{{"ok", true}, {"step", position_}}.dump();
   } catch (const std::exception& e) {
@@ -150,6 +204,9 @@ std::string Playground::step_to(int k) {
 }
 
 namespace {
+
+// An fd's labels past its object's own and three more are not shown by the page (state()).
+constexpr int kLabelsPerFd = 5;
 
 // Bytes queued in a segment are shown up to this many characters; the rest only counted.
 constexpr std::size_t kShownBytes = 256;
@@ -191,14 +248,19 @@ nlohmann::json Playground::state() const {
     auto it = names.find(o["object"].get<ObjectId>());
     if (it != names.end()) objects[std::to_string(it->first)] = it->second;
   }
+  // The fd labels bound to each open number, kLabelsPerFd of them at most: the page names an
+  // fd's labels only when there are three or fewer besides its object's own, and a long
+  // scenario binds thousands of labels, over its rounds, to the same few numbers.
   auto& fds = j["labels"]["fds"] = nlohmann::json::array();
   const auto& bound = session_->fd_labels();
   for (std::size_t p = 0; p < bound.size(); ++p) {
-    std::map<int, bool> open;
-    for (const auto& fd : j["processes"][p]["fds"]) open[fd["fd"].get<int>()] = true;
+    std::map<int, int> shown;  // open fd -> labels given so far
+    for (const auto& fd : j["processes"][p]["fds"]) shown[fd["fd"].get<int>()] = 0;
     nlohmann::json labels = nlohmann::json::object();
-    for (const auto& [label, fd] : bound[p])
-      if (open.count(fd)) labels[label] = fd;
+    for (const auto& [label, fd] : bound[p]) {
+      auto it = shown.find(fd);
+      if (it != shown.end() && it->second++ < kLabelsPerFd) labels[label] = fd;
+    }
     fds.push_back(std::move(labels));
   }
   return j;
@@ -214,7 +276,7 @@ std::string Playground::snapshot() const {
 }
 
 // Enough for a few hundred states of a small scenario, and a bound for a big one.
-constexpr std::size_t kRecentBytes = 4u << 20;
+constexpr std::size_t kRecentBytes = 8u << 20;
 constexpr int kRecentBehind = 128;
 
 void Playground::remember(int k, std::string state) {
@@ -231,9 +293,36 @@ void Playground::remember(int k, std::string state) {
   }
 }
 
+// Replaying forward from where the simulator stands is cheaper than copying a checkpoint until
+// it would take more than interval_ steps.
+bool Playground::jumps_ahead(int k) const {
+  return !checkpoints_.empty() && k - position_ > interval_ &&
+         nearest_checkpoint(k)->step > position_;
+}
+
+// Stepping back, the states just behind are the next ones asked for (a step back at a time):
+// they are kept on the way from the checkpoint, this many at most, within this many bytes.
+constexpr int kBehindOnMiss = 64;
+constexpr std::size_t kMissBytes = 1u << 20;
+
 std::string Playground::state_at(int k) {
   auto it = recent_.find(k);
   if (it != recent_.end()) return it->second;
+  if (session_ && (k < position_ || jumps_ahead(k))) {
+    // A jump back wants one state; a step back, the next ones behind it too.
+    const bool back = stepping_back_ && k < position_;
+    restore(k);
+    std::size_t bytes = 0;
+    while (position_ < k) {
+      if (back && k - position_ <= kBehindOnMiss && bytes < kMissBytes &&
+          !recent_.count(position_)) {
+        std::string s = state().dump();
+        bytes += s.size();
+        remember(position_, std::move(s));
+      }
+      advance();
+    }
+  }
   step_to(k);
   std::string s = state().dump();
   remember(k, s);
@@ -244,6 +333,7 @@ std::string Playground::view(int k) {
   if (!scenario_) return failed(unlocated("", "no scenario loaded")).dump();
   try {
     const int target = std::clamp(k, 0, static_cast<int>(records_.size()));
+    stepping_back_ = target < viewed_ && viewed_ - target <= 2;
     viewed_ = target;
     std::string out = "{\"ok\":true,\"step\":" + std::to_string(target) + ",\"before\":";
     out += target > 0 ? state_at(target - 1) : std::string("null");
@@ -254,15 +344,42 @@ std::string Playground::view(int k) {
   }
 }
 
+std::string Playground::state_json(int k) {
+  if (!scenario_) return failed(unlocated("", "no scenario loaded")).dump();
+  try {
+    const int target = std::clamp(k, 0, static_cast<int>(records_.size()));
+    stepping_back_ = target < viewed_ && viewed_ - target <= 2;
+    viewed_ = target;
+    return state_at(target);
+  } catch (const std::exception& e) {
+    return failed(unlocated(scenario_->file, e.what())).dump();
+  }
+}
+
+std::string Playground::stats() const {
+  return nlohmann::json{{"replayed", replayed_},
+                        {"restores", restores_},
+                        {"interval", interval_},
+                        {"checkpoints", checkpoints_.size()},
+                        {"checkpoint_bytes", checkpoint_bytes_},
+                        {"cached", recent_.size()},
+                        {"cached_bytes", recent_bytes_}}
+      .dump();
+}
+
 int Playground::prefetch() {
   if (!session_) return 0;
   try {
-    const int from = std::max(0, viewed_ - kRecentBehind);
-    int missing = from;
+    // As many states behind as fit in kMissBytes, judged by the one viewed: a page runs this
+    // when idle, and a key pressed meanwhile waits for it.
+    auto shown = recent_.find(viewed_);
+    const std::size_t size = shown != recent_.end() ? shown->second.size() + 1 : kMissBytes;
+    const int behind = static_cast<int>(
+        std::clamp<std::size_t>(kMissBytes / size, 1, static_cast<std::size_t>(kRecentBehind)));
+    int missing = std::max(0, viewed_ - behind);
     while (missing < viewed_ && recent_.count(missing)) ++missing;
     if (missing >= viewed_) return 0;
-    // One replay from the start (or from where the simulator stands) records them all.
-    if (position_ > missing) restart();
+    // One replay from the nearest checkpoint (or from where the simulator stands) records them.
     int added = 0;
     for (int k = missing; k < viewed_; ++k) {
       step_to(k);

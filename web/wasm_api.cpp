@@ -17,6 +17,8 @@ EMSCRIPTEN_BINDINGS(fdlab) {
       .function("stepTo", &Playground::step_to)
       .function("snapshot", &Playground::snapshot)
       .function("view", &Playground::view)
+      .function("state", &Playground::state_json)
+      .function("stats", &Playground::stats)
       .function("prefetch", &Playground::prefetch)
       .function("trace", &Playground::trace)
       .function("divergence", &Playground::divergence);

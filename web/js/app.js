@@ -83,23 +83,47 @@
     app.step = 0;
   }
 
+  // The states the page holds, parsed, by step: the one shown and its neighbours. A step
+  // forward or back finds one of its two states here (asking the simulator only for the
+  // other), and the same objects come back, so computeChanges' indexes of them are kept.
+  const HELD = 4;
+  let held = new Map();
+  let heldLoad = -1;
+  function stateAt(step) {
+    if (heldLoad !== app.loads) { held = new Map(); heldLoad = app.loads; }
+    let state = held.get(step);
+    if (state) return state;
+    state = JSON.parse(app.session.state(step));
+    if (state.ok === false) throw new Error(state.error.message);
+    held.set(step, state);
+    if (held.size > HELD) {
+      const far = [...held.keys()].reduce((a, b) => (Math.abs(b - step) > Math.abs(a - step) ? b : a));
+      held.delete(far);
+    }
+    return state;
+  }
+
   let prefetchTimer = 0;
   app.goTo = function goTo(k) {
     if (!app.summary || !app.summary.ok) return;
     const t0 = performance.now();
     const step = Math.max(0, Math.min(app.summary.ran, Number(k) || 0));
-    const view = JSON.parse(app.session.view(step));
-    if (!view.ok) { ns.toast(view.error.message); return; }
-    // One step forward: the state before is the one shown until now (the same simulator
-    // state), whose indexes for computeChanges are already built.
-    // One step back: the state shown is the previous view's "before".
-    if (app.view && app.viewLoad === app.loads && app.view.step === step - 1 && view.before) view.before = app.view.after;
-    if (app.view && app.viewLoad === app.loads && app.view.step === step + 1 && app.view.before) view.after = app.view.before;
-    app.viewLoad = app.loads;
+    let view;
+    try {
+      view = { step, before: step > 0 ? stateAt(step - 1) : null, after: stateAt(step) };
+    } catch (e) {
+      ns.toast(e.message);
+      return;
+    }
     app.view = view;
     app.step = step;
-    const changes = ns.computeChanges(view.before, view.after);
     const index = step - 1;
+    // First what reads the layout (the trace and the timeline scroll to the step), while the
+    // layout is still the last frame's: after the state's redraw, a read would lay it all out
+    // again in the middle of the step.
+    app.traceView.setCurrent(index);
+    app.timeline.setCurrent(index);
+    const changes = ns.computeChanges(view.before, view.after);
     const acting = index >= 0 && app.steps[index] ? view.after.names.indexOf(app.steps[index].proc) : -1;
     ns.renderState(view, changes, acting);
     ns.renderChanges(changes, view.after.stepwise === false ? 0 : step);
@@ -107,8 +131,6 @@
       index, step: app.steps[index], record: app.trace.records[index], expect: app.trace.expects[index],
       failures: app.failuresByStep.get(index) || [],
     });
-    app.traceView.setCurrent(index);
-    app.timeline.setCurrent(index);
     $('scrubber').value = String(step);
     $('scrubber').setAttribute('aria-valuetext', `step ${step} of ${app.summary.ran}`);
     $('step-counter').textContent = `step ${step} / ${app.summary.ran}`;

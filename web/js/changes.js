@@ -4,8 +4,9 @@
 (function (ns) {
   const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
-  // Each state's index is computed once: stepping forward, the page hands the previous step's
-  // state back as "before" (app.goTo), so only the new state is walked and serialized.
+  // Each state's index is computed once: stepping forward or back, the page hands the same
+  // state objects back (app.goTo keeps the states it holds), so only the new state is walked
+  // and serialized.
   const indexes = new WeakMap();
   function index(state) {
     if (!state) return new Map();

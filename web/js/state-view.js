@@ -11,6 +11,19 @@
                  pipe_write: 'pipe (write)', dev_null: '/dev/null' };
   const changedMark = (on) => (on ? el('span', { class: 'vh' }, ' (changed)') : null);
 
+  // Past this many rows a table is drawn a row at a time (class "long", style.css): a table's
+  // own layout measures every cell again when one row changes, hundreds of them every step.
+  // Its parts carry their ARIA roles, which keep it a table once its display is not one.
+  const LONG_ROWS = 48;
+  const setLong = (table, rows) => {
+    const long = rows > LONG_ROWS;
+    if (table.classList.contains('long') !== long) table.classList.toggle('long', long);
+  };
+  const row = (attrs, ...cells) => el('tr', { ...attrs, role: 'row' }, ...cells);
+  const cell = (attrs, ...content) => el('td', { ...attrs, role: 'cell' }, ...content);
+  const heads = (names) => el('thead', { role: 'rowgroup' }, el('tr', { role: 'row' },
+    names.map((h) => el('th', { scope: 'col', role: 'columnheader' }, h))));
+
   // Makes container's children follow items, keyed by key(item): a child whose signature is the
   // same stays; one whose signature changed is rebuilt by build(item); missing ones go; order is
   // fixed with as few moves as possible. The container holds only keyed children.
@@ -55,23 +68,22 @@
   function fdRow(state, proc, f, labels, kind, changed) {
     const object = ns.objectName(state, f.object);
     const shown = labels.filter((l) => l !== object);
-    return el('tr', { class: changed ? 'changed' : null, 'data-fd': f.fd },
-      el('td', { class: 'num' }, f.fd),
-      el('td', { class: 'obj' }, el('span', { class: 'mono' }, object),
+    return row({ class: changed ? 'changed' : null, 'data-fd': f.fd },
+      cell({ class: 'num' }, f.fd),
+      cell({ class: 'obj' }, el('span', { class: 'mono' }, object),
         shown.length && shown.length <= 3 ? el('span', { class: 'mono', title: 'fd labels bound to this number' },
           ` (${shown.join(', ')})`) : null, changedMark(changed)),
-      el('td', null, KIND[kind] || kind || ''),
-      el('td', { class: 'flags' }, f.cloexec ? el('span', { class: 'badge cloexec' }, 'FD_CLOEXEC') : ''));
+      cell(null, KIND[kind] || kind || ''),
+      cell({ class: 'flags' }, f.cloexec ? el('span', { class: 'badge cloexec' }, 'FD_CLOEXEC') : ''));
   }
 
   function laneShell(name) {
     const h = el('h3', null, name, el('span', { class: 'vh acting-note' }));
-    const tbody = el('tbody');
+    const tbody = el('tbody', { role: 'rowgroup' });
     const node = el('section', { class: 'lane', 'data-proc': name },
-      h, el('table', null,
+      h, el('table', { class: 'fds', role: 'table' },
         el('caption', { class: 'vh' }, `fd table of ${name}`),
-        el('thead', null, el('tr', null, el('th', { scope: 'col' }, 'fd'), el('th', { scope: 'col' }, 'object'),
-          el('th', { scope: 'col' }, 'kind'), el('th', { scope: 'col' }, 'flags'))),
+        heads(['fd', 'object', 'kind', 'flags']),
         tbody));
     node.fdlabBody = tbody;
     return node;
@@ -94,6 +106,7 @@
       return `${f.object}|${ns.objectName(state, f.object)}|${f.cloexec}|${kinds.get(f.object)}|${changed}|${(byFd.get(f.fd) || []).join(',')}`;
     }, (f) => fdRow(state, proc.proc, f, byFd.get(f.fd) || [], kinds.get(f.object),
       changes.keys.has(`fd/${proc.proc}/${f.fd}`)));
+    setLong(node.fdlabBody.parentNode, proc.fds.length);
   }
 
   // The process whose pid the credentials carry (the snapshot names it), else the pid; ids other
@@ -224,10 +237,9 @@
       tbody));
     t.rows = tbody;
     const f = groups.Files;
-    const fbody = el('tbody');
-    f.body.append(el('table', null,
-      el('thead', null, el('tr', null, ['file', 'size', 'offset', 'refs', 'in flight', 'status'].map((h) =>
-        el('th', { scope: 'col' }, h)))), fbody));
+    const fbody = el('tbody', { role: 'rowgroup' });
+    f.body.append(el('table', { class: 'files', role: 'table', 'aria-label': 'Files' },
+      heads(['file', 'size', 'offset', 'refs', 'in flight', 'status']), fbody));
     f.rows = fbody;
     const inflight = el('ul');
     groups['In flight'].body.append(inflight);
@@ -299,9 +311,10 @@
     show(g.Files, files.length > 0);
     ns.reconcile(g.Files.rows, files, (o) => o.object,
       (o) => JSON.stringify([ns.objectName(state, o.object), o.size, o.offset, o.refs, o.inflight, o.status, changes.keys.has(`obj/${o.object}`)]),
-      (o) => el('tr', { class: changes.keys.has(`obj/${o.object}`) ? 'changed' : null },
-        el('td', { class: 'mono' }, ns.objectName(state, o.object)), el('td', null, o.size), el('td', null, o.offset),
-        el('td', null, o.refs), el('td', null, o.inflight), el('td', null, o.status.join(' '))));
+      (o) => row({ class: changes.keys.has(`obj/${o.object}`) ? 'changed' : null },
+        cell({ class: 'mono' }, ns.objectName(state, o.object)), cell(null, o.size), cell(null, o.offset),
+        cell(null, o.refs), cell(null, o.inflight), cell(null, o.status.join(' '))));
+    setLong(g.Files.rows.parentNode, files.length);
   };
 
   // The step just run: what it asked, what came back, its expectation and whether it held.

@@ -76,21 +76,23 @@
     setCurrent(index) {
       this.current = index;
       if (this.box.hidden || !this.table) return;
-      let currentHead = null;
+      // The scroll position first, read before anything changes (app.goTo calls this before
+      // redrawing the state), so that the read costs no layout of this step's changes.
+      const currentHead = this.table.querySelector(`th[data-col="${index}"]`);
+      if (currentHead) {
+        const s = this.scroller;
+        const left = currentHead.offsetLeft;
+        if (left < s.scrollLeft || left + currentHead.offsetWidth > s.scrollLeft + s.clientWidth) {
+          s.scrollLeft = Math.max(0, left - s.clientWidth / 3);
+        }
+      }
       for (const cell of this.table.querySelectorAll('[data-col]')) {
         const i = Number(cell.dataset.col);
         const cls = i === index ? 'current' : i > index ? 'future' : '';
         if (cell.className !== cls) cell.className = cls;
         if (cell.tagName === 'TH') {
           const b = cell.firstChild;
-          if (i === index) { b.setAttribute('aria-current', 'step'); currentHead = cell; } else b.removeAttribute('aria-current');
-        }
-      }
-      if (currentHead) {
-        const s = this.scroller;
-        const left = currentHead.offsetLeft;
-        if (left < s.scrollLeft || left + currentHead.offsetWidth > s.scrollLeft + s.clientWidth) {
-          s.scrollLeft = Math.max(0, left - s.clientWidth / 3);
+          if (i === index) b.setAttribute('aria-current', 'step'); else b.removeAttribute('aria-current');
         }
       }
     }

@@ -105,6 +105,34 @@ const { check, finish } = harness();
     s.delete();
   });
 
+  await check('checkpoints: a state reached by any jump equals the state reached step by step, and no move replays more than the interval', () => {
+    const { generate } = require('../tools/gen-big-scenario.js');
+    const text = JSON.stringify(generate(1500));
+    const walker = new m.Session();
+    const jumper = new m.Session();
+    const r = JSON.parse(walker.load(text, 'big.json'));
+    jumper.load(text, 'big.json');
+    const stats = (s) => JSON.parse(s.stats());
+    const { interval, checkpoints } = stats(jumper);
+    assert.ok(interval >= 1 && checkpoints >= 2 && checkpoints <= r.ran / interval + 1, JSON.stringify(stats(jumper)));
+    // The walker replays from the first step, one step a move, never from a checkpoint.
+    const forward = [];
+    for (let k = 0; k <= r.ran; k++) forward.push(walker.state(k));
+    assert.equal(stats(walker).replayed, r.ran);
+    assert.equal(stats(walker).restores, 1);  // the load's, to stand at step 0
+    // The jumper goes everywhere in a scrambled order, then a step at a time backward.
+    const order = [r.ran, 0, interval, interval - 1, interval + 1, r.ran - 1];
+    for (let i = 0; i < 60; i++) order.push((i * 7919) % (r.ran + 1));
+    for (let k = r.ran; k >= r.ran - 3 * interval; k--) order.push(k);
+    for (const k of order) {
+      const before = stats(jumper).replayed;
+      assert.equal(jumper.state(k), forward[k], `state after ${k} steps`);
+      assert.ok(stats(jumper).replayed - before <= interval, `${stats(jumper).replayed - before} steps replayed to reach ${k}`);
+    }
+    walker.delete();
+    jumper.delete();
+  });
+
   await check('a recorded trace is compared record by record: identical, then one record changed', () => {
     const s = new m.Session();
     const e = scenarios.find((x) => x.path === 'scenarios/stream/fds-stop-the-read.json');

@@ -325,6 +325,31 @@ async function axeViolations(page) {
     await u.close();
   });
 
+  await check('a long fd table (hundreds of fds) is drawn a row at a time, and is still a table of every fd', async () => {
+    const rel = 'scenarios/limits/numbering-up-to-rlimit.json';
+    const step = 600;
+    const p = await site.newPage(`#s=${encodeURIComponent(rel)}&step=${step}`);
+    const s = new m.Session();
+    s.load(fs.readFileSync(path.join(root, rel), 'utf8'), rel);
+    const snap = JSON.parse(s.view(step)).after;
+    s.delete();
+    const fds = snap.processes[snap.names.indexOf('p')].fds;
+    assert.ok(fds.length > 500, `${fds.length} fds`);
+    assert.equal(await p.getAttribute('.lane[data-proc="p"] table', 'class'), 'fds long');
+    assert.equal(await p.$eval('.lane[data-proc="p"] tbody tr', (r) => getComputedStyle(r).display), 'grid');
+    const want = fds.map((f) => ({ fd: f.fd, object: f.object === 0 ? 'stdio' : snap.labels.objects[f.object], cloexec: f.cloexec }));
+    assert.deepEqual(await laneRows(p, 'p'), want);
+    // What assistive technology gets: a table, a row for every fd (and the heading row).
+    const cdp = await p.context().newCDPSession(p);
+    const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+    const count = (role) => nodes.filter((n) => !n.ignored && n.role && n.role.value === role).length;
+    assert.ok(count('table') >= 2, `${count('table')} tables`);
+    assert.ok(count('row') >= fds.length + 1, `${count('row')} rows for ${fds.length} fds`);
+    assert.ok(count('cell') >= 4 * fds.length, `${count('cell')} cells`);
+    assert.deepEqual(await axeViolations(p), []);
+    await p.close();
+  });
+
   await check('no page errors', async () => {
     assert.deepEqual(site.errors, []);
   });
