@@ -65,6 +65,7 @@ std::vector<std::string> level_rule_ids(const std::string& dir, const std::strin
 
 struct Totals {
   long scenarios = 0, diverged = 0, stopped_early = 0, generator_errors = 0;
+  long harness_failures = 0;  // an exception that is no HarnessError escaped a replay: a bug
   std::map<std::string, long> harness_errors;  // by kind, both backends alike
   Coverage coverage;
 
@@ -73,6 +74,7 @@ struct Totals {
     diverged += o.diverged;
     stopped_early += o.stopped_early;
     generator_errors += o.generator_errors;
+    harness_failures += o.harness_failures;
     for (const auto& [k, n] : o.harness_errors) harness_errors[k] += n;
     coverage.merge(o.coverage);
   }
@@ -81,7 +83,8 @@ struct Totals {
   nlohmann::json to_json() const {
     return {{"scenarios", scenarios},           {"diverged", diverged},
             {"stopped_early", stopped_early},   {"generator_errors", generator_errors},
-            {"harness_errors", harness_errors}, {"coverage", coverage.to_json({})}};
+            {"harness_errors", harness_errors}, {"harness_failures", harness_failures},
+            {"coverage", coverage.to_json({})}};
   }
   static Totals from_json(const nlohmann::json& j) {
     Totals t;
@@ -90,6 +93,7 @@ struct Totals {
     t.stopped_early = j.at("stopped_early");
     t.generator_errors = j.at("generator_errors");
     t.harness_errors = j.at("harness_errors").get<std::map<std::string, long>>();
+    t.harness_failures = j.at("harness_failures");
     t.coverage = Coverage::from_json(j.at("coverage"));
     return t;
   }
@@ -243,7 +247,19 @@ class FuzzRun {
     SimKernel sim;
     RulesReached rules;  // what the sim applied: docs/rules.md's rules this scenario reached
     sim.set_rules_sink(&rules);
-    const DifferentialRun run = run_differential(sc, sim, native);
+    DifferentialRun run;
+    try {
+      run = run_differential(sc, sim, native);
+    } catch (const std::exception& e) {
+      // Not a divergence and not the scenario's fault: the harness broke (found by a 30-minute
+      // run under heavy load: a watchdog called a socket() blocked, and code that trusted it
+      // threw). Said with its seed; the job goes on once the native kernel is cleaned up.
+      ++t.harness_failures;
+      print_locked(fmt::format("seed {}: the harness failed: {}\n{}", seed, e.what(),
+                               save("", seed, g.scenario)));
+      native.finish();
+      return;
+    }
     t.coverage.add_scenario();
     for (const auto& rule : rules.counts()) t.coverage.add_rule(std::string(rule.first));
     const auto& steps = g.scenario["steps"];
@@ -369,6 +385,8 @@ int run_fuzz(const FuzzOptions& opt) {
   for (const auto& [k, n] : t.harness_errors) errors += n;
   fmt::print("  stopped by the same harness error on both: {}\n", errors);
   for (const auto& [k, n] : t.harness_errors) fmt::print("    {:6}  {}\n", n, k);
+  if (t.harness_failures > 0)
+    fmt::print("  harness failures (a bug in fdlab, seeds above): {}\n", t.harness_failures);
   if (run.job_failures() > 0)
     fmt::print("  jobs that died before reporting: {}\n", run.job_failures());
   fmt::print("{}", t.coverage.summary(rules));
@@ -376,7 +394,10 @@ int run_fuzz(const FuzzOptions& opt) {
     std::ofstream(opt.coverage) << t.coverage.to_json(rules).dump(1) << "\n";
     fmt::print("coverage written to {}\n", opt.coverage);
   }
-  return t.diverged == 0 && t.generator_errors == 0 && run.job_failures() == 0 ? 0 : 1;
+  return t.diverged == 0 && t.generator_errors == 0 && t.harness_failures == 0 &&
+                 run.job_failures() == 0
+             ? 0
+             : 1;
 }
 
 }  // namespace fdlab

@@ -1,5 +1,6 @@
 #include "core/usocket/kernel_named_sockets.h"
 
+#include "core/harness_error.h"
 #include "core/rules_reached.h"
 
 namespace fdlab::usocket {
@@ -7,6 +8,15 @@ namespace fdlab::usocket {
 // libuv open is: a child process must not inherit it (docs/usocket-semantics.md).
 namespace {
 // A failed call after socket() must not leave the new socket behind: the library closes it.
+// socket() cannot block; a backend that says it did misjudged a slow call, and the socket's fd
+// is not there to use.
+Outcome new_socket(Kernel& k, ProcId p) {
+  Outcome s = k.socket(p, SockType::stream, true, true);
+  if (s.blocked)
+    throw HarnessError("", -1, "", "socket() was reported blocked, which it cannot be");
+  return s;
+}
+
 Outcome close_and_fail(Kernel& k, ProcId p, int fd, const Outcome& failed) {
   k.close(p, fd);
   return Outcome::failure(failed.err);
@@ -14,7 +24,7 @@ Outcome close_and_fail(Kernel& k, ProcId p, int fd, const Outcome& failed) {
 }  // namespace
 
 Outcome KernelNamedSockets::listen(ProcId p, const std::string& path, int backlog) {
-  Outcome s = k_.socket(p, SockType::stream, true, true);
+  Outcome s = new_socket(k_, p);
   if (s.err != Errno::ok) return s;
   const int fd = s.fds.at(0).fd;
   SockAddr addr;
@@ -28,7 +38,7 @@ Outcome KernelNamedSockets::listen(ProcId p, const std::string& path, int backlo
 }
 
 Outcome KernelNamedSockets::connect(ProcId p, const std::string& path) {
-  Outcome s = k_.socket(p, SockType::stream, true, true);
+  Outcome s = new_socket(k_, p);
   if (s.err != Errno::ok) return s;
   const int fd = s.fds.at(0).fd;
   SockAddr addr;
