@@ -206,6 +206,11 @@ class SimKernel final : public Kernel {
   // Not copied by fork(): a copy runs a step as if the collector had run, which is not what
   // the scenario reached.
   RulesReached* rules_ = nullptr;
+  // Scratch buffers whose capacity outlives one call, so that a steady send/receive loop
+  // allocates nothing: the references queue_fds hands to the queue, and the fds a recvmsg
+  // takes (moved into its RecvCall and back). No state: fork() does not copy them.
+  std::vector<FileRef> sending_refs_;
+  std::vector<FileRef> spare_taken_;
 
   // The state: fork() (sim/sim_collector.cpp) copies every member from here down, so a new
   // one is added there too.

@@ -1,6 +1,7 @@
 // SimKernel's AF_UNIX operations, after net/unix/af_unix.c and net/core/scm.c. The order of
 // the checks is the kernel's and was confirmed with C probes on Linux 6.18.
 #include <algorithm>
+#include <utility>
 
 #include "core/control_space.h"
 #include "core/send_buffer.h"
@@ -108,8 +109,8 @@ Outcome SimKernel::check_send_fds(SendCall& send, std::vector<int>& stated) {
 // already made sure that every fd is open.
 void SimKernel::queue_fds(UnixSocket& to, const std::vector<int>& fds, const SendCall& send,
                           std::string_view bytes, std::uint32_t truesize, bool oob) {
-  std::vector<FileRef> refs;
-  refs.reserve(fds.size());
+  std::vector<FileRef>& refs = sending_refs_;
+  refs.clear();
   const std::int64_t user = ids(send.proc).uid;  // unix_add_edges: fpl->user->unix_inflight
   for (int fd : fds) {
     const FdEntry* e = table(send.proc).find(fd);
@@ -462,7 +463,10 @@ Outcome SimKernel::op_recvmsg(ProcId p, const Call& c) {
     o.msg_flags = msg::oob | (a.flags & msg::cmsg_cloexec);
     return o;
   }
-  RecvCall recv{p, a, nonblock, peek, {}, {}};
+  // The taken fds go into the buffer the last call left (cleared: after a call that threw it
+  // is a moved-from vector), and back to it when this one is done.
+  RecvCall recv{p, a, nonblock, peek, std::move(spare_taken_), {}};
+  recv.taken.clear();
   Outcome o = sk.type == SockType::stream ? stream_recv(sk, recv) : message_recv(sk, recv);
   // scm_recv_unix runs for every read that returned, a stream's EOF included, but not for a
   // seqpacket's EOF (no skb).
@@ -476,6 +480,7 @@ Outcome SimKernel::op_recvmsg(ProcId p, const Call& c) {
   // successful return, EOF included (measured; found by fdlab fuzz).
   if (o.err == Errno::ok && !o.blocked && (a.flags & msg::cmsg_cloexec))
     o.msg_flags |= msg::cmsg_cloexec;
+  spare_taken_ = std::move(recv.taken);
   return o;
 }
 
