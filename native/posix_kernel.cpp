@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -168,26 +169,32 @@ Outcome PosixKernel::op_open_temp(ProcId p, const Call& c) {
 
 Outcome PosixKernel::op_sendmsg(ProcId p, const Call& c) {
   if (c.send->dest) enter_dir(p);  // a path in msg_name is relative to the scenario's dir
-  Outcome o = on_worker(p, host_sendmsg, c.fd, *c.send, abstract_tag_);
+  Outcome o =
+      on_worker_may_block(p, {{SYS_sendmsg, -1}, c.fd}, host_sendmsg, c.fd, *c.send, abstract_tag_);
   // What was sent may outlive its fds in flight (native/object_identity.h, shared keys).
   if (o.succeeded()) {
-    for (int fd : c.send->fds) identity_.sent(p, fd);
+    const auto sent = [&](int fd) {
+      collector_may_matter_ = collector_may_matter_ || identity_.may_be_socket(p, fd);
+      identity_.sent(p, fd);
+    };
+    for (int fd : c.send->fds) sent(fd);
     for (const SendCmsg& m : c.send->control.cmsgs)
-      for (int fd : m.fds) identity_.sent(p, fd);
+      for (int fd : m.fds) sent(fd);
   }
   return o;
 }
 
 Outcome PosixKernel::op_recvmsg(ProcId p, const Call& c) {
-  return on_worker(p, host_recvmsg, c.fd, c.recv, abstract_tag_);
+  return on_worker_may_block(p, {{SYS_recvmsg, -1}, c.fd}, host_recvmsg, c.fd, c.recv,
+                             abstract_tag_);
 }
 
 Outcome PosixKernel::op_read(ProcId p, const Call& c) {
-  return on_worker(p, host_read, c.fd, c.recv.len);
+  return on_worker_may_block(p, {{SYS_read, -1}, c.fd}, host_read, c.fd, c.recv.len);
 }
 
 Outcome PosixKernel::op_write(ProcId p, const Call& c) {
-  return on_worker(p, host_write, c.fd, *c.data);
+  return on_worker_may_block(p, {{SYS_write, -1}, c.fd}, host_write, c.fd, *c.data);
 }
 
 Outcome PosixKernel::op_lseek(ProcId p, const Call& c) {
@@ -286,6 +293,7 @@ Leftovers PosixKernel::finish() {
     ::close(ids_lock_);  // releases the flock: every fd in flight of this run is freed by now
     ids_lock_ = -1;
   }
+  collector_may_matter_ = false;
   in_dir_.clear();
   nofile_.clear();
   new_abstract_tag();
