@@ -1,8 +1,10 @@
 #include "native/posix_kernel.h"
 
 #include <dirent.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -64,6 +66,9 @@ bool stop_and_wait(Worker& w) {
 }  // namespace
 
 PosixKernel::PosixKernel(Options options) : options_(options) {
+  struct statfs fs {};
+  shm_files_ = ::statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC &&
+               ::access("/dev/shm", W_OK | X_OK) == 0;
   new_abstract_tag();
   // Read "self" on this thread before any worker changes its own ids.
   harness_uid();
@@ -164,7 +169,7 @@ Outcome PosixKernel::op_socketpair(ProcId p, const Call& c) {
 Outcome PosixKernel::op_pipe(ProcId p, const Call& c) { return on_worker(p, host_pipe, c.cloexec); }
 
 Outcome PosixKernel::op_open_temp(ProcId p, const Call& c) {
-  return on_worker(p, host_open_temp, temp_dir(), c.cloexec);
+  return on_worker(p, host_open_temp, unnamed_files_dir(), c.cloexec);
 }
 
 Outcome PosixKernel::op_sendmsg(ProcId p, const Call& c) {
@@ -237,6 +242,16 @@ Outcome PosixKernel::op_give(ProcId from, const Call& c) {
   if (closed.err != 0) backend_failure("give: close in the giving process failed");
   identity_.closed(from, fd);
   return o;
+}
+
+// open_temp's files never have a name (O_TMPFILE), so any directory will do, and inodes come
+// and go much faster on a tmpfs than on ext4: measured here, limits/numbering-up-to-rlimit
+// (1021 open_temp) took 0.8 s with /tmp on ext4, its allocator scanning recently deleted
+// inodes (ext4_tmpfile -> recently_deleted in the profile), and 0.07 s on /dev/shm. The
+// file is the same to every op a scenario has: a regular file, O_RDWR, offset 0, unlinked.
+const std::string& PosixKernel::unnamed_files_dir() {
+  static const std::string shm = "/dev/shm";
+  return shm_files_ ? shm : temp_dir();
 }
 
 const std::string& PosixKernel::temp_dir() {

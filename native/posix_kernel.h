@@ -93,6 +93,8 @@ class PosixKernel final : public Kernel {
   long nofile(ProcId p) const;
   void enter_dir(ProcId p);  // p's cwd becomes the scenario's private directory
   const std::string& temp_dir();
+  // Where open_temp makes its files: a tmpfs when there is one (shm_files_), else temp_dir().
+  const std::string& unnamed_files_dir();
   void check_proc();  // /proc shows this process's tasks (finish() reads them)
 
   Options options_;
@@ -102,6 +104,7 @@ class PosixKernel final : public Kernel {
   std::vector<std::unique_ptr<Worker>> idle_;
   ObjectIdentity identity_;
   std::string temp_dir_;      // mkdtemp'd on first use, removed by finish()
+  bool shm_files_ = false;    // /dev/shm is a tmpfs this process may create files in
   std::vector<bool> in_dir_;  // by process: its cwd is temp_dir_ (named sockets)
   std::vector<long> nofile_;  // by process: RLIMIT_NOFILE soft limit, -1 when not set
   std::string abstract_tag_;  // prefix of abstract names, unique per run (kAbstractTagLen)
