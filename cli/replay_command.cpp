@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/backends.h"
+#include "cli/replay_jobs.h"
 #include "cli/usocket_adapter.h"
 #include "core/harness_error.h"
 #include "core/level.h"
@@ -67,19 +68,43 @@ ReplayLimits time_budget(double seconds) {
   return limits;
 }
 
-ReplayReport replay_on(const std::string& backend, const Scenario& sc, const std::string& file,
-                       const ReplayOptions& opt) {
-  if (backend == "usocket") {
-    UsocketAdapter adapter = default_usocket_adapter();
-    adapter.budget_seconds = opt.timeout_seconds;
-    return replay_on_usocket(sc, file, adapter);
+// A job's kernels. The native one is kept from scenario to scenario, as `fdlab fuzz` keeps it:
+// finish() leaves it ready for the next, and its threads cost more to make than a short
+// scenario takes (docs/decisions.md, "A kernel keeps its workers"). The sim is made afresh.
+class Kernels {
+ public:
+  ReplayReport replay_on(const std::string& backend, const Scenario& sc, const std::string& file,
+                         const ReplayOptions& opt) {
+    if (backend == "usocket") {
+      UsocketAdapter adapter = default_usocket_adapter();
+      adapter.budget_seconds = opt.timeout_seconds;
+      return replay_on_usocket(sc, file, adapter);
+    }
+    std::unique_ptr<Kernel> fresh;
+    Kernel* kernel = nullptr;
+    if (backend == "native") {
+      if (!native_) native_ = make_kernel(backend);
+      kernel = native_.get();
+    } else {
+      fresh = make_kernel(backend);
+      kernel = fresh.get();
+    }
+    try {
+      return replay(sc, *kernel, time_budget(opt.timeout_seconds));
+    } catch (...) {
+      // replay() ends every run it can with finish(); one that escaped it leaves a kernel in
+      // an unknown state, which the next scenario must not inherit.
+      if (kernel == native_.get()) native_.reset();
+      throw;
+    }
   }
-  auto kernel = make_kernel(backend);
-  return replay(sc, *kernel, time_budget(opt.timeout_seconds));
-}
+
+ private:
+  std::unique_ptr<Kernel> native_;
+};
 
 FileResult replay_file(const std::string& file, const std::vector<std::string>& backends,
-                       const ReplayOptions& opt) {
+                       const ReplayOptions& opt, Kernels& kernels) {
   FileResult r;
   r.file = file;
   Scenario sc;
@@ -100,7 +125,7 @@ FileResult replay_file(const std::string& file, const std::vector<std::string>& 
       const auto start = Clock::now();
       // A backend that cannot start (or dies) fails this scenario, not the whole run.
       try {
-        run.report = replay_on(b, sc, file, opt);
+        run.report = kernels.replay_on(b, sc, file, opt);
       } catch (const HarnessError& e) {
         run.report.error = e.located(file, -1).what();
       } catch (const std::exception& e) {
@@ -111,6 +136,12 @@ FileResult replay_file(const std::string& file, const std::vector<std::string>& 
     }
     r.runs.emplace(b, std::move(run));
   }
+  return r;
+}
+
+// The traces of the first two backends that ran, compared.
+void compare(FileResult& r, const std::vector<std::string>& backends) {
+  if (!r.parse_error.empty()) return;
   std::vector<const BackendRun*> ran;
   for (const auto& b : backends)
     if (r.runs[b].skipped.empty()) ran.push_back(&r.runs[b]);
@@ -118,6 +149,49 @@ FileResult replay_file(const std::string& file, const std::vector<std::string>& 
   if (ran.size() >= 2 && !ran[0]->report.timed_out() && !ran[1]->report.timed_out()) {
     r.compared = true;
     r.divergence = first_divergence(ran[0]->report.trace, ran[1]->report.trace);
+  }
+}
+
+// A FileResult as a replay job sends it back (cli/replay_jobs.h); the comparison is made by
+// the parent.
+nlohmann::json to_json(const FileResult& r) {
+  nlohmann::json runs = nlohmann::json::object();
+  for (const auto& [name, run] : r.runs) {
+    const ReplayReport& rep = run.report;
+    nlohmann::json failures = nlohmann::json::array();
+    for (const auto& f : rep.failures) failures.push_back({f.step, f.message});
+    runs[name] = {
+        {"skipped", run.skipped},
+        {"seconds", run.seconds},
+        {"backend", rep.backend},
+        {"trace", rep.trace},
+        {"failures", failures},
+        {"error", rep.error},
+        {"timed_out_at", rep.timed_out_at},
+        {"leftovers", {rep.leftovers.open_fds, rep.leftovers.leaked, rep.leftovers.detail}}};
+  }
+  return {{"file", r.file}, {"id", r.id}, {"parse_error", r.parse_error}, {"runs", runs}};
+}
+
+FileResult from_json(const nlohmann::json& j) {
+  FileResult r;
+  r.file = j.at("file").get<std::string>();
+  r.id = j.at("id").get<std::string>();
+  r.parse_error = j.at("parse_error").get<std::string>();
+  for (const auto& [name, jr] : j.at("runs").items()) {
+    BackendRun run;
+    run.skipped = jr.at("skipped").get<std::string>();
+    run.seconds = jr.at("seconds").get<double>();
+    ReplayReport& rep = run.report;
+    rep.backend = jr.at("backend").get<std::string>();
+    rep.trace = jr.at("trace").get<std::vector<nlohmann::json>>();
+    for (const auto& f : jr.at("failures"))
+      rep.failures.push_back({f.at(0).get<int>(), f.at(1).get<std::string>()});
+    rep.error = jr.at("error").get<std::string>();
+    rep.timed_out_at = jr.at("timed_out_at").get<int>();
+    const auto& left = jr.at("leftovers");
+    rep.leftovers = {left.at(0).get<int>(), left.at(1).get<int>(), left.at(2).get<std::string>()};
+    r.runs.emplace(name, std::move(run));
   }
   return r;
 }
@@ -163,11 +237,25 @@ int run_replay(const ReplayOptions& opt) {
   const auto backends = expand_backends(opt.backend);
   const auto files = collect_scenario_files(opt.paths);
 
+  // Every result makes the same round trip through JSON, whether a forked job or this process
+  // made it, so -j never changes what is printed.
+  Kernels kernels;
+  const auto made = run_in_jobs(
+      files.size(), opt.jobs > 0 ? opt.jobs : default_replay_jobs(),
+      [&](std::size_t i) { return to_json(replay_file(files[i], backends, opt, kernels)); });
   std::vector<FileResult> results;
   std::size_t width = 8;
-  for (const auto& f : files) {
-    results.push_back(replay_file(f, backends, opt));
-    width = std::max(width, (results.back().id.empty() ? f : results.back().id).size());
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (made[i]) {
+      results.push_back(from_json(*made[i]));
+    } else {
+      FileResult lost;
+      lost.file = files[i];
+      lost.parse_error = files[i] + ": no result: the replay job running it died";
+      results.push_back(std::move(lost));
+    }
+    compare(results.back(), backends);
+    width = std::max(width, (results.back().id.empty() ? files[i] : results.back().id).size());
   }
 
   bool any_bad = false, any_failed = false;
