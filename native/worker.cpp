@@ -200,8 +200,8 @@ bool Worker::post(JobFn fn, void* ctx, std::chrono::milliseconds timeout, const 
 Worker::BlockFound Worker::wait_or_judge(std::uint32_t seq, Clock::time_point deadline,
                                          const BlockCheck& check) {
   const auto until = [deadline](Clock::duration d) { return std::min(deadline, Clock::now() + d); };
-  if (wait(done_, seq, spin_.driver, until(spin_.driver), spin_.driver_yield_every))
-    return BlockFound::none;
+  const auto first_look = std::min(deadline, Clock::now() + spin_.first_look);
+  if (wait(done_, seq, spin_.driver, first_look, spin_.driver_yield_every)) return BlockFound::none;
   BlockJudge judge(check.call);
   bool judging = true;
   for (;;) {

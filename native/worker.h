@@ -43,6 +43,9 @@ struct SpinPolicy {
   // naps between looks at it in /proc (native/blocked_call.h). Also the least time between the
   // two looks that must see one sleep.
   std::chrono::nanoseconds look_every{1'000'000};
+  // ... and when it first looks, counted from the post: a look costs the driver ~10 syscalls, which
+  // on a loaded machine (where a job often outlasts the spin) it should not spend on every job.
+  std::chrono::nanoseconds first_look{2'000'000};
 };
 
 // How the driver may learn that a job blocked before the watchdog fires (native/blocked_call.h):
