@@ -2,11 +2,13 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/backends.h"
 #include "cli/replay_jobs.h"
@@ -239,10 +241,24 @@ int run_replay(const ReplayOptions& opt) {
 
   // Every result makes the same round trip through JSON, whether a forked job or this process
   // made it, so -j never changes what is printed.
+  const int jobs = opt.jobs > 0 ? opt.jobs : default_replay_jobs();
+  std::vector<std::optional<nlohmann::json>> made;
+  // A usocket backend that cannot run is found by the first scenario and remembered in the
+  // process (cli/usocket_adapter.cpp): the first file runs here, before the jobs fork, so that
+  // they inherit what it found instead of each starting node to find it again. Its kernels go
+  // before the fork: a forked child has none of their threads.
+  const bool usocket = std::find(backends.begin(), backends.end(), "usocket") != backends.end();
+  std::size_t first = 0;
+  if (usocket && jobs > 1 && files.size() > 1) {
+    Kernels alone;
+    made.push_back(to_json(replay_file(files[0], backends, opt, alone)));
+    first = 1;
+  }
   Kernels kernels;
-  const auto made = run_in_jobs(
-      files.size(), opt.jobs > 0 ? opt.jobs : default_replay_jobs(),
-      [&](std::size_t i) { return to_json(replay_file(files[i], backends, opt, kernels)); });
+  for (auto& r : run_in_jobs(files.size() - first, jobs, [&](std::size_t i) {
+         return to_json(replay_file(files[first + i], backends, opt, kernels));
+       }))
+    made.push_back(std::move(r));
   std::vector<FileResult> results;
   std::size_t width = 8;
   for (std::size_t i = 0; i < files.size(); ++i) {
