@@ -32,6 +32,11 @@ int main(int argc, char** argv) {
                   "out is reported as its own result, naming the step")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 86400.0));
+  cmd->add_option("--jobs,-j", replay.jobs,
+                  "scenario files replayed at once, in forked jobs (0: one per CPU); the "
+                  "results are printed in file order whatever the number")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
 
   fdlab::RulesOptions rules;
   auto* rules_cmd = app.add_subcommand(

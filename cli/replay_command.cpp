@@ -2,13 +2,16 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/backends.h"
+#include "cli/replay_jobs.h"
 #include "cli/usocket_adapter.h"
 #include "core/harness_error.h"
 #include "core/level.h"
@@ -80,23 +83,47 @@ bool guarded(BackendRun& run, const std::string& backend, const std::string& fil
   return error.empty();
 }
 
+// A job's kernels. The native one is kept from scenario to scenario, as `fdlab fuzz` keeps it:
+// finish() leaves it ready for the next, and its threads cost more to make than a short
+// scenario takes (docs/decisions.md, "A kernel keeps its workers"). The others are made afresh.
+class Kernels {
+ public:
+  Kernel& take(const std::string& backend) {
+    if (backend != "native") return *(fresh_[backend] = make_kernel(backend));
+    if (!native_) native_ = make_kernel(backend);
+    return *native_;
+  }
+  // The run on `backend` is over. One that ended by an exception may have left its kernel in
+  // an unknown state, which the next scenario must not inherit.
+  void done(const std::string& backend, bool died) {
+    fresh_.erase(backend);
+    if (died && backend == "native") native_.reset();
+  }
+
+ private:
+  std::unique_ptr<Kernel> native_;
+  std::map<std::string, std::unique_ptr<Kernel>> fresh_;
+};
+
 // One kernel backend's run of a scenario, a step at a time, so that two backends go side by
 // side and their records are compared as they are made: a long scenario's traces are never
 // kept whole (unless --trace prints them). Its time budget counts its own time only.
 class SteppedRun {
  public:
   SteppedRun(const std::string& backend, const Scenario& sc, const std::string& file,
-             const ReplayOptions& opt, bool keep_trace, BackendRun& out)
-      : backend_(backend), file_(file), keep_(keep_trace), out_(out) {
+             const ReplayOptions& opt, bool keep_trace, Kernels& kernels, BackendRun& out)
+      : backend_(backend), file_(file), keep_(keep_trace), kernels_(kernels), out_(out) {
     ReplayLimits limits;
     if (opt.timeout_seconds > 0)
       limits.out_of_time = [this, budget = opt.timeout_seconds] {
         return out_.seconds - started_ >= budget;
       };
-    over_ = !guarded(out_, backend_, file_, [&] { kernel_ = make_kernel(backend_); });
+    over_ = !guarded(out_, backend_, file_, [&] { kernel_ = &kernels_.take(backend_); });
     started_ = out_.seconds;  // the budget counts from the first step, as before
-    if (!over_)
+    if (!over_) {
       over_ = !guarded(out_, backend_, file_, [&] { run_ = start_replay(sc, *kernel_, limits); });
+      died_ = over_;
+    }
     if (over_) end();
   }
 
@@ -130,15 +157,17 @@ class SteppedRun {
   void end() {
     over_ = true;
     run_.reset();
-    kernel_.reset();
+    if (kernel_ != nullptr) kernels_.done(backend_, died_);
+    kernel_ = nullptr;
     out_.report.backend = backend_;
   }
 
   std::string backend_;
   std::string file_;
   bool keep_;
+  Kernels& kernels_;
   BackendRun& out_;
-  std::unique_ptr<Kernel> kernel_;
+  Kernel* kernel_ = nullptr;
   std::unique_ptr<ReplayRun> run_;
   double started_ = 0;  // seconds spent before the run began
   bool over_ = false;
@@ -177,7 +206,7 @@ Divergence run_side_by_side(std::vector<std::unique_ptr<SteppedRun>>& runs, bool
 }
 
 FileResult replay_file(const std::string& file, const std::vector<std::string>& backends,
-                       const ReplayOptions& opt) {
+                       const ReplayOptions& opt, Kernels& kernels) {
   FileResult r;
   r.file = file;
   Scenario sc;
@@ -206,7 +235,8 @@ FileResult replay_file(const std::string& file, const std::vector<std::string>& 
     if (!stepped(ran[i])) continue;
     const bool compared_whole = ran.size() >= 2 && !streamed && i < 2;
     const bool keep = opt.print_trace || compared_whole;
-    runs.push_back(std::make_unique<SteppedRun>(ran[i], sc, file, opt, keep, r.runs[ran[i]]));
+    runs.push_back(
+        std::make_unique<SteppedRun>(ran[i], sc, file, opt, keep, kernels, r.runs[ran[i]]));
   }
   const Divergence side_by_side = run_side_by_side(runs, streamed);
   for (const auto& b : ran) {
@@ -226,6 +256,58 @@ FileResult replay_file(const std::string& file, const std::vector<std::string>& 
                        ? side_by_side
                        : first_divergence(r.runs[ran[0]].report.trace, r.runs[ran[1]].report.trace);
   }
+  return r;
+}
+
+// A FileResult as a replay job sends it back (cli/replay_jobs.h): the traces replay_file kept
+// (for --trace, or to compare with the usocket package's), the comparison as the job made it.
+nlohmann::json to_json(const FileResult& r) {
+  nlohmann::json runs = nlohmann::json::object();
+  for (const auto& [name, run] : r.runs) {
+    const ReplayReport& rep = run.report;
+    nlohmann::json failures = nlohmann::json::array();
+    for (const auto& f : rep.failures) failures.push_back({f.step, f.message});
+    runs[name] = {
+        {"skipped", run.skipped},
+        {"seconds", run.seconds},
+        {"backend", rep.backend},
+        {"trace", rep.trace},
+        {"failures", failures},
+        {"error", rep.error},
+        {"timed_out_at", rep.timed_out_at},
+        {"leftovers", {rep.leftovers.open_fds, rep.leftovers.leaked, rep.leftovers.detail}}};
+  }
+  nlohmann::json j{
+      {"file", r.file}, {"id", r.id}, {"parse_error", r.parse_error}, {"runs", runs},
+      {"compared", r.compared}};
+  if (r.divergence.found)
+    j["divergence"] = {r.divergence.index, r.divergence.left, r.divergence.right};
+  return j;
+}
+
+FileResult from_json(const nlohmann::json& j) {
+  FileResult r;
+  r.file = j.at("file").get<std::string>();
+  r.id = j.at("id").get<std::string>();
+  r.parse_error = j.at("parse_error").get<std::string>();
+  for (const auto& [name, jr] : j.at("runs").items()) {
+    BackendRun run;
+    run.skipped = jr.at("skipped").get<std::string>();
+    run.seconds = jr.at("seconds").get<double>();
+    ReplayReport& rep = run.report;
+    rep.backend = jr.at("backend").get<std::string>();
+    rep.trace = jr.at("trace").get<std::vector<nlohmann::json>>();
+    for (const auto& f : jr.at("failures"))
+      rep.failures.push_back({f.at(0).get<int>(), f.at(1).get<std::string>()});
+    rep.error = jr.at("error").get<std::string>();
+    rep.timed_out_at = jr.at("timed_out_at").get<int>();
+    const auto& left = jr.at("leftovers");
+    rep.leftovers = {left.at(0).get<int>(), left.at(1).get<int>(), left.at(2).get<std::string>()};
+    r.runs.emplace(name, std::move(run));
+  }
+  r.compared = j.at("compared").get<bool>();
+  if (const auto d = j.find("divergence"); d != j.end())
+    r.divergence = {true, d->at(0).get<std::size_t>(), d->at(1), d->at(2)};
   return r;
 }
 
@@ -270,11 +352,38 @@ int run_replay(const ReplayOptions& opt) {
   const auto backends = expand_backends(opt.backend);
   const auto files = collect_scenario_files(opt.paths);
 
+  // Every result makes the same round trip through JSON, whether a forked job or this process
+  // made it, so -j never changes what is printed.
+  const int jobs = opt.jobs > 0 ? opt.jobs : default_replay_jobs();
+  std::vector<std::optional<nlohmann::json>> made;
+  // A usocket backend that cannot run is found by the first scenario and remembered in the
+  // process (cli/usocket_adapter.cpp): the first file runs here, before the jobs fork, so that
+  // they inherit what it found instead of each starting node to find it again. Its kernels go
+  // before the fork: a forked child has none of their threads.
+  const bool usocket = std::find(backends.begin(), backends.end(), "usocket") != backends.end();
+  std::size_t first = 0;
+  if (usocket && jobs > 1 && files.size() > 1) {
+    Kernels alone;
+    made.push_back(to_json(replay_file(files[0], backends, opt, alone)));
+    first = 1;
+  }
+  Kernels kernels;
+  for (auto& r : run_in_jobs(files.size() - first, jobs, [&](std::size_t i) {
+         return to_json(replay_file(files[first + i], backends, opt, kernels));
+       }))
+    made.push_back(std::move(r));
   std::vector<FileResult> results;
   std::size_t width = 8;
-  for (const auto& f : files) {
-    results.push_back(replay_file(f, backends, opt));
-    width = std::max(width, (results.back().id.empty() ? f : results.back().id).size());
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (made[i]) {
+      results.push_back(from_json(*made[i]));
+    } else {
+      FileResult lost;
+      lost.file = files[i];
+      lost.parse_error = files[i] + ": no result: the replay job running it died";
+      results.push_back(std::move(lost));
+    }
+    width = std::max(width, (results.back().id.empty() ? files[i] : results.back().id).size());
   }
 
   bool any_bad = false, any_failed = false;

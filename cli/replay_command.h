@@ -14,6 +14,9 @@ struct ReplayOptions {
   bool quiet = false;  // summary only
   // Each scenario's budget on each backend, in seconds (0: none); running out is its own result.
   double timeout_seconds = 60;
+  // Scenario files replayed at once, each set in a forked job (cli/replay_jobs.h); 0: one per
+  // CPU. The table and the report are in file order whatever the number.
+  int jobs = 0;
 };
 
 // Exit status: 0 when every scenario passed on every backend with identical traces; 1 when some

@@ -120,6 +120,12 @@ void host_collect(HostResult& r) {
     if (!canary_round(r)) return;
 }
 
+bool PosixKernel::settle_collector(void*) {
+  HostResult r;
+  host_collect(r);
+  return r.failure.empty();
+}
+
 // Runs on the calling thread: the collector is one for the whole system, and the canary's fds
 // must not take numbers in a scenario process's table.
 Outcome PosixKernel::op_collect(ProcId p, const Call&) {

@@ -82,7 +82,7 @@ bool host_creds(HostResult& r, const char* what, pid_t pid, std::uint32_t uid, s
   return true;
 }
 
-bool host_describe(HostResult& r, int fd, Description d) {
+bool host_describe(HostResult& r, int fd, Description d, Cloexec cloexec) {
   HostFd out;
   out.fd = fd;
   out.description = d;
@@ -93,6 +93,7 @@ bool host_describe(HostResult& r, int fd, Description d) {
   }
   out.key.dev = static_cast<std::uint64_t>(st.st_dev);
   out.key.ino = static_cast<std::uint64_t>(st.st_ino);
+  out.key.socket = S_ISSOCK(st.st_mode);
   if (S_ISFIFO(st.st_mode)) {
     // Both ends of a pipe are descriptions of one inode; the access mode tells them apart.
     int fl = ::fcntl(fd, F_GETFL);
@@ -102,12 +103,16 @@ bool host_describe(HostResult& r, int fd, Description d) {
     }
     out.key.fifo_mode = fl & O_ACCMODE;
   }
-  int fdfl = ::fcntl(fd, F_GETFD);
-  if (fdfl < 0) {
-    r.fail("F_GETFD of a new fd", errno);
-    return false;
+  if (cloexec == Cloexec::read_back) {
+    int fdfl = ::fcntl(fd, F_GETFD);
+    if (fdfl < 0) {
+      r.fail("F_GETFD of a new fd", errno);
+      return false;
+    }
+    out.cloexec = (fdfl & FD_CLOEXEC) != 0;
+  } else {
+    out.cloexec = cloexec == Cloexec::set;
   }
-  out.cloexec = (fdfl & FD_CLOEXEC) != 0;
   r.fds.push_back(out);
   return true;
 }
@@ -192,7 +197,8 @@ void host_recvmsg(HostResult& r, int sock, const RecvArgs& args, const std::stri
   // A NULL msg_control may still have a length.
   m.msg_control = args.has_control ? control.data() : nullptr;
   m.msg_controllen = args.control_len;
-  if (!r.record(::recvmsg(sock, &m, host_msg_flags(args.flags)))) {
+  const int flags = host_msg_flags(args.flags);
+  if (!r.record(::recvmsg(sock, &m, flags))) {
     r.data.clear();
     return;
   }
@@ -236,11 +242,16 @@ void host_recvmsg(HostResult& r, int sock, const RecvArgs& args, const std::stri
       r.failure = "a cmsg of type " + std::to_string(c->cmsg_type) + " the model cannot name";
       return;
     }
+    // scm_detach_fds installs each fd with O_CLOEXEC exactly when the call passed
+    // MSG_CMSG_CLOEXEC (receive_fd -> get_unused_fd_flags); the sender's flag does not
+    // travel. So no F_GETFD: the flag is known. (The pidfd above is read back: pidfd_prepare
+    // chooses its flags itself.)
+    const Cloexec cloexec = (flags & MSG_CMSG_CLOEXEC) != 0 ? Cloexec::set : Cloexec::clear;
     std::size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
     for (std::size_t i = 0; i < n; ++i) {
       int fd;
       std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-      if (!host_describe(r, fd, Description::existing)) return;
+      if (!host_describe(r, fd, Description::existing, cloexec)) return;
     }
   }
 }

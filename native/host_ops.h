@@ -28,7 +28,7 @@ enum class Description : std::uint8_t { opened, existing };
 struct HostFd {
   int fd = -1;
   FileKey key;
-  bool cloexec = false;  // read back with F_GETFD
+  bool cloexec = false;  // FD_CLOEXEC (host_describe says how it is known)
   Description description = Description::existing;
 };
 
@@ -39,12 +39,12 @@ struct HostResult {
   std::vector<HostFd> fds;
   int msg_flags = 0;  // host MSG_* bits
   bool sigpipe = false;
-  long value = 0;       // getsockopt
-  Creds creds;          // recvmsg: SCM_CREDENTIALS, already symbolic (read_creds)
+  long value = 0;                  // getsockopt
+  Creds creds;                     // recvmsg: SCM_CREDENTIALS, already symbolic (read_creds)
   std::size_t msg_controllen = 0;  // recvmsg: msg_controllen as it came back
   RecvCmsgs cmsgs;                 // recvmsg: each cmsghdr, in order
   ReportedAddr name;               // getsockname, getpeername, recvmsg's msg_name
-  std::string failure;  // non-empty: the harness itself failed (e.g. fstat of a new fd)
+  std::string failure;             // non-empty: the harness itself failed (e.g. fstat of a new fd)
 
   // Records a syscall's return value, and errno when it failed; true when it succeeded.
   bool record(long rc) {
@@ -120,8 +120,13 @@ class NofileWindow {
   unsigned long hard_ = 0;
 };
 
-// Describes a new fd into r.fds (fstat, F_GETFD); false after a harness failure.
-bool host_describe(HostResult& r, int fd, Description d);
+// FD_CLOEXEC of a new fd: read back with F_GETFD, or known exactly from the call that
+// installed it (an SCM_RIGHTS fd has it exactly when the recvmsg passed MSG_CMSG_CLOEXEC).
+enum class Cloexec : std::uint8_t { read_back, clear, set };
+
+// Describes a new fd into r.fds (fstat; F_GETFL for a FIFO; F_GETFD unless `cloexec` is known);
+// false after a harness failure.
+bool host_describe(HostResult& r, int fd, Description d, Cloexec cloexec = Cloexec::read_back);
 
 // `give`, run by the receiving process: takes fd out of the table of the giver's thread
 // `from_tid` (pidfd_getfd) and installs it at the lowest free number, FD_CLOEXEC clear, under

@@ -37,7 +37,12 @@ ObjectId ObjectIdentity::create(ProcId p, int fd, const FileKey& key) {
 ObjectId ObjectIdentity::identify(ProcId p, int fd, const FileKey& key) {
   ObjectId obj = 0;
   auto it = by_key_.find(key);
-  if (it == by_key_.end() || it->second.empty()) {
+  if (it != by_key_.end() && it->second.size() == 1 &&
+      !flags_[static_cast<std::size_t>(it->second.front())].shared) {
+    // The one object on an inode of its own: nothing else the scenario can reach is a
+    // description of that inode (step 1), so the key alone names it; kcmp would only agree.
+    obj = it->second.front();
+  } else if (it == by_key_.end() || it->second.empty()) {
     obj = scan(p, fd);
   } else {
     std::vector<ObjectId> unheld;
@@ -58,7 +63,7 @@ ObjectId ObjectIdentity::identify(ProcId p, int fd, const FileKey& key) {
       if (shared)
         obj = resolve_shared(p, fd, unheld);
       else
-        obj = unheld.empty() ? scan(p, fd) : unheld.front();  // steps 3 and 4
+        obj = unheld.empty() ? scan(p, fd) : unheld.front();  // two of one key: not reached
     }
   }
   hold(p, fd, obj);
@@ -101,6 +106,13 @@ void ObjectIdentity::sent(ProcId p, int fd) {
   if (fd < 0 || static_cast<std::size_t>(fd) >= table.size()) return;
   const ObjectId obj = table[static_cast<std::size_t>(fd)];
   if (obj != 0) flags_[static_cast<std::size_t>(obj)].sent = true;
+}
+
+bool ObjectIdentity::may_be_socket(ProcId p, int fd) const {
+  const auto& table = tables_[static_cast<std::size_t>(p)];
+  if (fd < 0 || static_cast<std::size_t>(fd) >= table.size()) return true;
+  const ObjectId obj = table[static_cast<std::size_t>(fd)];
+  return obj == 0 || flags_[static_cast<std::size_t>(obj)].key.socket;
 }
 
 void ObjectIdentity::closed(ProcId p, int fd) {

@@ -8,11 +8,14 @@
 //    description pins its inode and inode numbers are unique among live inodes of a device; a
 //    key seen again at creation therefore means the older object is gone, and it is replaced.
 // 2. A new fd (received, dup'd, given) is fstat'ed in its process; its key names the candidate.
-// 3. If the candidate still has a live fd anywhere, kcmp(tid1, tid2, KCMP_FILE, fd1, fd2)
-//    confirms it is the same description. Often it has none (the sender closed its fd before
-//    the receiver got the message): then the key alone decides, which step 1 makes sound.
-// 4. If kcmp disagrees, every live fd is compared with kcmp; an fd that matches nothing the
-//    scenario created (fd 0 sent over, say) is reported as object 0.
+// 3. A key that is not shared (below) names at most one object, and the key alone decides,
+//    which step 1 makes sound: every description a scenario can reach was made by one of its
+//    own operations (or is stdio, whose key no creation has), so a second description of that
+//    inode would have been a creation with the same key. No kcmp then: this is the common
+//    case, a received socket, pipe or file.
+// 4. A key no object has: every live fd is compared with kcmp(tid1, tid2, KCMP_FILE, fd1,
+//    fd2); an fd that matches nothing the scenario created (fd 0 sent over, say) is reported
+//    as object 0.
 // Which (process, fd) are live is tracked from the results of operations.
 //
 // `open` breaks step 1: the scenario's directory, O_PATH fds and /dev/null can be opened
@@ -39,6 +42,7 @@ struct FileKey {
   std::uint64_t ino = 0;
   int fifo_mode = 0;    // O_ACCMODE bits for a FIFO end, 0 for anything else
   bool shared = false;  // the inode may have other descriptions (not part of the key)
+  bool socket = false;  // S_ISSOCK (not part of the key)
   friend bool operator<(const FileKey& a, const FileKey& b) {
     return std::tie(a.dev, a.ino, a.fifo_mode) < std::tie(b.dev, b.ino, b.fifo_mode);
   }
@@ -62,6 +66,8 @@ class ObjectIdentity {
   void closed(ProcId p, int fd);
   // (p, fd) was sent in an SCM_RIGHTS message: its object may live on in flight.
   void sent(ProcId p, int fd);
+  // (p, fd) may be a socket: it is one, or the tracker does not know what it is.
+  bool may_be_socket(ProcId p, int fd) const;
 
   void clear();
 
@@ -78,7 +84,7 @@ class ObjectIdentity {
 
   std::vector<pid_t> tids_;
   std::vector<std::vector<ObjectId>> tables_;  // process -> fd -> object (0: none or not ours)
-  std::vector<std::set<int>> foreign_;  // process -> its open fds that are not ours (stdio)
+  std::vector<std::set<int>> foreign_;         // process -> its open fds that are not ours (stdio)
   std::vector<std::vector<Holder>> holders_;   // object -> its live fds; [0] unused
   std::map<FileKey, std::vector<ObjectId>> by_key_;  // the candidates, oldest first
   struct Flags {

@@ -40,6 +40,10 @@ class PosixKernel final : public Kernel {
 
   // The thread id owning process p's fd table (for tests that inspect /proc).
   pid_t tid(ProcId p) const;
+  // Whether p's last job blocked, and what found it (for tests).
+  Worker::BlockFound last_block(ProcId p) const {
+    return workers_.at(static_cast<std::size_t>(p))->last_block();
+  }
 
  private:
   // One handler per op of core/op_table.h, each running a host call on the process's worker
@@ -50,8 +54,17 @@ class PosixKernel final : public Kernel {
   // would have blocked forever: Outcome::would_block().
   template <class HostCall, class... Args>
   Outcome on_worker(ProcId p, HostCall host_call, const Args&... args) {
+    return on_worker_may_block(p, BlockingCall{}, host_call, args...);
+  }
+  // The same for an operation that may block in `call`: the driver watches for that in /proc
+  // as well as with the watchdog (native/blocked_call.h).
+  template <class HostCall, class... Args>
+  Outcome on_worker_may_block(ProcId p, const BlockingCall& call, HostCall host_call,
+                              const Args&... args) {
     HostResult r;
-    if (!run(p, [&] { host_call(r, args...); })) return Outcome::would_block();
+    if (!run(
+            p, [&] { host_call(r, args...); }, call))
+      return Outcome::would_block();
     return outcome(p, r);
   }
   // The core's view of a host call's result in process p: the host errno and flags mapped, each
@@ -61,20 +74,27 @@ class PosixKernel final : public Kernel {
   // Runs job on p's worker, inside p's RLIMIT_NOFILE when the scenario set one; false when it
   // had to be interrupted (native/worker.h).
   template <class F>
-  bool run(ProcId p, F&& job) {
+  bool run(ProcId p, F&& job, const BlockingCall& call = {}) {
     Worker& w = worker(p);
+    BlockCheck check{call, nullptr, this};
+    if (collector_may_matter_) check.settle = &PosixKernel::settle_collector;
     const long soft = nofile(p);
-    if (soft < 0) return w.run(job, options_.block_timeout);
+    if (soft < 0) return w.run(job, options_.block_timeout, &check);
     auto limited = [&] {
       NofileWindow window(soft);
       job();
     };
-    return w.run(limited, options_.block_timeout);
+    return w.run(limited, options_.block_timeout, &check);
   }
+  // BlockCheck::settle once the scenario has sent a socket: a cycle the collector frees may be
+  // what wakes the call (docs/decisions.md, "Knowing that a call blocks").
+  static bool settle_collector(void* self);
   Worker& worker(ProcId p);
   long nofile(ProcId p) const;
   void enter_dir(ProcId p);  // p's cwd becomes the scenario's private directory
   const std::string& temp_dir();
+  // Where open_temp makes its files: a tmpfs when there is one (shm_files_), else temp_dir().
+  const std::string& unnamed_files_dir();
   void check_proc();  // /proc shows this process's tasks (finish() reads them)
 
   Options options_;
@@ -84,6 +104,7 @@ class PosixKernel final : public Kernel {
   std::vector<std::unique_ptr<Worker>> idle_;
   ObjectIdentity identity_;
   std::string temp_dir_;      // mkdtemp'd on first use, removed by finish()
+  bool shm_files_ = false;    // /dev/shm is a tmpfs this process may create files in
   std::vector<bool> in_dir_;  // by process: its cwd is temp_dir_ (named sockets)
   std::vector<long> nofile_;  // by process: RLIMIT_NOFILE soft limit, -1 when not set
   std::string abstract_tag_;  // prefix of abstract names, unique per run (kAbstractTagLen)
@@ -91,6 +112,9 @@ class PosixKernel final : public Kernel {
   // (user->unix_inflight) is the whole machine's, so two runs that drop to the same uid at
   // once would see each other's fds; fdlab runs take turns (docs/decisions.md).
   int ids_lock_ = -1;
+  // A successful sendmsg of this scenario carried a socket (or an fd of unknown kind): from then
+  // on a blocked call may be waiting for the collector, which runs asynchronously.
+  bool collector_may_matter_ = false;
   void new_abstract_tag();
 };
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -59,7 +60,7 @@ Outcome PosixKernel::op_connect(ProcId p, const Call& c) {
   const int sock = c.fd;
   const SockAddr& addr = *c.addr;
   enter_dir(p);
-  return on_worker(p, host_connect, sock, addr, abstract_tag_);
+  return on_worker_may_block(p, {{SYS_connect, -1}, sock}, host_connect, sock, addr, abstract_tag_);
 }
 
 Outcome PosixKernel::op_set_ids(ProcId p, const Call& c) {
@@ -99,7 +100,8 @@ Outcome PosixKernel::op_getpeername(ProcId p, const Call& c) {
 }
 
 Outcome PosixKernel::op_accept(ProcId p, const Call& c) {
-  return on_worker(p, host_accept, c.fd, c.nonblock, c.cloexec);
+  return on_worker_may_block(p, {{SYS_accept4, SYS_accept}, c.fd}, host_accept, c.fd, c.nonblock,
+                             c.cloexec);
 }
 
 Outcome PosixKernel::op_unlink(ProcId p, const Call& c) {

@@ -8,8 +8,9 @@
 // private copy of the fd table, which is all a "process" means to the rules we model.
 //
 // The driver (the caller of PosixKernel) posts one job at a time and waits for it. A job that
-// does not finish within the timeout is interrupted with kInterruptSignal, whose handler is
-// installed without SA_RESTART, so the blocking syscall returns EINTR (or a partial count).
+// /proc shows blocked in its call (BlockCheck, native/blocked_call.h), or that does not finish
+// within the timeout, is interrupted with kInterruptSignal, whose handler is installed without
+// SA_RESTART, so the blocking syscall returns EINTR (or a partial count).
 #include <sys/types.h>
 
 #include <atomic>
@@ -19,6 +20,8 @@
 #include <string>
 #include <thread>
 #include <type_traits>
+
+#include "native/blocked_call.h"
 
 namespace fdlab::native {
 
@@ -36,6 +39,24 @@ struct SpinPolicy {
   std::chrono::nanoseconds worker{20'000};   // waiting for the next job
   unsigned driver_yield_every = 64;          // sched_yield every n-th spin (0: never)
   unsigned worker_yield_every = 1;
+  // A job that may block (BlockCheck) and is still running after the spin: how long the driver
+  // naps between looks at it in /proc (native/blocked_call.h). Also the least time between the
+  // two looks that must see one sleep.
+  std::chrono::nanoseconds look_every{1'000'000};
+  // ... and when it first looks, counted from the post: a look costs the driver ~10 syscalls, which
+  // on a loaded machine (where a job often outlasts the spin) it should not spend on every job.
+  std::chrono::nanoseconds first_look{2'000'000};
+};
+
+// How the driver may learn that a job blocked before the watchdog fires (native/blocked_call.h):
+// the call the job may block in, judged from /proc while the job runs.
+struct BlockCheck {
+  BlockingCall call;  // no syscall named: the watchdog alone decides
+  // Runs once the judge has seen the job blocked, before it is declared so; the thread must
+  // then be seen still in the same sleep. False: it could not be done, and the watchdog decides
+  // (PosixKernel waits here for the AF_UNIX collector when the scenario sent a socket).
+  bool (*settle)(void* ctx) = nullptr;
+  void* settle_ctx = nullptr;
 };
 
 class Worker {
@@ -53,11 +74,16 @@ class Worker {
 
   pid_t tid() const { return tid_; }
 
-  // Runs f() on the worker thread and waits. Returns false when the job had to be interrupted
-  // after `timeout`: it was blocked, and whatever it wrote into its result is unreliable.
+  // Whether the last job blocked, and what found it (for tests).
+  enum class BlockFound : std::uint8_t { none, seen, watchdog };
+  BlockFound last_block() const { return last_block_; }
+
+  // Runs f() on the worker thread and waits. Returns false when the job had to be interrupted:
+  // `check` proved it blocked, or it ran past `timeout` (the watchdog); whatever it wrote into
+  // its result is then unreliable.
   template <class F>
-  bool run(F&& f, std::chrono::milliseconds timeout) {
-    return post(&call<std::remove_reference_t<F>>, &f, timeout);
+  bool run(F&& f, std::chrono::milliseconds timeout, const BlockCheck* check = nullptr) {
+    return post(&call<std::remove_reference_t<F>>, &f, timeout, check);
   }
 
   // Makes the thread a fresh scenario process again, for the next scenario: an empty table but
@@ -80,7 +106,9 @@ class Worker {
     (*static_cast<F*>(ctx))();
   }
 
-  bool post(JobFn fn, void* ctx, std::chrono::milliseconds timeout);
+  bool post(JobFn fn, void* ctx, std::chrono::milliseconds timeout, const BlockCheck* check);
+  BlockFound wait_or_judge(std::uint32_t seq, std::chrono::steady_clock::time_point deadline,
+                           const BlockCheck& check);
   void main();
   bool setup();
   void wait_for_interrupts_to_land();
@@ -98,6 +126,7 @@ class Worker {
   bool stopping_ = false;
   std::uint32_t seq_ = 0;
   SpinPolicy spin_;
+  BlockFound last_block_ = BlockFound::none;
 
   // Interrupt signals sent by the driver and seen by the handler. They are realtime signals,
   // so each one is queued and counted; a job starts only when all have landed, so a late

@@ -247,6 +247,35 @@ TEST(NativeKernel, CmsgCloexecSetsCloexecAndTheSendersFlagDoesNotTravel) {
   EXPECT_EQ(k.fcntl(p, 4, FcntlCmd::getfl, 0).ret, fl::rdwr | fl::nonblock);
 }
 
+// The backend no longer reads FD_CLOEXEC back from a received fd: it knows it from the
+// recvmsg's MSG_CMSG_CLOEXEC (scm_detach_fds). F_GETFD afterwards must agree, for every way an
+// SCM_RIGHTS fd arrives: plain, with the flag, peeked, and from a sender whose fd has it set.
+TEST(NativeKernel, TheReportedCloexecOfAReceivedFdIsWhatFGetfdSays) {
+  PosixKernel k;
+  ProcId p = k.add_process();
+  k.socketpair(p, SockType::stream, false, false);  // 3, 4
+  Outcome f = k.open_temp(p);                       // 5
+  k.fcntl(p, 5, FcntlCmd::setfd, 1);                // the sender's FD_CLOEXEC does not travel
+  const std::uint32_t ways[] = {0, msg::cmsg_cloexec, msg::peek | msg::cmsg_cloexec, msg::peek};
+  for (std::uint32_t flags : ways) {
+    ASSERT_EQ(k.sendmsg(p, 3, with_fds("a", {5, 5})).ret, 1);
+    Outcome r = k.recvmsg(p, 4, room_for(1, CMSG_SPACE(2 * sizeof(int)), flags));
+    ASSERT_EQ(r.fds.size(), 2u) << flags;
+    for (const auto& got : r.fds) {
+      EXPECT_EQ(got.object, f.fds[0].object);
+      EXPECT_EQ(got.cloexec, (flags & msg::cmsg_cloexec) != 0) << flags;
+      EXPECT_EQ(k.fcntl(p, got.fd, FcntlCmd::getfd, 0).ret, got.cloexec ? 1 : 0) << flags;
+      k.close(p, got.fd);
+    }
+    if (flags & msg::peek) {  // take the peeked segment, and the fds it installs again
+      Outcome again = k.recvmsg(p, 4, room_for(1, CMSG_SPACE(2 * sizeof(int))));
+      ASSERT_EQ(again.fds.size(), 2u);
+      for (const auto& got : again.fds) k.close(p, got.fd);
+    }
+  }
+  EXPECT_EQ(k.finish().leaked, 0);
+}
+
 TEST(NativeKernel, HostErrorsComeBackAsSymbolicErrnos) {
   PosixKernel k;
   ProcId p = k.add_process();
