@@ -1,6 +1,7 @@
 #include "cli/fuzz_command.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <fmt/core.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -110,6 +111,23 @@ struct SharedCounters {
 };
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free, "shared across processes");
 
+// Job `index` and every thread it starts on one core of those this process may use, round
+// robin: its driver and its scenario processes' workers then hand each call over on one core
+// (a yield; no wake-up across cores, no spinning while the other side waits for the core), and
+// jobs do not take each other's cores (docs/performance.md, "Fuzzing").
+void pin_to_one_cpu(int index) {
+  cpu_set_t allowed;
+  if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;
+  std::vector<int> cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+  if (cpus.size() < 2) return;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpus[static_cast<std::size_t>(index) % cpus.size()], &one);
+  ::sched_setaffinity(0, sizeof one, &one);  // a hint: unpinned, the job is only slower
+}
+
 SharedCounters* map_shared() {
   void* m = ::mmap(nullptr, sizeof(SharedCounters), PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -141,7 +159,7 @@ class FuzzRun {
       return;
     }
     std::vector<Job> jobs;
-    for (int j = 0; j < opt_.jobs; ++j) jobs.push_back(start_job());
+    for (int j = 0; j < opt_.jobs; ++j) jobs.push_back(start_job(j));
     std::thread progress([this] { report_progress(); });
     for (Job& job : jobs) collect(job);
     done_ = true;
@@ -159,7 +177,7 @@ class FuzzRun {
   };
 
   // A child process that runs work() and writes its totals as JSON; exit status 0 once written.
-  Job start_job() {
+  Job start_job(int index) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw HarnessError("", -1, "", "fuzz: pipe failed");
     std::fflush(nullptr);
@@ -167,6 +185,7 @@ class FuzzRun {
     if (pid < 0) throw HarnessError("", -1, "", "fuzz: fork failed");
     if (pid == 0) {
       ::close(fds[0]);
+      if (opt_.pin) pin_to_one_cpu(index);
       int status = 0;
       try {
         const std::string out = work().to_json().dump();

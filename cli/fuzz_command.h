@@ -20,6 +20,7 @@ struct FuzzOptions {
   std::string coverage;              // where the coverage JSON is written ("" = not written)
   std::string rules = "docs/rules";  // the catalogue, to name the rules a run never reached
   bool shrink = true;
+  bool pin = true;  // with jobs > 1: each job on one core of its own, round robin
   // kernel, usocket, or both: even seeds kernel, odd seeds usocket (a seed alone still names
   // its scenario).
   std::string level = "both";

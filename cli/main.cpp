@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
   fuzz_cmd->add_option("--save", fuzz.save_dir,
                        "write diverging scenarios, and each shrunk one, to this folder");
   fuzz_cmd->add_flag("!--no-shrink", fuzz.shrink, "save diverging scenarios as generated");
+  fuzz_cmd->add_flag("!--no-pin", fuzz.pin, "let the jobs run on any core (default: each on one)");
   fuzz_cmd->add_option("--coverage", fuzz.coverage, "write what the run reached here (JSON)");
   fuzz_cmd->add_option("--rules", fuzz.rules, "the rules catalogue folder (default docs/rules)");
   fuzz_cmd
