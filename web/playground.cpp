@@ -7,6 +7,7 @@
 #include "core/level.h"
 #include "core/trace.h"
 #include "core/usocket/usocket_scenario.h"
+#include "web/journey.h"
 
 namespace fdlab::web {
 namespace {
@@ -32,11 +33,27 @@ std::size_t step_count(const Scenario& sc) {
 }
 
 nlohmann::json summary(const Scenario& sc) {
-  return {{"ok", true},
-          {"id", sc.id},
-          {"level", level_name(sc.level)},
-          {"title", sc.title},
+  return {{"ok", true},         {"id", sc.id},
+          {"level", level_name(sc.level)}, {"title", sc.title},
+          {"description", sc.description}, {"rules", sc.rules},
           {"steps", step_count(sc)}};
+}
+
+// The rules a step applied, in id order (the sink is cleared for the next step).
+std::vector<std::string> take_rules(RulesReached& sink) {
+  std::vector<std::string> ids;
+  for (const auto& entry : sink.counts()) ids.emplace_back(entry.first);
+  sink.clear();
+  return ids;
+}
+
+// A usocket-level scenario's kernel state after k steps: the snapshot with the process names;
+// its objects have no labels (the usocket model opens them itself).
+std::string whole_state(const SimKernel& kernel, int k) {
+  nlohmann::json j = kernel.snapshot();
+  j["step"] = k;
+  j["labels"] = {{"objects", nlohmann::json::object()}, {"fds", nlohmann::json::array()}};
+  return j.dump();
 }
 
 }  // namespace
@@ -66,6 +83,8 @@ std::string Playground::load(const std::string& text, const std::string& file) {
   kernel_.reset();
   scenario_.reset();
   records_.clear();
+  step_rules_.clear();
+  whole_states_.clear();
   failures_.clear();
   run_error_ = nullptr;
   position_ = 0;
@@ -84,32 +103,51 @@ std::string Playground::load(const std::string& text, const std::string& file) {
   } catch (const std::exception& e) {
     return failed(unlocated(file, e.what())).dump();
   }
-  // usocket-level scenarios replay in one run through core's usocket model (replay()); the
-  // page gets their trace and events, but no state between steps.
+  // usocket-level scenarios replay in one run through core's usocket model; the kernel state
+  // after each step is kept whole (such scenarios are short), so they step like the others.
   if (scenario_->level == Level::usocket) {
     try {
       SimKernel kernel;
-      ReplayReport report = replay(*scenario_, kernel);
-      records_ = std::move(report.trace);
+      RulesReached rules;
+      kernel.set_rules_sink(&rules);
+      std::unique_ptr<ReplayRun> run = start_replay(*scenario_, kernel);
+      whole_states_.push_back(whole_state(kernel, 0));
+      nlohmann::json record;
+      while (run->next(record)) {
+        records_.push_back(std::move(record));
+        step_rules_.push_back(take_rules(rules));
+        whole_states_.push_back(whole_state(kernel, static_cast<int>(records_.size())));
+      }
+      ReplayReport report = run->finish();
       failures_ = std::move(report.failures);
+      if (report.leftovers.leaked)
+        failures_.push_back({-1, "leaked after the scenario: " + report.leftovers.detail});
       if (!report.error.empty()) run_error_ = unlocated(file, report.error);
+    } catch (const HarnessError& e) {
+      run_error_ = located(e);
     } catch (const std::exception& e) {
       run_error_ = unlocated(file, e.what());
     }
     nlohmann::json out = summary(*scenario_);
     out["ran"] = records_.size();
-    out["stepwise"] = false;
+    out["stepwise"] = true;
     return out.dump();
   }
   // The recording run, step by step so that a harness error keeps its step and field.
   try {
     SimKernel kernel;
+    RulesReached rules;
+    kernel.set_rules_sink(&rules);
     ReplayReport report;
     ReplaySession session(*scenario_, kernel);
     checkpoint(kernel, session, 0);
     try {
-      while (session.step(report))
+      for (;;) {
+        const bool more = session.step(report);
+        if (report.trace.size() > step_rules_.size()) step_rules_.push_back(take_rules(rules));
+        if (!more) break;
         checkpoint(kernel, session, static_cast<int>(session.next_step()));
+      }
     } catch (const HarnessError& e) {
       run_error_ = located(e);
     }
@@ -131,6 +169,7 @@ std::string Playground::load(const std::string& text, const std::string& file) {
 void Playground::checkpoint(const SimKernel& kernel, const ReplaySession& session, int step) {
   if (step % interval_ != 0) return;
   std::unique_ptr<SimKernel> k = kernel.copy();
+  k->set_rules_sink(nullptr);  // the recording run's sink does not outlive load()
   auto s = std::make_unique<ReplaySession>(session, *k);
   // A map node and its string: about 48 bytes besides the label's characters.
   std::size_t bytes = kernel.snapshot().dump().size();
@@ -306,6 +345,11 @@ constexpr int kBehindOnMiss = 64;
 constexpr std::size_t kMissBytes = 1u << 20;
 
 std::string Playground::state_at(int k) {
+  if (!whole_states_.empty()) {
+    nlohmann::json j = nlohmann::json::parse(whole_states_[static_cast<std::size_t>(k)]);
+    j["names"] = scenario_->processes;
+    return j.dump();
+  }
   auto it = recent_.find(k);
   if (it != recent_.end()) return it->second;
   if (session_ && (k < position_ || jumps_ahead(k))) {
@@ -405,11 +449,40 @@ std::string Playground::trace() const {
     for (const auto& s : scenario_->steps) expects.push_back(s.expect ? *s.expect : nullptr);
   }
   return nlohmann::json{{"records", records_},
+                        {"rules", step_rules_},
                         {"failures", std::move(failures)},
                         {"expects", std::move(expects)},
                         {"error", run_error_},
                         {"ran", records_.size()}}
       .dump();
+}
+
+std::string Playground::journey(int object) {
+  if (!scenario_) return failed(unlocated("", "no scenario loaded")).dump();
+  try {
+    Journey journey(object);
+    const int ran = static_cast<int>(records_.size());
+    if (!whole_states_.empty()) {
+      for (int k = 0; k <= ran && k < static_cast<int>(whole_states_.size()); ++k)
+        journey.add(k, nlohmann::json::parse(state_at(k)), {});
+    } else if (session_) {
+      restart();
+      std::map<long long, std::string> names;
+      for (int k = 0;; ++k) {
+        for (const auto& [id, label] : session_->object_labels()) names[id] = label;
+        nlohmann::json state = kernel_->snapshot();
+        state["names"] = scenario_->processes;
+        journey.add(k, state, names);
+        if (k == ran) break;
+        advance();
+      }
+    }
+    nlohmann::json out = journey.json();
+    out["ok"] = true;
+    return out.dump();
+  } catch (const std::exception& e) {
+    return failed(unlocated(scenario_->file, e.what())).dump();
+  }
 }
 
 std::string Playground::divergence(const std::string& trace_file) const {
@@ -423,7 +496,14 @@ std::string Playground::divergence(const std::string& trace_file) const {
           .dump();
     const std::vector<nlohmann::json> other = file["trace"].get<std::vector<nlohmann::json>>();
     const Divergence d = first_divergence(records_, other);
+    // Every record that differs, for the side-by-side trace (the same equality as
+    // first_divergence: a record is the same only when it is equal as JSON).
+    std::vector<std::size_t> differs;
+    for (std::size_t i = 0; i < std::max(records_.size(), other.size()); ++i)
+      if (i >= records_.size() || i >= other.size() || records_[i] != other[i]) differs.push_back(i);
     return nlohmann::json{{"ok", true},
+                          {"differs", differs},
+                          {"other_records", other},
                           {"found", d.found},
                           {"index", d.index},
                           {"sim", d.left},

@@ -4,8 +4,9 @@
 // loaded; the state at a step is not stored but recomputed by the simulator on demand, from
 // the nearest checkpoint behind it (a copy of the simulator taken while loading, every
 // `interval` steps, their number bounded in bytes), so no move replays more than `interval`
-// steps. Every result is a JSON string, and no C++ exception leaves this class: errors come
-// back as {"ok": false, "error": {...}}.
+// steps (a usocket-level scenario, tens of steps, keeps its states whole instead). It also
+// knows which rules each step applied and an object's journey. Every result is a JSON
+// string, and no C++ exception leaves this class: errors come back as {"ok": false, ...}.
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -50,8 +51,11 @@ class Playground {
   // so that stepping back is as cheap as stepping forward. The page calls it when idle.
   // Returns how many it added.
   int prefetch();
-  // {"records": [...], "failures": [{step, message}], "error": located error or null, "ran"}.
+  // {"records": [...], "rules": [[rule ids applied by step k], ...], "failures": [{step, message}], "error": located error or null, "ran"}.
   std::string trace() const;
+  // Where object `object` was after each step, and the steps that moved it (web/journey.h).
+  // Replays the scenario once from the start.
+  std::string journey(int object);
   // Compares a trace file written by `fdlab record` with the simulator's trace:
   // {"ok", "found", "index", "sim", "other", "scenario", "backend", "kernel", "passed"}.
   std::string divergence(const std::string& trace_file) const;
@@ -76,6 +80,10 @@ class Playground {
   std::unique_ptr<ReplaySession> session_;
   ReplayReport scratch_;  // records of steps replayed while moving; discarded
   std::vector<nlohmann::json> records_;
+  // The rules of docs/rules.md each step applied (the sim's marks), by step.
+  std::vector<std::vector<std::string>> step_rules_;
+  // A usocket-level scenario's kernel state after each step, whole (session_ is null then).
+  std::vector<std::string> whole_states_;
   std::vector<StepFailure> failures_;
   nlohmann::json run_error_;  // a harness error that stopped the recording run, or null
   int position_ = 0;

@@ -21,5 +21,6 @@ EMSCRIPTEN_BINDINGS(fdlab) {
       .function("stats", &Playground::stats)
       .function("prefetch", &Playground::prefetch)
       .function("trace", &Playground::trace)
+      .function("journey", &Playground::journey)
       .function("divergence", &Playground::divergence);
 }

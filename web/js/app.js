@@ -41,15 +41,8 @@
     if (app.trace.error) byStep.set(app.trace.error.step, [app.trace.error.message]);
     app.failuresByStep = byStep;
     app.failing = [...byStep.keys()].filter((s) => s >= 0).sort((a, b) => a - b);
-    const rows = [];
-    const count = Math.max(app.steps.length, app.trace.records.length);
-    for (let i = 0; i < count; i++) {
-      const rec = app.trace.records[i];
-      const status = byStep.has(i) ? 'fail' : app.trace.expects[i] && rec ? 'pass' : '';
-      const text = `${i} ${ns.describeStep(app.steps[i])} → ${rec ? ns.describeRecord(rec) : 'not run'}`;
-      rows.push({ text, status, title: byStep.has(i) ? byStep.get(i).join('\n') : text });
-    }
-    app.traceView.setRows(rows);
+    app.compare = null;
+    app.traceView.setRows(traceRows());
     app.timeline.setRecords(summary.level === 'usocket' ? app.trace.records : null, app.steps);
     const expects = app.trace.expects.filter(Boolean).length;
     const leak = byStep.get(-1);
@@ -61,11 +54,37 @@
     const scrub = $('scrubber');
     scrub.max = String(summary.ran);
     app.divergence = null;
+    app.journey = null;
+    $('journey').hidden = true;
+    $('trace').classList.remove('compare');
     $('divergence').hidden = true;
     $('go-divergence').disabled = true;
     app.goTo(step);
     return summary;
   };
+
+  // The trace's rows: each step, its result, why (the rules it applied) and, beside a recorded
+  // trace, the other side's result with the rows that differ marked.
+  function traceRows() {
+    const rows = [];
+    const recs = app.trace.records;
+    const other = app.compare ? app.compare.other_records : null;
+    const differs = app.compare ? new Set(app.compare.differs) : null;
+    const count = Math.max(app.steps.length, recs.length, other ? other.length : 0);
+    for (let i = 0; i < count; i++) {
+      const rec = recs[i];
+      const status = app.failuresByStep.has(i) ? 'fail' : app.trace.expects[i] && rec ? 'pass' : '';
+      const text = `${i} ${ns.describeStep(app.steps[i], app.summary.level)} → ${rec ? ns.describeRecord(rec) : 'not run'}`;
+      const reason = ns.reasonLine(rec, (app.trace.rules || [])[i]);
+      const row = { text, status, title: [text, reason, ...(app.failuresByStep.get(i) || [])].filter(Boolean).join('\n') };
+      if (other) {
+        row.other = i < other.length ? ns.describeRecord(other[i]) : '(trace ended)';
+        row.differs = differs.has(i);
+      }
+      rows.push(row);
+    }
+    return rows;
+  }
 
   function showNoScenario(error) {
     app.traceView.setRows([]);
@@ -129,11 +148,14 @@
     ns.renderChanges(changes, view.after.stepwise === false ? 0 : step);
     ns.renderStepCard(index < 0 ? null : {
       index, step: app.steps[index], record: app.trace.records[index], expect: app.trace.expects[index],
-      failures: app.failuresByStep.get(index) || [],
-    });
+      failures: app.failuresByStep.get(index) || [], rules: (app.trace.rules || [])[index] || [],
+      other: app.compare ? { name: app.compare.name, record: app.compare.other_records[index] } : null,
+    }, app.summary);
+    app.arrows.schedule();
+    if (!$('journey').hidden && app.journey) app.showJourney(app.journey.object, false);
     $('scrubber').value = String(step);
-    $('scrubber').setAttribute('aria-valuetext', `step ${step} of ${app.summary.ran}`);
-    $('step-counter').textContent = `step ${step} / ${app.summary.ran}`;
+    $('scrubber').setAttribute('aria-valuetext', ns.positionText(step, app.summary.ran));
+    $('step-counter').textContent = ns.positionText(step, app.summary.ran);
     $('go-back').disabled = step === 0;
     $('go-start').disabled = step === 0;
     $('go-forward').disabled = step === app.summary.ran;
@@ -142,6 +164,19 @@
     clearTimeout(prefetchTimer);
     prefetchTimer = setTimeout(() => app.session.prefetch(), 150);
     app.schedulePermalink();
+  };
+
+  // An object's journey beside the state (web/js/journey.js); focus: move the focus there.
+  app.showJourney = function showJourney(object, focus = true) {
+    if (!app.journey || app.journey.object !== object || app.journey.loads !== app.loads) {
+      app.journey = { ...JSON.parse(app.session.journey(object)), object, loads: app.loads };
+    }
+    const box = $('journey');
+    ns.renderJourney(box, app.journey, app.step, (k) => app.goTo(k), () => {
+      box.hidden = true;
+      app.journey = null;
+    });
+    if (focus) box.querySelector('h2').focus();
   };
 
   app.nextFailing = function nextFailing(direction = 1) {
@@ -155,16 +190,24 @@
     if (!app.summary || !app.summary.ok) { ns.toast('Load a scenario that parses first'); return null; }
     const result = JSON.parse(app.session.divergence(text));
     app.divergence = result;
+    app.compare = result.ok ? { ...result, name: `${result.backend || 'other'}${result.kernel ? ` (${result.kernel})` : ''}` } : null;
+    app.traceView.setRows(traceRows());
+    $('trace').classList.toggle('compare', !!app.compare);
     const go = () => app.goTo(result.index + 1);
     ns.renderDivergence(result, app.summary.id, name, go, () => {
       $('divergence').hidden = true;
-      app.traceView.setDiverged(-1);
+      app.compare = null;
+      $('trace').classList.remove('compare');
+      app.traceView.setRows(traceRows());
+      app.traceView.setCurrent(app.step - 1);
       $('go-divergence').disabled = true;
     });
     $('go-divergence').disabled = !(result.ok && result.found);
     if (result.ok && result.found) {
       app.traceView.setDiverged(result.index);
       go();
+    } else {
+      app.goTo(app.step);
     }
     return result;
   };
@@ -260,8 +303,10 @@
     $('export-scenario').addEventListener('click', () => ns.download(`${base()}.json`, 'application/json', app.editor.text));
     $('export-svg').addEventListener('click', () => {
       if (!app.view) { ns.toast('Nothing to draw: the scenario does not parse'); return; }
+      const i = app.step - 1;
+      const lines = i < 0 ? [] : [`step ${i}: ${ns.describeStep(app.steps[i], app.summary.level)}`, `result: ${ns.describeRecord(app.trace.records[i])}`];
       ns.download(`${base()}-step-${app.step}.svg`, 'image/svg+xml',
-        ns.stateToSvg(app.view.after, `${app.summary.id} — after step ${app.step} of ${app.summary.ran}`));
+        ns.stateToSvg(app.view.after, `${app.summary.id} — ${ns.positionText(app.step, app.summary.ran)}`, lines));
     });
     $('copy-link').addEventListener('click', async () => {
       await app.writePermalink();
@@ -279,6 +324,12 @@
     ns.setOps(JSON.parse(module.ops()));
     app.session = new module.Session();
     app.traceView = new ns.TraceView($('trace'), (k) => app.goTo(k));
+    app.arrows = new ns.Arrows($('state'));
+    $('show-arrows').addEventListener('change', (e) => app.arrows.setOn(e.target.checked));
+    $('state').addEventListener('click', (e) => {
+      const b = e.target.closest('[data-journey]');
+      if (b) app.showJourney(Number(b.dataset.journey));
+    });
     app.timeline = new ns.Timeline($('timeline'), (k) => app.goTo(k));
     app.catalogue = new ns.Catalogue(window.FDLAB_SCENARIOS || [], (e) => pick(e));
     app.editor = new ns.Editor((text) => {

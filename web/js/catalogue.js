@@ -14,14 +14,18 @@
       this.current = '';
       this.search.addEventListener('input', () => this.draw());
       const allTags = [...new Set(entries.flatMap((e) => e.tags.concat(e.level ? [e.level] : [])))].sort();
-      document.getElementById('tag-filter').replaceChildren(...allTags.map((t) =>
-        el('button', { type: 'button', 'aria-pressed': 'false', onclick: (ev) => this.toggle(t, ev.currentTarget) }, t)));
+      // The tags fold away: open, they are dozens of buttons between the search and the list.
+      this.tagSummary = el('summary', null, `Filter by tag (${allTags.length})`);
+      document.getElementById('tag-filter').replaceChildren(el('details', null, this.tagSummary,
+        el('div', { class: 'tags' }, allTags.map((t) =>
+          el('button', { type: 'button', 'aria-pressed': 'false', onclick: (ev) => this.toggle(t, ev.currentTarget) }, t)))));
       this.draw();
     }
 
     toggle(tag, button) {
       if (this.tags.has(tag)) this.tags.delete(tag); else this.tags.add(tag);
       button.setAttribute('aria-pressed', String(this.tags.has(tag)));
+      this.tagSummary.textContent = this.tags.size ? `Filter by tag: ${[...this.tags].join(', ')}` : 'Filter by tag';
       this.draw();
     }
 
@@ -32,10 +36,21 @@
       return words.every((w) => hay.includes(w)) && [...this.tags].every((t) => tags.includes(t));
     }
 
+    // Marks the loaded scenario and scrolls the list to it.
     setCurrent(path) {
+      const moved = path !== this.current;
       this.current = path;
-      for (const b of this.box.querySelectorAll('button[data-path]'))
+      let shown = null;
+      for (const b of this.box.querySelectorAll('button[data-path]')) {
         b.setAttribute('aria-current', String(b.dataset.path === path));
+        if (b.dataset.path === path) shown = b;
+      }
+      // Only the list scrolls (scrollIntoView would scroll the page too, on a narrow screen).
+      if (shown && moved) {
+        const box = this.box.getBoundingClientRect();
+        const r = shown.getBoundingClientRect();
+        if (box.height && (r.top < box.top || r.bottom > box.bottom)) this.box.scrollTop += r.top - box.top - box.height / 3;
+      }
     }
 
     draw() {
@@ -44,8 +59,10 @@
         if (!folders.has(e.folder)) folders.set(e.folder, []);
         folders.get(e.folder).push(e);
       }
-      const groups = [...folders].map(([folder, list]) => el('section', { 'aria-label': `folder ${folder}` },
-        el('h3', null, `${folder} (${list.length})`),
+      // The malformed scenarios (scenarios/bad) come last: they show errors, not the model.
+      const order = [...folders].sort(([a], [b]) => (a === 'bad') - (b === 'bad'));
+      const groups = order.map(([folder, list]) => el('section', { 'aria-label': `folder ${folder}` },
+        el('h2', null, `${folder} (${list.length})`),
         el('ul', null, list.map((e) => el('li', null,
           el('button', { type: 'button', 'data-path': e.path, 'aria-current': String(e.path === this.current),
                          onclick: () => this.onPick(e) },

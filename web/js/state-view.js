@@ -61,6 +61,10 @@
     holder.replaceChildren(...[].concat(build()).filter(Boolean));
   }
 
+  // An object's name as a button that opens its journey (app.js listens on data-journey).
+  const journeyLink = (id, name) => (id === 0 ? el('span', { class: 'mono' }, name)
+    : el('button', { type: 'button', class: 'mono journey-link', 'data-journey': id, title: `The journey of ${name}: every step that moved it` }, name));
+
   const procName = (state, p) => (state.names[p] !== undefined ? state.names[p] : `process ${p}`);
   const addressText = (a) => (!a ? '' : a.abstract !== undefined ? `@${a.abstract}` : a.path);
 
@@ -68,9 +72,9 @@
   function fdRow(state, proc, f, labels, kind, changed) {
     const object = ns.objectName(state, f.object);
     const shown = labels.filter((l) => l !== object);
-    return row({ class: changed ? 'changed' : null, 'data-fd': f.fd },
+    return row({ class: changed ? 'changed' : null, 'data-fd': f.fd, 'data-object': f.object },
       cell({ class: 'num' }, f.fd),
-      cell({ class: 'obj' }, el('span', { class: 'mono' }, object),
+      cell({ class: 'obj' }, journeyLink(f.object, object),
         shown.length && shown.length <= 3 ? el('span', { class: 'mono', title: 'fd labels bound to this number' },
           ` (${shown.join(', ')})`) : null, changedMark(changed)),
       cell(null, KIND[kind] || kind || ''),
@@ -126,10 +130,10 @@
   function segment(state, seg, changed, i) {
     const bytes = seg.bytes !== undefined ? seg.bytes
       : seg.data !== undefined ? seg.data.length : (seg.data_hex || '').length / 2;
-    const shown = seg.data !== undefined ? ns.shortBytes(seg.data, 40) : `hex ${(seg.data_hex || '').slice(0, 32)}`;
+    const shown = seg.data !== undefined ? ns.shortBytes(seg.data, 40) : ns.hexBytes(seg.data_hex || '', 40);
     return el('li', { class: `seg${changed ? ' changed' : ''}`, 'data-segment': i },
       shown, el('span', { class: 'n' }, ` ${bytes} B`),
-      seg.fds.map((id) => el('span', { class: 'badge inflight', title: 'fd in flight in this segment' },
+      seg.fds.map((id) => el('span', { class: 'badge inflight', title: 'fd in flight in this segment', 'data-object': id },
         el('span', { class: 'vh' }, 'fd '), ns.objectName(state, id))),
       credsBadge(state, seg.creds),
       changedMark(changed));
@@ -173,13 +177,14 @@
       changes.keys.has(`obj/${s.object}`);
     node.className = `box socket${changed ? ' changed' : ''}${s.state === 'listening' ? ' listening' : ''}`;
     node.dataset.object = s.object;
+    node.dataset.target = s.object;
     node.setAttribute('aria-label', `socket ${name}`);
     const peer = s.peer_pending_on !== undefined ? `waiting in ${ns.objectName(state, s.peer_pending_on)}'s accept queue`
       : s.peer === undefined ? 'none' : s.peer === null ? 'closed' : ns.objectName(state, s.peer);
     const addr = addressText(s.address);
     const { head, queue, listen } = node.fdlabParts;
     patch(head, JSON.stringify([name, peer, s.type, s.state, peer, o.refs, o.inflight, s.shutdown, s.sk_err, addr, s.passcred, changed]), () => [
-      el('span', { class: 'label' }, name), el('span', null, s.type),
+      el('span', { class: 'label' }, journeyLink(s.object, name)), el('span', null, s.type),
       s.state === 'listening' ? el('span', { class: 'state' }, 'listening')
         : s.state === 'unconnected' && s.peer === undefined && s.peer_pending_on === undefined ? el('span', { class: 'state' }, 'unconnected')
           : el('span', null, `peer ${peer}`),
@@ -255,9 +260,8 @@
     const lanes = document.getElementById('lanes');
     const box = document.getElementById('kernel-objects');
     if (state.stepwise === false) {
-      lanes.replaceChildren(el('p', { class: 'note', 'data-key': 'note' }, 'A usocket-level scenario: core replays it in one run, so ',
-        'the trace shows each step\'s result and the events it caused (the timeline above, and the step card), ',
-        'but not the kernel state between steps.'));
+      lanes.replaceChildren(el('p', { class: 'note', 'data-key': 'note' }, 'This run kept no state between steps: ',
+        'the trace shows each step\'s result and the events it caused.'));
       lanesShowNote = true;
       box.replaceChildren();
       return;
@@ -297,46 +301,66 @@
       (where.has(o.object) ? ` — queued on ${[...new Set(where.get(o.object))].join(', ')}` : '');
     ns.reconcile(g['In flight'].rows, inflight, (o) => o.object,
       (o) => `${ns.objectName(state, o.object)}|${inflightText(o)}|${changes.keys.has(`obj/${o.object}`)}`,
-      (o) => el('li', { class: changes.keys.has(`obj/${o.object}`) ? 'changed' : null },
-        el('span', { class: 'badge inflight' }, ns.objectName(state, o.object)), inflightText(o)));
+      (o) => el('li', { class: changes.keys.has(`obj/${o.object}`) ? 'changed' : null, 'data-object': o.object,
+                        'data-inflight-of': o.object },
+        journeyLink(o.object, ns.objectName(state, o.object)), inflightText(o)));
 
     show(g.Pipes, state.pipes.length > 0);
     ns.reconcile(g.Pipes.body, state.pipes, (p) => p.read_end,
       (p) => `${ns.objectName(state, p.read_end)}|${p.bytes}|${p.writer_open}|${changes.keys.has(`pipe/${p.read_end}`)}`,
-      (p) => el('article', { class: `box${changes.keys.has(`pipe/${p.read_end}`) ? ' changed' : ''}` },
-        el('span', { class: 'mono' }, ns.objectName(state, p.read_end)),
+      (p) => el('article', { class: `box${changes.keys.has(`pipe/${p.read_end}`) ? ' changed' : ''}`,
+                             'data-object': p.read_end, 'data-target': p.read_end },
+        journeyLink(p.read_end, ns.objectName(state, p.read_end)),
         ` pipe: ${p.bytes} bytes buffered, writer ${p.writer_open ? 'open' : 'closed'}`));
 
     const files = [...objects.values()].filter((o) => o.kind === 'regular');
     show(g.Files, files.length > 0);
     ns.reconcile(g.Files.rows, files, (o) => o.object,
       (o) => JSON.stringify([ns.objectName(state, o.object), o.size, o.offset, o.refs, o.inflight, o.status, changes.keys.has(`obj/${o.object}`)]),
-      (o) => row({ class: changes.keys.has(`obj/${o.object}`) ? 'changed' : null },
-        cell({ class: 'mono' }, ns.objectName(state, o.object)), cell(null, o.size), cell(null, o.offset),
+      (o) => row({ class: changes.keys.has(`obj/${o.object}`) ? 'changed' : null, 'data-object': o.object, 'data-target': o.object },
+        cell(null, journeyLink(o.object, ns.objectName(state, o.object))), cell(null, o.size), cell(null, o.offset),
         cell(null, o.refs), cell(null, o.inflight), cell(null, o.status.join(' '))));
     setLong(g.Files.rows.parentNode, files.length);
   };
 
-  // The step just run: what it asked, what came back, its expectation and whether it held.
-  ns.renderStepCard = function renderStepCard(info) {
+  // The scenario itself, shown before its first step: its description and the rules it checks,
+  // each with the catalogue's first sentence.
+  function intro(summary) {
+    const rules = ns.reasons(summary.rules);
+    return [
+      summary.description ? el('p', { class: 'description' }, ns.visible(summary.description)) : null,
+      rules.length ? el('div', null, el('h3', null, `Rules it checks (${rules.length})`),
+        el('ul', { class: 'rules' }, rules.map((r) => el('li', null, el('code', null, r.id), ' ', r.sentence)))) : null,
+      el('p', { class: 'muted' }, 'Each process starts with fds 0, 1 and 2 (stdio). Step with → or the scrubber; ',
+        'an object\'s name opens its journey.')];
+  }
+
+  // The step just run: what it asked, what came back, why (the rules it applied), its
+  // expectation and whether it held; beside a recorded trace, the other side's result.
+  ns.renderStepCard = function renderStepCard(info, summary) {
     const card = document.getElementById('step-card');
     if (!info) {
-      card.replaceChildren(el('p', { style: 'margin:0' }, 'Before the first step: each process has fds 0, 1, 2. ',
-        'Step with → or the scrubber.'));
+      card.replaceChildren(el('h2', null, summary && summary.steps ? 'Before step 0' : 'No step'),
+        ...(summary ? intro(summary) : []).filter(Boolean));
       return;
     }
-    const { index, step, record, expect, failures } = info;
+    const { index, step, record, expect, failures, rules, other } = info;
     const events = record && Array.isArray(record.events) && record.events.length
       ? el('div', null, 'Events: ', el('ol', { class: 'events' }, record.events.map((e) =>
         el('li', { class: 'mono' }, `${e.on} '${e.event}'${Object.keys(e).length > 2 ? ` ${JSON.stringify(
           Object.fromEntries(Object.entries(e).filter(([k]) => k !== 'on' && k !== 'event')))}` : ''}`)))) : null;
+    const why = ns.reasons(rules);
     card.replaceChildren(...[
-      el('div', null, el('strong', null, `Step ${index}: `), el('span', { class: 'op' }, ns.describeStep(step))),
+      el('h2', null, `Step ${index}: `, el('span', { class: 'op' }, ns.describeStep(step, summary && summary.level))),
       el('div', null, 'Result: ', el('span', { class: 'result' }, ns.describeRecord(record))),
+      other ? el('div', { class: JSON.stringify(other.record) === JSON.stringify(record) ? null : 'warn' },
+        `${other.name}: `, el('span', { class: 'result' }, other.record ? ns.describeRecord(other.record) : '(trace ended)')) : null,
+      why.length ? el('div', { class: 'why' }, 'Why: ', el('ul', null, why.map((w) =>
+        el('li', null, w.sentence, ' ', el('code', null, `— ${w.id}`))))) : null,
       events,
       expect ? el('div', { class: failures.length ? 'warn' : '' },
         failures.length ? '✗ expectation failed' : '✓ expectation holds',
-        el('span', { class: 'mono' }, ` ${JSON.stringify(expect)}`),
+        el('code', { class: 'expect' }, ` ${ns.visible(JSON.stringify(expect))}`),
         failures.length ? el('ul', null, failures.map((f) => el('li', null, f))) : null) : null].filter(Boolean));
   };
 

@@ -5,24 +5,28 @@
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const FONT = 'font-family="DejaVu Sans Mono, monospace" font-size="12"';
 
-  ns.stateToSvg = function stateToSvg(state, title) {
+  // lines: what the step did, under the title (the step and its result).
+  ns.stateToSvg = function stateToSvg(state, title, lines = []) {
     const parts = [];
     const text = (x, y, s, extra = '') => parts.push(`<text x="${x}" y="${y}" ${extra}>${esc(s)}</text>`);
     const rect = (x, y, w, h, fill, stroke = '#57606a') =>
       parts.push(`<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="4" fill="${fill}" stroke="${stroke}"/>`);
     const LANE = 240;
     text(10, 20, title, 'font-weight="bold"');
+    lines.forEach((l, i) => text(10, 38 + 16 * i, l));
+    const top = 32 + 16 * lines.length;
     let maxRows = 0;
     state.processes.forEach((p, i) => {
       const x = 10 + i * (LANE + 10);
-      rect(x, 32, LANE, 24 + 18 * p.fds.length, '#ffffff');
-      text(x + 8, 49, `process ${state.names[p.proc]}`, 'font-weight="bold"');
+      rect(x, top, LANE, 24 + 18 * p.fds.length, '#ffffff');
+      text(x + 8, top + 17, `process ${ns.visible(state.names[p.proc])}`, 'font-weight="bold"');
       p.fds.forEach((f, r) => {
-        text(x + 8, 70 + r * 18, `${String(f.fd).padStart(3)}  ${ns.objectName(state, f.object)}${f.cloexec ? '  FD_CLOEXEC' : ''}`);
+        text(x + 8, top + 38 + r * 18, `${String(f.fd).padStart(3)}  ${ns.objectName(state, f.object)}${f.cloexec ? '  FD_CLOEXEC' : ''}`);
       });
       maxRows = Math.max(maxRows, p.fds.length);
     });
-    let y = 32 + 24 + 18 * maxRows + 24;
+    if (!state.processes.length) text(10, top + 16, '(no process state in this run)', 'fill="#57606a"');
+    let y = top + 24 + 18 * maxRows + 24;
     const width = Math.max(10 + state.processes.length * (LANE + 10), 700);
     for (const s of state.sockets) {
       const peer = s.peer_pending_on !== undefined ? `pending on ${ns.objectName(state, s.peer_pending_on)}`
@@ -34,7 +38,7 @@
       y += 8;
       if (!s.queue.length) text(x, y + 16, '(receive queue empty)', 'fill="#57606a"');
       for (const seg of s.queue) {
-        const bytes = seg.data !== undefined ? ns.shortBytes(seg.data, 16) : `hex ${(seg.data_hex || '').slice(0, 16)}`;
+        const bytes = seg.data !== undefined ? ns.shortBytes(seg.data, 16) : ns.hexBytes(seg.data_hex || '', 16);
         const fds = seg.fds.map((id) => ns.objectName(state, id));
         const w = 16 + 7.3 * (bytes.length + fds.join(' ').length + (fds.length ? 2 : 0));
         if (x + w > width - 10) { x = 20; y += 30; }

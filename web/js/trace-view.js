@@ -1,5 +1,8 @@
 // The trace beside the state: one row per step with its result and whether its expectation
-// held. Only the rows in sight exist in the DOM, so 10,000 steps cost no more than 40.
+// held; beside a recorded trace, the other side's result too, each row that differs marked.
+// Only the rows in sight exist in the DOM, so 10,000 steps cost no more than 40. It is a
+// listbox: focused, ↑ and ↓ (and Page Up/Down) move the page a step, the step's row is the
+// active one.
 'use strict';
 (function (ns) {
   const ROW = 22;
@@ -26,6 +29,13 @@
       this.box.addEventListener('click', (e) => {
         const row = e.target.closest('[data-step]');
         if (row) this.onPick(Number(row.dataset.step));
+      });
+      const moves = { ArrowDown: 1, ArrowUp: -1, PageDown: 10, PageUp: -10 };
+      this.box.addEventListener('keydown', (e) => {
+        if (!(e.key in moves) || e.ctrlKey || e.metaKey || e.altKey) return;
+        e.preventDefault();
+        const next = Math.max(-1, Math.min(this.rows.length - 1, this.current + moves[e.key]));
+        this.onPick(next + 1);
       });
     }
 
@@ -56,21 +66,29 @@
       if (!this.draw()) this.restyle();
     }
 
+    // The active row is the current step's, when it is drawn (an id that is not in the DOM
+    // would be an invalid reference).
+    syncActive() {
+      const i = this.current;
+      if (i >= 0 && this.shown && this.shown.has(i)) this.box.setAttribute('aria-activedescendant', `trace-row-${i}`);
+      else this.box.removeAttribute('aria-activedescendant');
+    }
+
     rowClass(i) {
       const r = this.rows[i];
       return ['row', r.status, i === this.current ? 'current' : '', i > this.current ? 'future' : '',
-              i === this.diverged ? 'diverged' : ''].filter(Boolean).join(' ');
+              i === this.diverged ? 'diverged' : '', r.differs ? 'differs' : ''].filter(Boolean).join(' ');
     }
 
     // The rows in sight stay; only their classes follow the current step.
     restyle() {
+      this.syncActive();
       for (const node of this.box.children) {
         if (!node.dataset.step) continue;
         const i = Number(node.dataset.step) - 1;
         const cls = this.rowClass(i);
         if (node.className !== cls) node.className = cls;
-        if (i === this.current) node.setAttribute('aria-current', 'step');
-        else node.removeAttribute('aria-current');
+        node.setAttribute('aria-selected', String(i === this.current));
       }
     }
 
@@ -101,6 +119,7 @@
       this.box.append(fresh);
       this.shown = shown;
       if (keep) this.restyle();
+      else this.syncActive();
       return true;
     }
 
@@ -109,13 +128,16 @@
       const cls = this.rowClass(i);
       const mark = r.status === 'pass' ? '✓' : r.status === 'fail' ? '✗' : '';
       const state = r.status === 'pass' ? 'expectation holds' : r.status === 'fail' ? 'expectation fails' : '';
-      const node = ns.el('div', { class: cls, role: 'listitem', 'data-step': i + 1, style: `top:${i * ROW}px`,
-                                  'aria-posinset': i + 1, 'aria-setsize': this.rows.length,
-                                  'aria-current': i === this.current ? 'step' : null, title: r.title },
+      const node = ns.el('div', { class: cls, role: 'option', id: `trace-row-${i}`, 'data-step': i + 1,
+                                  style: `top:${i * ROW}px`, 'aria-posinset': i + 1, 'aria-setsize': this.rows.length,
+                                  'aria-selected': String(i === this.current), title: r.title },
         ns.el('span', { class: 'mark', 'aria-hidden': 'true' }, mark),
         state ? ns.el('span', { class: 'vh' }, `${state}: `) : null,
         i === this.diverged ? ns.el('span', { class: 'vh' }, 'first divergence: ') : null,
-        r.text);
+        r.other === undefined ? r.text : [
+          ns.el('span', { class: 'sim' }, r.text),
+          ns.el('span', { class: 'other' }, r.differs ? ns.el('span', { class: 'vh' }, 'differs: ') : null,
+            r.differs ? '≠ ' : '= ', r.other)]);
       node.fdlabRows = this.rows;
       return node;
     }

@@ -14,8 +14,9 @@ const { check, finish } = harness();
 
 (async () => {
   const m = await loadModule(siteDir);
-  const scenarios = JSON.parse(fs.readFileSync(path.join(siteDir, 'scenarios.js'), 'utf8')
-    .replace(/^[^]*?window\.FDLAB_SCENARIOS = /, '').replace(/;\s*$/, ''));
+  const packed = { window: {} };
+  require('vm').runInNewContext(fs.readFileSync(path.join(siteDir, 'scenarios.js'), 'utf8'), packed);
+  const scenarios = packed.window.FDLAB_SCENARIOS;
 
   await check('malformed scenarios give the CLI message, located at step and field', () => {
     const r = JSON.parse(m.parse(read('scenarios/bad/unknown-op.json'), 'scenarios/bad/unknown-op.json'));
@@ -34,26 +35,73 @@ const { check, finish } = harness();
     const ns = global.window.Fdlab;
     ns.setOps(JSON.parse(m.ops()));
     for (const e of scenarios.filter((x) => !x.path.includes('/bad/')))
-      for (const step of JSON.parse(e.text).steps) assert.ok(ns.ops[step.op], `${e.path}: op ${step.op} is not declared`);
+      for (const step of JSON.parse(e.text).steps) assert.ok(ns.opOf(step.op, e.level || 'kernel'), `${e.path}: op ${step.op} is not declared`);
     assert.equal(ns.describeStep({ proc: 'p', op: 'bind', sock: 'l', path: 'srv' }), 'p bind l srv');
     assert.equal(ns.describeStep({ proc: 'p', op: 'sendmsg', sock: 'a', data: 'abcd', fds: ['f1'] }),
       'p sendmsg a "abcd" fds [f1]');
     assert.equal(ns.describeStep({ proc: 'q', op: 'give', fd: 'b', to: 'r' }), 'q give b → r');
     assert.equal(ns.describeStep({ proc: 'p', op: 'sys.lseek', fd: 'f', offset: 3, whence: 'SEEK_CUR' }),
       'p sys.lseek f offset 3 SEEK_CUR');
+    // Every argument a bundled step gives shows in its text (a value, or a flag's name).
+    const skip = new Set(['proc', 'op', 'expect', 'comment', 'data_hex']);
+    for (const e of scenarios.filter((x) => !x.path.includes('/bad/'))) {
+      for (const step of JSON.parse(e.text).steps) {
+        const text = ns.describeStep(step, e.level || 'kernel');
+        for (const [k, v] of Object.entries(step)) {
+          if (skip.has(k) || v === false || v === null || (Array.isArray(v) && !v.length)) continue;
+          const want = v === true ? k : typeof v === 'string' ? (k === 'data' ? JSON.stringify([...v].slice(0, 8).join('')).slice(0, -1) : v)
+            : Array.isArray(v) ? (typeof v[0] === 'object' ? JSON.stringify(v[0]) : String(v[0])) : typeof v === 'object' ? null : String(v);
+          if (want !== null) assert.ok(text.includes(want), `${e.path}: "${text}" lacks ${k} (${JSON.stringify(v)})`);
+        }
+      }
+    }
   });
 
-  await check('a usocket-level scenario loads (trace and events, no stepwise state) or is refused, never a crash', () => {
+  await check('a usocket-level scenario loads and steps with the kernel state after each step, or is refused, never a crash', () => {
     const s = new m.Session();
+    let withSockets = 0;
     for (const e of scenarios.filter((x) => x.level === 'usocket')) {
       const r = JSON.parse(s.load(e.text, e.path));
       if (!r.ok) { assert.ok(r.error.message.startsWith(e.path), r.error.message); continue; }
-      assert.equal(r.stepwise, false);
-      const v = JSON.parse(s.view(r.ran));
-      assert.equal(v.ok, true);
-      assert.equal(v.after.stepwise, false);
-      assert.equal(JSON.parse(s.trace()).records.length, r.ran);
+      assert.equal(r.stepwise, true);
+      const t = JSON.parse(s.trace());
+      assert.equal(t.records.length, r.ran);
+      assert.equal(t.rules.length, r.ran);
+      for (let k = 0; k <= r.ran; k++) {
+        const v = JSON.parse(s.view(k));
+        assert.equal(v.ok, true);
+        assert.equal(v.after.step, k);
+        assert.deepEqual(v.after.names, JSON.parse(e.text).processes);
+        if (k > 0) assert.deepEqual(v.before, JSON.parse(s.view(k - 1)).after, `${e.path}: view(${k}).before`);
+        if (v.after.sockets.length) withSockets++;
+      }
     }
+    assert.ok(withSockets > 0, 'some usocket scenario has sockets in its kernel state');
+    s.delete();
+  });
+
+  await check('a journey lists each change of where an object is, and the steps that caused them', () => {
+    const s = new m.Session();
+    const rel = 'scenarios/stream/fds-stop-the-read.json';
+    const r = JSON.parse(s.load(read(rel), rel));
+    // f1's id, from the state after it was opened (step 2).
+    const snap = JSON.parse(s.view(3)).after;
+    const f1 = Number(Object.entries(snap.labels.objects).find(([, l]) => l === 'f1')[0]);
+    const states = [...Array(r.ran + 1).keys()].map((k) => s.state(k));
+    const j = JSON.parse(s.journey(f1));
+    assert.equal(j.ok, true);
+    assert.equal(j.name, 'f1');
+    assert.deepEqual(j.events.map((e) => e.step), [2, 3, 5]);
+    // Each event says what the state after its step says.
+    for (const e of j.events) {
+      const after = JSON.parse(s.view(e.after)).after;
+      const holders = after.processes.flatMap((p) => p.fds.filter((f) => f.object === f1).map((f) => `fd ${f.fd} in ${after.names[p.proc]}`));
+      assert.deepEqual(e.fds, holders, `after step ${e.step}`);
+      assert.equal(e.inflight, after.objects.find((o) => o.object === f1).inflight);
+    }
+    assert.deepEqual(j.events[1].queued_on, ['b']);
+    // The journey's own replay leaves the states where they were.
+    for (let k = r.ran; k >= 0; k--) assert.equal(s.state(k), states[k], `state ${k} after the journey`);
     s.delete();
   });
 
