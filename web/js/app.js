@@ -75,8 +75,10 @@
       const rec = recs[i];
       const status = app.failuresByStep.has(i) ? 'fail' : app.trace.expects[i] && rec ? 'pass' : '';
       const text = `${i} ${ns.describeStep(app.steps[i], app.summary.level)} → ${rec ? ns.describeRecord(rec) : 'not run'}`;
-      const reason = ns.reasonLine(rec, (app.trace.rules || [])[i]);
-      const row = { text, status, title: [text, reason, ...(app.failuresByStep.get(i) || [])].filter(Boolean).join('\n') };
+      // The title (the reason and the failures) is made when the row is drawn: most never are.
+      const row = { text, status, get title() {
+        return [text, ns.reasonLine(rec, (app.trace.rules || [])[i]), ...(app.failuresByStep.get(i) || [])].filter(Boolean).join('\n');
+      } };
       if (other) {
         row.other = i < other.length ? ns.describeRecord(other[i]) : '(trace ended)';
         row.differs = differs.has(i);
