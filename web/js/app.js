@@ -77,7 +77,7 @@
       const text = `${i} ${ns.describeStep(app.steps[i], app.summary.level)} → ${rec ? ns.describeRecord(rec) : 'not run'}`;
       // The title (the reason and the failures) is made when the row is drawn: most never are.
       const row = { text, status, get title() {
-        return [text, ns.reasonLine(rec, (app.trace.rules || [])[i]), ...(app.failuresByStep.get(i) || [])].filter(Boolean).join('\n');
+        return [text, ns.reasonLine(rec, (app.trace.rules || [])[i], app.steps[i], app.summary.level), ...(app.failuresByStep.get(i) || [])].filter(Boolean).join('\n');
       } };
       if (other) {
         row.other = i < other.length ? ns.describeRecord(other[i]) : '(trace ended)';

@@ -145,10 +145,17 @@
     });
   };
 
+  // A step no rule of the catalogue decided (a plain socketpair, a send that fits) did what its op
+  // declares it gives: that is its reason.
+  ns.plainReason = function plainReason(step, level) {
+    const op = step && ns.opOf(step.op, level);
+    return op ? `no rule of the catalogue decided this step: ${step.op} gives ${op.result}.` : '';
+  };
+
   // The step's reason in one line: "ret 4 "abcd": A read never crosses … — stream.fd-boundary".
-  ns.reasonLine = function reasonLine(record, ruleIds) {
+  ns.reasonLine = function reasonLine(record, ruleIds, step, level) {
     const why = ns.reasons(ruleIds);
-    if (!why.length) return '';
+    if (!why.length) return step ? `${record ? ns.describeRecord(record) : 'not run'}: ${ns.plainReason(step, level)}` : '';
     return `${record ? ns.describeRecord(record) : 'not run'}: ${why.map((w) => `${w.sentence} — ${w.id}`).join(' ')}`;
   };
 })(window.Fdlab = window.Fdlab || {});

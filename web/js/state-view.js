@@ -356,7 +356,8 @@
       other ? el('div', { class: JSON.stringify(other.record) === JSON.stringify(record) ? null : 'warn' },
         `${other.name}: `, el('span', { class: 'result' }, other.record ? ns.describeRecord(other.record) : '(trace ended)')) : null,
       why.length ? el('div', { class: 'why' }, 'Why: ', el('ul', null, why.map((w) =>
-        el('li', null, w.sentence, ' ', el('code', null, `— ${w.id}`))))) : null,
+        el('li', null, w.sentence, ' ', el('code', null, `— ${w.id}`)))))
+        : el('div', { class: 'why plain' }, `Why: ${ns.plainReason(step, summary && summary.level)}`),
       events,
       expect ? el('div', { class: failures.length ? 'warn' : '' },
         failures.length ? '✗ expectation failed' : '✓ expectation holds',

@@ -66,6 +66,9 @@ const load = (page, scenario, step = 0) => page.evaluate(([t, k]) => window.fdla
     for (const id of rules[5]) assert.ok(why.includes(id), `${why} lacks ${id}`);
     const title = await page.getAttribute('.trace .row.current', 'title');
     assert.match(title, /stream\.fd-boundary/);
+    // A step no rule decided says what its op gives, from the op table: socketpair.
+    await page.evaluate(() => window.fdlabApp.goTo(1));
+    assert.match(await page.textContent('#step-card .why'), /^Why: no rule of the catalogue decided this step: socketpair gives two fds/);
   });
 
   await check('arrows: one from each fd row to its object\'s box, and pointing at a socket lights its fds in every process', async () => {
