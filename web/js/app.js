@@ -235,7 +235,7 @@
     document.addEventListener('keydown', (e) => {
       const t = e.target;
       if (e.ctrlKey || e.metaKey || e.altKey) return;
-      if (t.closest && (t.closest('textarea, input, select, [role=tablist]'))) return;
+      if (t.closest && (t.closest('textarea, input, select, [role=tablist], [contenteditable=true]'))) return;
       const keys = {
         ArrowRight: () => app.goTo(app.step + 1), ArrowLeft: () => app.goTo(app.step - 1),
         Home: () => app.goTo(0), End: () => app.goTo(app.summary ? app.summary.ran : 0),
@@ -285,7 +285,7 @@
       const entry = bundledEntry(text);
       app.loadText(text, entry ? { path: entry.path } : { name: (app.source && app.source.name) || '<editor>' },
         Math.min(app.step, 1e9));
-    });
+    }, JSON.parse(module.ops()));
     wireTabs();
     wireKeys();
     wireExports();
