@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The scenario editor in headless Chromium (issue 15): line numbers, the inline marker at the
-// bad field, completion of ops and fields from the op table, Tab leaves the editor.
+// The scenario editor in headless Chromium (issue 15): typing keeps the step and the view (the
+// last good result stays, marked stale, while the text does not parse), errors after an edit
+// name '<editor>', line numbers, the inline marker at the bad field, completion of ops and
+// fields from the op table, Tab leaves the editor, axe-core.
 // Usage: editor_test.js SITE_DIR REPO_ROOT
 'use strict';
 const assert = require('assert/strict');
@@ -11,6 +13,7 @@ const { openSite, harness, loadModule, editorText, fillEditor } = require('./bro
 const [siteDir, root] = process.argv.slice(2);
 const { check, finish } = harness();
 const SCENARIO = 'scenarios/stream/fds-stop-the-read.json';
+const BAD = 'scenarios/bad/unknown-op.json';
 const USOCKET = 'scenarios/usocket/quick-usage.json';
 
 async function axeViolations(page) {
@@ -19,6 +22,13 @@ async function axeViolations(page) {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
 }
+
+// What the page shows: the counter, how many process lanes, whether it is marked stale.
+const sample = (page) => page.evaluate(() => ({
+  counter: document.getElementById('step-counter').textContent,
+  lanes: document.querySelectorAll('#lanes .lane').length,
+  stale: document.body.hasAttribute('data-stale'),
+}));
 
 // Puts the cursor at a character offset of the editor's text, the editor focused.
 const placeCursor = (page, offset) => page.evaluate((at) => window.fdlabApp.editor.cm.select(at, at), offset);
@@ -34,6 +44,83 @@ async function completionLabels(page) {
   const ops = JSON.parse(m.ops());
   const text = fs.readFileSync(path.join(root, SCENARIO), 'utf8');
   const site = await openSite(siteDir);
+
+  await check('typing a new step at step 3, a key every 300 ms, keeps the state and the step (bug 1)', async () => {
+    const page = await site.newPage(`#s=${encodeURIComponent(SCENARIO)}&step=3`);
+    await page.click('#tab-editor');
+    assert.deepEqual(await sample(page), { counter: 'step 3 / 7', lanes: 2, stale: false });
+    // After the last step's closing brace: the new step goes at the end.
+    await placeCursor(page, text.lastIndexOf('}\n  ]') + 1);
+    const typed = ',\n{"proc": "q", "op": "close", "fd": "b"}';
+    const samples = [];
+    for (const key of typed) {
+      await page.keyboard.type(key);
+      await page.waitForTimeout(300);
+      samples.push(await sample(page));
+    }
+    for (const [i, s] of samples.entries()) {
+      assert.ok(s.lanes > 0, `sample ${i} (after ${JSON.stringify(typed.slice(0, i + 1))}): the state view is empty`);
+      assert.ok(['step 3 / 7', 'step 3 / 8'].includes(s.counter), `sample ${i}: counter ${s.counter}`);
+    }
+    await page.waitForFunction(() => !document.body.hasAttribute('data-stale') &&
+      document.getElementById('step-counter').textContent === 'step 3 / 8');
+    assert.ok(samples.some((s) => s.stale), 'some texts on the way did not parse, and the view said so');
+    const steps = JSON.parse(await editorText(page)).steps;
+    assert.deepEqual(steps[7], { proc: 'q', op: 'close', fd: 'b' });
+    assert.equal(await page.evaluate(() => window.fdlabApp.step), 3);
+    await page.close();
+  });
+
+  await check('while the text does not parse the last good result stays, stale, and still steps', async () => {
+    const page = await site.newPage(`#s=${encodeURIComponent(SCENARIO)}&step=4`);
+    await page.click('#tab-editor');
+    const lanes = await page.$$eval('#lanes .lane', (x) => x.map((l) => l.dataset.proc));
+    await fillEditor(page, text.replace('"steps": [', '"steps": [[['));
+    await page.waitForSelector('body[data-stale]');
+    assert.deepEqual(await page.$$eval('#lanes .lane', (x) => x.map((l) => l.dataset.proc)), lanes);
+    assert.equal(await page.textContent('#step-counter'), 'step 4 / 7');
+    assert.match(await page.textContent('#scenario-title'), /^<editor>: scenario error \(showing the last version that parsed\)$/);
+    assert.match(await page.textContent('#editor-error .note'), /last version that parsed/);
+    assert.ok(await page.$$eval('.trace .row', (r) => r.length) > 0, 'the trace stays');
+    assert.deepEqual(await axeViolations(page), []);
+    // The stale view still steps.
+    await page.click('#go-forward');
+    assert.equal(await page.textContent('#step-counter'), 'step 5 / 7');
+    // Fixed, it replays, at the step shown.
+    await fillEditor(page, text.replace('"efgh"', '"efgi"'));
+    await page.waitForFunction(() => !document.body.hasAttribute('data-stale'));
+    assert.equal(await page.textContent('#step-counter'), 'step 5 / 7');
+    assert.equal(await page.evaluate(() => window.fdlabApp.source.text.includes('efgi')), true);
+    await page.close();
+  });
+
+  await check('after an edit, errors and the title name <editor>, not the bundled file (bug 6)', async () => {
+    const page = await site.newPage(`#s=${encodeURIComponent(SCENARIO)}&step=2`);
+    await page.click('#tab-editor');
+    const broken = text.replace('"len": 64, "fd_space": 4, "as": ["g"]', '"len": "lots", "fd_space": 4, "as": ["g"]');
+    assert.notEqual(broken, text);
+    await fillEditor(page, broken);
+    await page.waitForSelector('#editor-error');
+    const message = await page.textContent('#editor-error .message');
+    assert.equal(message, JSON.parse(m.parse(broken, '<editor>')).error.message);
+    assert.match(message, /^<editor>: step 5: field 'len'/);
+    assert.match(await page.textContent('#scenario-title'), /^<editor>: /);
+    // A bundled scenario that does not parse, then edited: the same.
+    await page.click('#tab-catalogue');
+    await page.click(`button[data-path="${BAD}"]`);
+    await page.waitForSelector('#editor-error');
+    assert.match(await page.textContent('#editor-error .message'), /^scenarios\/bad\/unknown-op\.json: /);
+    const bad = await editorText(page);
+    await fillEditor(page, bad.replace('"fdlab": 1', '"fdlab": 1 '));
+    await page.waitForFunction(() => /^<editor>: /.test(document.querySelector('#editor-error .message').textContent));
+    assert.match(await page.textContent('#editor-error .message'), /^<editor>: step 1: field 'op': unknown op 'sendfile'/);
+    assert.match(await page.textContent('#scenario-title'), /^<editor>: scenario error$/);
+    // Back to a bundled text exactly, it is that file again.
+    await fillEditor(page, text);
+    await page.waitForSelector('#editor-status .ok');
+    assert.equal(await page.evaluate(() => window.fdlabApp.source.name), SCENARIO);
+    await page.close();
+  });
 
   await check('the editor has line numbers and marks the bad field inline and in the gutter', async () => {
     const page = await site.newPage(`#s=${encodeURIComponent(SCENARIO)}&step=0`);

@@ -67,7 +67,7 @@ async function axeViolations(page) {
     assert.notEqual(broken, text, 'the edit applies');
     await fillEditor(page, broken);
     await page.waitForSelector('#editor-error');
-    const want = JSON.parse(m.parse(broken, SCENARIO)).error;
+    const want = JSON.parse(m.parse(broken, '<editor>')).error;
     assert.equal(await page.getAttribute('#editor-error', 'data-step'), String(want.step));
     assert.equal(await page.getAttribute('#editor-error', 'data-field'), 'len');
     assert.equal(await page.textContent('#editor-error .message'), want.message);
