@@ -2,13 +2,18 @@
 // The scenario editor in headless Chromium (issue 15): typing keeps the step and the view (the
 // last good result stays, marked stale, while the text does not parse), errors after an edit
 // name '<editor>', line numbers, the inline marker at the bad field, completion of ops and
-// fields from the op table, Tab leaves the editor, axe-core.
+// fields from the op table, Tab leaves the editor, axe-core; and web/tools/serve.js sending the
+// precompressed assets (brotli, gzip, or as they are) to the page.
 // Usage: editor_test.js SITE_DIR REPO_ROOT
 'use strict';
 const assert = require('assert/strict');
 const fs = require('fs');
+const os = require('os');
+const http = require('http');
 const path = require('path');
+const zlib = require('zlib');
 const { openSite, harness, loadModule, editorText, fillEditor } = require('./browser.js');
+const { serve } = require('../tools/serve.js');
 
 const [siteDir, root] = process.argv.slice(2);
 const { check, finish } = harness();
@@ -37,6 +42,18 @@ const placeCursor = (page, offset) => page.evaluate((at) => window.fdlabApp.edit
 async function completionLabels(page) {
   await page.waitForSelector('.cm-tooltip-autocomplete li');
   return page.$$eval('.cm-tooltip-autocomplete li .cm-completionLabel', (x) => x.map((l) => l.textContent));
+}
+
+// GET path with an Accept-Encoding header: {status, headers, body (Buffer as sent)}.
+function get(url, acceptEncoding) {
+  return new Promise((resolve, reject) => {
+    const headers = acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding };
+    http.get(url, { headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
 }
 
 (async () => {
@@ -210,6 +227,61 @@ async function completionLabels(page) {
     assert.equal(await editorText(page), before);
     await page.keyboard.press('Shift+Tab');
     assert.equal(await page.evaluate(() => !!document.activeElement.closest('.cm-content')), true);
+    await page.close();
+  });
+
+  await check('serve.js sends brotli, gzip or the file as it is, as Accept-Encoding allows', async () => {
+    const { server, url } = await serve(siteDir, 0);
+    try {
+      for (const name of ['index.html', 'fdlab.js', 'codemirror.js', 'editor.css']) {
+        const raw = fs.readFileSync(path.join(siteDir, name));
+        const type = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
+                       '.css': 'text/css; charset=utf-8' }[path.extname(name)];
+        const cases = [['gzip, deflate, br, zstd', 'br'], ['gzip, deflate', 'gzip'], ['br;q=0, gzip', 'gzip'],
+          ['identity', undefined], [undefined, undefined], ['*', 'br']];
+        for (const [accept, encoding] of cases) {
+          const r = await get(url + name, accept);
+          assert.equal(r.status, 200);
+          assert.equal(r.headers['content-encoding'], encoding, `${name} for ${accept}`);
+          assert.equal(r.headers['content-type'], type);
+          assert.equal(r.headers.vary, 'Accept-Encoding');
+          assert.equal(Number(r.headers['content-length']), r.body.length);
+          const body = encoding === 'br' ? zlib.brotliDecompressSync(r.body)
+            : encoding === 'gzip' ? zlib.gunzipSync(r.body) : r.body;
+          assert.ok(body.equals(raw), `${name} for ${accept}: the same bytes`);
+          if (encoding) assert.ok(r.body.length < raw.length * (raw.length > 10000 ? 0.4 : 0.7), `${name}: ${r.body.length} of ${raw.length}`);
+        }
+      }
+      assert.equal((await get(`${url}nothing-here.js`, 'br')).status, 404);
+    } finally {
+      server.close();
+    }
+    // A .br older than its file (the file changed by hand since the build) is not sent.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fdlab-serve-'));
+    fs.writeFileSync(path.join(dir, 'a.js'), 'new();\n'.repeat(100));
+    fs.writeFileSync(path.join(dir, 'a.js.br'), zlib.brotliCompressSync('old();\n'.repeat(100)));
+    fs.utimesSync(path.join(dir, 'a.js.br'), new Date(0), new Date(0));
+    const stale = await serve(dir, 0);
+    try {
+      const r = await get(`${stale.url}a.js`, 'br');
+      assert.equal(r.headers['content-encoding'], undefined);
+      assert.equal(r.body.toString(), 'new();\n'.repeat(100));
+    } finally {
+      stale.server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  await check('the page loads through serve.js with brotli, and works', async () => {
+    const page = await site.context.newPage();
+    const encodings = new Map();
+    page.on('response', async (r) => { encodings.set(new URL(r.url()).pathname, r.headers()['content-encoding']); });
+    await page.goto(`${site.url}#s=${encodeURIComponent(SCENARIO)}&step=4`);
+    await page.evaluate(() => window.fdlabApp.ready.then(() => true));
+    assert.equal(await page.textContent('#step-counter'), 'step 4 / 7');
+    for (const p of ['/', '/fdlab.js', '/codemirror.js', '/scenarios.js', '/js/app.js', '/style.css', '/editor.css']) {
+      assert.equal(encodings.get(p), 'br', `${p}: ${encodings.get(p)}`);
+    }
     await page.close();
   });
 
