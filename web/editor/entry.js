@@ -4,7 +4,7 @@
 import { Compartment, EditorState } from '@codemirror/state';
 import {
   EditorView, drawSelection, highlightActiveLine, highlightActiveLineGutter, highlightSpecialChars,
-  keymap, lineNumbers,
+  keymap, lineNumbers, tooltips,
 } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
@@ -15,7 +15,7 @@ import { stepCompletions } from './complete.js';
 
 // Colours from style.css's palette (WCAG AA on white); the host's border and size are editor.css's.
 const theme = EditorView.theme({
-  '&': { fontSize: '12px', height: '100%' },
+  '&': { fontSize: '12px' },
   '.cm-scroller': { fontFamily: 'var(--mono)', lineHeight: '16px' },
   '.cm-gutters': { background: 'var(--panel)', color: 'var(--muted)', borderRight: '1px solid var(--line)' },
   '.cm-activeLine': { background: '#f0f6ff' },
@@ -41,6 +41,8 @@ export function createEditor({ parent, labelledBy, describedBy, onEdit, opsOf })
     indentOnInput(), syntaxHighlighting(defaultHighlightStyle, { fallback: true }), bracketMatching(),
     closeBrackets(), autocompletion({ override: [stepCompletions(opsOf)], icons: false }),
     highlightActiveLine(), lintGutter(), EditorView.lineWrapping, json(), theme,
+    // Completions and diagnostics over the page, not clipped by the side column (contain: strict).
+    tooltips({ parent: document.body }),
     // No indentWithTab: Tab and Shift-Tab move the focus in and out of the editor, as on the rest of the page.
     keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...completionKeymap, ...lintKeymap]),
     aria.of(ariaOf({})),
