@@ -13,10 +13,21 @@
     return (window.FDLAB_SCENARIOS || []).find((e) => e.text === text) || null;
   }
 
-  // Loads scenario text into the simulator. source: {path?, name}; returns the load summary.
+  // Loads scenario text into the simulator. source: {path?, name, edited?}; returns the load
+  // summary. An edit that does not parse leaves the last good result, its trace and its step on
+  // screen, marked stale, and only the editor shows the error: typing passes through many texts
+  // that do not parse, and the view should not blank and lose its step at each of them.
   app.loadText = function loadText(text, source, step = 0) {
     const name = source.path || source.name || '<editor>';
     app.source = { ...source, name, text };
+    if (source.edited && app.summary && app.summary.ok) {
+      const parsed = JSON.parse(app.module.parse(text, name));
+      if (!parsed.ok) {
+        showStale(parsed.error, name);
+        return parsed;
+      }
+    }
+    setStale(false);
     const summary = JSON.parse(app.session.load(text, name));
     app.loads = (app.loads || 0) + 1;
     app.summary = summary;
@@ -88,13 +99,26 @@
     return rows;
   }
 
+  function setStale(on) {
+    if (on) document.body.dataset.stale = '';
+    else delete document.body.dataset.stale;
+  }
+
+  function showStale(error, name) {
+    app.catalogue.setCurrent('');
+    app.editor.showError(error, `The state and the trace still show the last version that parsed (${app.summary.id}).`);
+    $('scenario-title').textContent = `${name}: scenario error (showing the last version that parsed)`;
+    setStale(true);
+    app.schedulePermalink();
+  }
+
   function showNoScenario(error) {
     app.traceView.setRows([]);
     app.timeline.setRecords(null, []);
     $('trace-summary').replaceChildren(ns.el('div', { class: 'run-error' }, error.message));
     $('scrubber').max = '0';
     $('scrubber').value = '0';
-    $('step-counter').textContent = 'step 0 / 0';
+    $('step-counter').textContent = ns.positionText(0, 0);
     $('lanes').replaceChildren();
     $('kernel-objects').replaceChildren();
     $('changes').replaceChildren();
@@ -280,7 +304,7 @@
     document.addEventListener('keydown', (e) => {
       const t = e.target;
       if (e.ctrlKey || e.metaKey || e.altKey) return;
-      if (t.closest && (t.closest('textarea, input, select, [role=tablist]'))) return;
+      if (t.closest && (t.closest('textarea, input, select, [role=tablist], [contenteditable=true]'))) return;
       const keys = {
         ArrowRight: () => app.goTo(app.step + 1), ArrowLeft: () => app.goTo(app.step - 1),
         Home: () => app.goTo(0), End: () => app.goTo(app.summary ? app.summary.ran : 0),
@@ -334,11 +358,12 @@
     });
     app.timeline = new ns.Timeline($('timeline'), (k) => app.goTo(k));
     app.catalogue = new ns.Catalogue(window.FDLAB_SCENARIOS || [], (e) => pick(e));
+    // An edited text is the editor's own, whatever it was loaded from: errors and the title
+    // name it '<editor>' (unless it is a bundled scenario's text again). It keeps the step shown.
     app.editor = new ns.Editor((text) => {
       const entry = bundledEntry(text);
-      app.loadText(text, entry ? { path: entry.path } : { name: (app.source && app.source.name) || '<editor>' },
-        Math.min(app.step, 1e9));
-    });
+      app.loadText(text, entry ? { path: entry.path } : { name: '<editor>', edited: true }, app.step);
+    }, JSON.parse(module.ops()));
     wireTabs();
     wireKeys();
     wireExports();

@@ -34,4 +34,17 @@ async function openSite(siteDir, { width = 1280, height = 800 } = {}) {
   return { url, browser, context, newPage, errors, close };
 }
 
-module.exports = { openSite, harness, loadModule };
+// The scenario editor (CodeMirror, not a form field): its text and selection, and replacing
+// its text as a person would (focus it, select all, type or paste the new text in one go).
+const editorText = (page) => page.evaluate(() => window.fdlabApp.editor.text);
+const editorSelection = (page) => page.evaluate(() => {
+  const { state } = window.fdlabApp.editor.view;
+  return state.sliceDoc(state.selection.main.from, state.selection.main.to);
+});
+async function fillEditor(page, text) {
+  await page.click('#editor .cm-content');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText(text);
+}
+
+module.exports = { openSite, harness, loadModule, editorText, editorSelection, fillEditor };

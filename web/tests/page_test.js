@@ -10,7 +10,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
-const { openSite, harness, loadModule } = require('./browser.js');
+const { openSite, harness, loadModule, editorText, editorSelection, fillEditor } = require('./browser.js');
 
 const [siteDir, root, cli] = process.argv.slice(2);
 const { check, finish } = harness();
@@ -64,16 +64,15 @@ async function axeViolations(page) {
     const broken = text.replace('{"proc": "q", "op": "recvmsg", "sock": "b", "len": 64, "fd_space": 4, "as": ["g"]',
       '{"proc": "q", "op": "recvmsg", "sock": "b", "len": "lots", "fd_space": 4, "as": ["g"]');
     assert.notEqual(broken, text, 'the edit applies');
-    await page.fill('#editor', broken);
+    await fillEditor(page, broken);
     await page.waitForSelector('#editor-error');
-    const want = JSON.parse(m.parse(broken, SCENARIO)).error;
+    const want = JSON.parse(m.parse(broken, '<editor>')).error;
     assert.equal(await page.getAttribute('#editor-error', 'data-step'), String(want.step));
     assert.equal(await page.getAttribute('#editor-error', 'data-field'), 'len');
     assert.equal(await page.textContent('#editor-error .message'), want.message);
     await page.click('#editor-error button');
-    const sel = await page.evaluate(() => { const a = document.getElementById('editor'); return a.value.slice(a.selectionStart, a.selectionEnd); });
-    assert.match(sel, /"len": "lots"/);
-    await page.fill('#editor', text);
+    assert.match(await editorSelection(page), /"len": "lots"/);
+    await fillEditor(page, text);
     await page.waitForSelector('#editor-status .ok');
   });
 
@@ -118,14 +117,14 @@ async function axeViolations(page) {
     assert.equal(await other.evaluate(() => window.fdlabApp.summary.id), 'stream/fds-stop-the-read');
     await other.close();
     const edited = text.replace('"efgh"', '"wxyz"');
-    await page.fill('#editor', edited);
+    await fillEditor(page, edited);
     await page.waitForFunction(() => window.fdlabApp.source.text.includes('wxyz'));
     await page.evaluate(() => window.fdlabApp.goTo(5));
     const zhash = await page.evaluate(() => window.fdlabApp.writePermalink());
     assert.match(zhash, /^#z=[\w-]+&step=5$/);
     const third = await site.newPage(zhash);
     assert.equal(await third.evaluate(() => window.fdlabApp.step), 5);
-    assert.equal(await third.inputValue('#editor'), edited);
+    assert.equal(await editorText(third), edited);
     await third.close();
   });
 
@@ -171,10 +170,10 @@ async function axeViolations(page) {
     await page.waitForSelector('#divergence:not([hidden])');
     const problems = await axeViolations(page);
     await page.click('#tab-editor');
-    await page.fill('#editor', text.replace('"op": "recvmsg"', '"op": "recvmgs"'));
+    await fillEditor(page, text.replace('"op": "recvmsg"', '"op": "recvmgs"'));
     await page.waitForSelector('#editor-error');
     problems.push(...await axeViolations(page));
-    await page.fill('#editor', text);
+    await fillEditor(page, text);
     await page.waitForSelector('#editor-status .ok');
     assert.deepEqual(problems, []);
   });
