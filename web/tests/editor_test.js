@@ -65,7 +65,7 @@ function get(url, acceptEncoding) {
   await check('typing a new step at step 3, a key every 300 ms, keeps the state and the step (bug 1)', async () => {
     const page = await site.newPage(`#s=${encodeURIComponent(SCENARIO)}&step=3`);
     await page.click('#tab-editor');
-    assert.deepEqual(await sample(page), { counter: 'step 3 / 7', lanes: 2, stale: false });
+    assert.deepEqual(await sample(page), { counter: 'after step 2 (3 of 7 run)', lanes: 2, stale: false });
     // After the last step's closing brace: the new step goes at the end.
     await placeCursor(page, text.lastIndexOf('}\n  ]') + 1);
     const typed = ',\n{"proc": "q", "op": "close", "fd": "b"}';
@@ -77,10 +77,10 @@ function get(url, acceptEncoding) {
     }
     for (const [i, s] of samples.entries()) {
       assert.ok(s.lanes > 0, `sample ${i} (after ${JSON.stringify(typed.slice(0, i + 1))}): the state view is empty`);
-      assert.ok(['step 3 / 7', 'step 3 / 8'].includes(s.counter), `sample ${i}: counter ${s.counter}`);
+      assert.ok(['after step 2 (3 of 7 run)', 'after step 2 (3 of 8 run)'].includes(s.counter), `sample ${i}: counter ${s.counter}`);
     }
     await page.waitForFunction(() => !document.body.hasAttribute('data-stale') &&
-      document.getElementById('step-counter').textContent === 'step 3 / 8');
+      document.getElementById('step-counter').textContent === 'after step 2 (3 of 8 run)');
     assert.ok(samples.some((s) => s.stale), 'some texts on the way did not parse, and the view said so');
     const steps = JSON.parse(await editorText(page)).steps;
     assert.deepEqual(steps[7], { proc: 'q', op: 'close', fd: 'b' });
@@ -95,18 +95,18 @@ function get(url, acceptEncoding) {
     await fillEditor(page, text.replace('"steps": [', '"steps": [[['));
     await page.waitForSelector('body[data-stale]');
     assert.deepEqual(await page.$$eval('#lanes .lane', (x) => x.map((l) => l.dataset.proc)), lanes);
-    assert.equal(await page.textContent('#step-counter'), 'step 4 / 7');
+    assert.equal(await page.textContent('#step-counter'), 'after step 3 (4 of 7 run)');
     assert.match(await page.textContent('#scenario-title'), /^<editor>: scenario error \(showing the last version that parsed\)$/);
     assert.match(await page.textContent('#editor-error .note'), /last version that parsed/);
     assert.ok(await page.$$eval('.trace .row', (r) => r.length) > 0, 'the trace stays');
     assert.deepEqual(await axeViolations(page), []);
     // The stale view still steps.
     await page.click('#go-forward');
-    assert.equal(await page.textContent('#step-counter'), 'step 5 / 7');
+    assert.equal(await page.textContent('#step-counter'), 'after step 4 (5 of 7 run)');
     // Fixed, it replays, at the step shown.
     await fillEditor(page, text.replace('"efgh"', '"efgi"'));
     await page.waitForFunction(() => !document.body.hasAttribute('data-stale'));
-    assert.equal(await page.textContent('#step-counter'), 'step 5 / 7');
+    assert.equal(await page.textContent('#step-counter'), 'after step 4 (5 of 7 run)');
     assert.equal(await page.evaluate(() => window.fdlabApp.source.text.includes('efgi')), true);
     await page.close();
   });
@@ -278,7 +278,7 @@ function get(url, acceptEncoding) {
     page.on('response', async (r) => { encodings.set(new URL(r.url()).pathname, r.headers()['content-encoding']); });
     await page.goto(`${site.url}#s=${encodeURIComponent(SCENARIO)}&step=4`);
     await page.evaluate(() => window.fdlabApp.ready.then(() => true));
-    assert.equal(await page.textContent('#step-counter'), 'step 4 / 7');
+    assert.equal(await page.textContent('#step-counter'), 'after step 3 (4 of 7 run)');
     for (const p of ['/', '/fdlab.js', '/codemirror.js', '/scenarios.js', '/js/app.js', '/style.css', '/editor.css']) {
       assert.equal(encodings.get(p), 'br', `${p}: ${encodings.get(p)}`);
     }
