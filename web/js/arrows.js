@@ -24,7 +24,11 @@
       root.addEventListener('mouseover', light);
       root.addEventListener('focusin', light);
       root.addEventListener('mouseleave', () => this.light(null));
-      new ResizeObserver(() => this.schedule()).observe(root);
+      // What moves the rows and boxes: the section's size, and the size of any part of it (the
+      // step card, a journey opened above the lanes, a queue that grew).
+      const resized = new ResizeObserver(() => this.schedule());
+      resized.observe(root);
+      for (const part of root.children) if (part !== this.svg) resized.observe(part);
       this.count = 0;
       this.skipped = 0;
     }
@@ -53,7 +57,8 @@
       const out = [];
       for (const row of this.root.querySelectorAll('.lane tr[data-object]')) {
         const to = targets.get(row.dataset.object);
-        if (to) out.push([row, to, row.dataset.object, 'fd']);
+        // The arrow leaves from the object's name in the row, not the row's far end.
+        if (to) out.push([row.querySelector('.journey-link') || row, to, row.dataset.object, 'fd']);
       }
       for (const entry of this.root.querySelectorAll('[data-inflight-of]')) {
         const id = entry.dataset.inflightOf;
@@ -82,18 +87,20 @@
         const a = rect(from);
         const b = rect(to);
         if (!a.width || !b.width) continue;  // in a folded or hidden part
-        // From the row's right edge (or its left, if the target lies to the left) to the
-        // target's nearest side, as a curve.
-        const right = b.left >= a.right - 20;
-        const x1 = (right ? a.right - 4 : a.left + 4) + dx;
+        // From the row's side nearer the target to the target's near edge (its top when it lies
+        // below, as the objects lie below the lanes), a curve leaving and arriving straight.
+        const toRight = b.left + b.width / 2 >= a.left + a.width / 2;
+        const x1 = (toRight ? a.right - 2 : a.left + 2) + dx;
         const y1 = a.top + a.height / 2 + dy;
-        const x2 = (right ? b.left : b.right) + dx;
-        const y2 = Math.min(b.top + 12, b.top + b.height / 2) + dy;
-        const bend = Math.max(30, Math.abs(x2 - x1) / 2);
-        const c1 = right ? x1 + bend : x1 - bend;
-        const c2 = right ? x2 - bend : x2 + bend;
+        const below = b.top >= a.bottom;
+        const above = b.bottom <= a.top;
+        const x2 = Math.min(Math.max(a.left + a.width / 2, b.left + 14), b.right - 14) + dx;
+        const y2 = (below ? b.top : above ? b.bottom : b.top + b.height / 2) + dy;
+        const reach = Math.max(24, Math.min(80, Math.abs(y2 - y1) / 2));
+        const c1 = x1 + (toRight ? reach : -reach);
+        const c2 = below ? y2 - reach : above ? y2 + reach : y2;
         const p = document.createElementNS(SVG, 'path');
-        p.setAttribute('d', `M${x1.toFixed(1)} ${y1.toFixed(1)} C${c1.toFixed(1)} ${y1.toFixed(1)} ${c2.toFixed(1)} ${y2.toFixed(1)} ${x2.toFixed(1)} ${y2.toFixed(1)}`);
+        p.setAttribute('d', `M${x1.toFixed(1)} ${y1.toFixed(1)} C${c1.toFixed(1)} ${y1.toFixed(1)} ${x2.toFixed(1)} ${c2.toFixed(1)} ${x2.toFixed(1)} ${y2.toFixed(1)}`);
         p.setAttribute('class', `arrow ${kind}${this.lit === id ? ' lit' : ''}`);
         p.dataset.object = id;
         paths.push(p);

@@ -14,6 +14,7 @@ const shots = [
   { name: 'visualizer-journey.png', hash: '#s=scenarios%2Fstream%2Ffds-stop-the-read.json&step=4', width: 1280, height: 800,
     act: async (page) => {
       await page.click('.lane[data-proc="p"] button[data-journey]:text-is("f1")');
+      await page.evaluate(() => { document.getElementById('state').scrollTop = 0; });
       await page.hover('.socket[aria-label="socket b"] .sock-head');
     } },
 ];
