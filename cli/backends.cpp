@@ -53,12 +53,16 @@ std::vector<int> version_parts(const std::string& v) {
 }
 }  // namespace
 
+bool kernel_older_than(const std::string& release, const std::string& version) {
+  return version_parts(release) < version_parts(version);
+}
+
 std::string skip_reason(const Scenario& sc, const std::string& backend) {
   // The npm package has no kernel-level API: it plays only usocket-level scenarios.
   if (backend == "usocket" && sc.level != Level::usocket) return "kernel level";
   if (backend != "native" || sc.min_kernel.empty()) return "";
   const auto host = host_kernel_release();
-  if (version_parts(host) < version_parts(sc.min_kernel))
+  if (kernel_older_than(host, sc.min_kernel))
     return "needs Linux " + sc.min_kernel + ", this is " + host;
   return "";
 }

@@ -18,6 +18,7 @@
 
 #include "cli/backends.h"
 #include "cli/growth_scenario.h"
+#include "cli/output_file.h"
 #include "cli/scratch_dir.h"
 
 namespace fdlab {
@@ -153,14 +154,7 @@ int run_bench(const BenchOptions& opt) {
     }
     std::filesystem::remove(file);
   }
-  const std::string text = report.dump(1) + "\n";
-  if (opt.output == "-") {
-    std::cout << text << std::flush;
-  } else {
-    std::ofstream out(opt.output, std::ios::binary);
-    out << text;
-    if (!out.flush()) throw std::runtime_error(opt.output + ": cannot be written");
-  }
+  write_output(opt.output, report.dump(1) + "\n");
   return all_passed ? 0 : 1;
 }
 

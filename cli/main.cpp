@@ -7,6 +7,7 @@
 
 #include "cli/bench_command.h"
 #include "cli/fuzz_command.h"
+#include "cli/merge_command.h"
 #include "cli/record_command.h"
 #include "cli/replay_command.h"
 #include "cli/report_command.h"
@@ -16,6 +17,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"fdlab: a conformance harness for passing file descriptors over Unix sockets"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", FDLAB_VERSION);
 
   fdlab::ReplayOptions replay;
   auto* cmd = app.add_subcommand("replay", "Replay scenario files or folders on the backends");
@@ -25,6 +27,15 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"sim", "native", "both", "usocket", "all"}));
   cmd->add_option("--json", replay.json_path,
                   "write the machine-readable report here (- for stdout)");
+  cmd->add_option("--junit", replay.junit_path,
+                  "write JUnit XML here, a test per scenario and backend (- for stdout)");
+  cmd->add_option("--tap", replay.tap_path, "write TAP here (- for stdout)");
+  cmd->add_option("--expectations,-x", replay.expectations,
+                  "known deviations: which scenarios are expected to FAIL or be SKIPped on "
+                  "which backend and kernels (docs/expectations.md); repeatable")
+      ->allow_extra_args(false);  // one file per -x: `-x FILE PATH...` leaves PATH to replay
+  cmd->add_option("--label", replay.label,
+                  "this run's name in a results matrix (default: backends, kernel, machine, OS)");
   cmd->add_flag("--trace", replay.print_trace, "print every step's trace record");
   cmd->add_flag("--quiet,-q", replay.quiet, "print only failing scenarios and the summary");
   cmd->add_option("--timeout", replay.timeout_seconds,
@@ -37,6 +48,21 @@ int main(int argc, char** argv) {
                   "results are printed in file order whatever the number")
       ->capture_default_str()
       ->check(CLI::Range(0, 1024));
+
+  fdlab::MergeOptions merge;
+  auto* merge_cmd = app.add_subcommand(
+      "merge", "Combine the --json reports of many runs into one results matrix");
+  merge_cmd->add_option("reports", merge.reports, "replay reports (fdlab replay --json)")
+      ->required();
+  merge_cmd->add_option("--markdown", merge.markdown,
+                        "write the matrix as markdown here (- for stdout; the default when "
+                        "neither output is named)");
+  merge_cmd->add_option("--html", merge.html, "write the matrix as a static HTML page here");
+  merge_cmd
+      ->add_option("--visualizer", merge.visualizer,
+                   "the visualizer page the cells link to, relative to the HTML page or "
+                   "absolute (build/wasm/web/site/index.html, published)")
+      ->capture_default_str();
 
   fdlab::RulesOptions rules;
   auto* rules_cmd = app.add_subcommand(
@@ -129,6 +155,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     if (cmd->parsed()) return fdlab::run_replay(replay);
+    if (merge_cmd->parsed()) return fdlab::run_merge(merge);
     if (rules_cmd->parsed()) return fdlab::run_rules(rules);
     if (schema_cmd->parsed()) return fdlab::run_schema(schema);
     if (record_cmd->parsed()) return fdlab::run_record(record);

@@ -11,7 +11,11 @@
 #include <optional>
 
 #include "cli/backends.h"
+#include "cli/expectations.h"
+#include "cli/output_file.h"
 #include "cli/replay_jobs.h"
+#include "cli/result_formats.h"
+#include "cli/run_results.h"
 #include "cli/usocket_adapter.h"
 #include "core/harness_error.h"
 #include "core/level.h"
@@ -33,6 +37,7 @@ struct BackendRun {
 struct FileResult {
   std::string file;
   std::string id;
+  std::vector<std::string> rules;
   std::string parse_error;
   std::map<std::string, BackendRun> runs;
   Divergence divergence;  // between the first two backends that ran
@@ -44,21 +49,6 @@ std::string status_of(const BackendRun& run) {
   if (!run.report.error.empty()) return "error";
   if (run.report.timed_out()) return "timeout";
   return run.report.passed() ? "pass" : "FAIL";
-}
-
-nlohmann::json run_json(const BackendRun& run, bool with_trace) {
-  nlohmann::json j{{"status", status_of(run)}, {"seconds", run.seconds}};
-  if (!run.skipped.empty()) {
-    j["skipped"] = run.skipped;
-    return j;
-  }
-  if (!run.report.error.empty()) j["error"] = run.report.error;
-  if (run.report.timed_out()) j["timed_out_before_step"] = run.report.timed_out_at;
-  auto& failures = j["failures"] = nlohmann::json::array();
-  for (const auto& f : run.report.failures)
-    failures.push_back({{"step", f.step}, {"message", f.message}});
-  if (with_trace) j["trace"] = run.report.trace;
-  return j;
 }
 
 // Runs `f` as part of `run`, timed; a backend that cannot start (or dies) fails this scenario,
@@ -206,7 +196,8 @@ Divergence run_side_by_side(std::vector<std::unique_ptr<SteppedRun>>& runs, bool
 }
 
 FileResult replay_file(const std::string& file, const std::vector<std::string>& backends,
-                       const ReplayOptions& opt, Kernels& kernels) {
+                       const ReplayOptions& opt, Kernels& kernels, const Expectations& expectations,
+                       const std::string& kernel) {
   FileResult r;
   r.file = file;
   Scenario sc;
@@ -220,10 +211,14 @@ FileResult replay_file(const std::string& file, const std::vector<std::string>& 
     return r;
   }
   r.id = sc.id;
+  r.rules = sc.rules;
   std::vector<std::string> ran;  // the first two are compared
   for (const auto& b : backends) {
     BackendRun& run = r.runs[b];
     run.skipped = skip_reason(sc, b);
+    if (const auto e = expectations.find(sc.id, b, kernel);
+        run.skipped.empty() && e && e->status == "SKIP")
+      run.skipped = "expected SKIP: " + e->reason;
     if (run.skipped.empty()) ran.push_back(b);
   }
   // The kernel backends run side by side; the usocket package (a node process that plays a
@@ -277,9 +272,9 @@ nlohmann::json to_json(const FileResult& r) {
         {"timed_out_at", rep.timed_out_at},
         {"leftovers", {rep.leftovers.open_fds, rep.leftovers.leaked, rep.leftovers.detail}}};
   }
-  nlohmann::json j{
-      {"file", r.file}, {"id", r.id}, {"parse_error", r.parse_error}, {"runs", runs},
-      {"compared", r.compared}};
+  nlohmann::json j{{"file", r.file},   {"id", r.id},
+                   {"rules", r.rules}, {"parse_error", r.parse_error},
+                   {"runs", runs},     {"compared", r.compared}};
   if (r.divergence.found)
     j["divergence"] = {r.divergence.index, r.divergence.left, r.divergence.right};
   return j;
@@ -289,6 +284,7 @@ FileResult from_json(const nlohmann::json& j) {
   FileResult r;
   r.file = j.at("file").get<std::string>();
   r.id = j.at("id").get<std::string>();
+  r.rules = j.at("rules").get<std::vector<std::string>>();
   r.parse_error = j.at("parse_error").get<std::string>();
   for (const auto& [name, jr] : j.at("runs").items()) {
     BackendRun run;
@@ -311,37 +307,73 @@ FileResult from_json(const nlohmann::json& j) {
   return r;
 }
 
-bool file_ok(const FileResult& r) {
-  if (!r.parse_error.empty()) return false;
-  for (const auto& [name, run] : r.runs)
-    if (run.skipped.empty() && !run.report.passed()) return false;
-  return !r.divergence.found;
-}
-
 // Non-UTF-8 bytes (a file name, a quoted byte in a parse error) must not stop a report from
 // being written: they are shown as U+FFFD.
 std::string dump_json(const nlohmann::json& j, int indent = -1) {
   return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void print_details(std::FILE* out, const FileResult& r, const std::vector<std::string>& backends,
-                   const ReplayOptions& opt) {
-  if (!r.parse_error.empty()) {
-    fmt::print(out, "    error: {}\n", r.parse_error);
+// A job's result as the outputs read it, with what the expectations say of each backend.
+ScenarioResult to_result(FileResult&& r, const std::vector<std::string>& backends,
+                         const Expectations& expectations, const std::string& kernel,
+                         bool keep_traces) {
+  ScenarioResult s;
+  s.file = std::move(r.file);
+  s.id = std::move(r.id);
+  s.rules = std::move(r.rules);
+  s.error = std::move(r.parse_error);
+  for (auto& [name, run] : r.runs) {
+    CaseResult c;
+    c.status = status_of(run);
+    c.seconds = run.seconds;
+    c.skipped = run.skipped;
+    c.error = run.report.error;
+    c.timed_out_before_step = run.report.timed_out_at;
+    c.failures = std::move(run.report.failures);
+    if (keep_traces) c.trace = std::move(run.report.trace);
+    c.expected = expectations.find(s.id, name, kernel);
+    s.backends.emplace(name, std::move(c));
+  }
+  s.compared = r.compared;
+  for (const auto& b : backends)
+    if (s.backends.count(b) && s.backends.at(b).skipped.empty() && s.between.size() < 2)
+      s.between.push_back(b);
+  s.divergence = std::move(r.divergence);
+  return s;
+}
+
+// The table's cell for a backend: its status, or what an expectation made of it.
+std::string cell_of(const ScenarioResult& s, const std::string& backend) {
+  auto it = s.backends.find(backend);
+  if (it == s.backends.end()) return "bad";
+  const Verdict v = verdict_of(s, backend).verdict;
+  if (v == Verdict::expected_fail) return "xfail";
+  if (v == Verdict::unexpected_pass) return "XPASS";
+  return it->second.status;
+}
+
+void print_details(std::FILE* out, const ScenarioResult& r,
+                   const std::vector<std::string>& backends, const ReplayOptions& opt) {
+  if (!r.error.empty()) {
+    fmt::print(out, "    error: {}\n", r.error);
     return;
   }
   for (const auto& b : backends) {
-    const auto& run = r.runs.at(b);
-    if (!run.report.error.empty()) fmt::print(out, "    {}: error: {}\n", b, run.report.error);
-    if (run.report.timed_out())
+    const CaseResult& run = r.backends.at(b);
+    if (!run.error.empty()) fmt::print(out, "    {}: error: {}\n", b, run.error);
+    if (run.timed_out_before_step >= 0)
       fmt::print(out, "    {}: timed out: the {} s budget ran out before step {} (--timeout)\n", b,
-                 opt.timeout_seconds, run.report.timed_out_at);
-    for (const auto& f : run.report.failures)
+                 opt.timeout_seconds, run.timed_out_before_step);
+    for (const auto& f : run.failures)
       fmt::print(out, "    {}: step {}: {}\n", b, f.step, f.message);
+    const CaseVerdict v = verdict_of(r, b);
+    if (v.verdict == Verdict::expected_fail || v.verdict == Verdict::unexpected_pass ||
+        (v.verdict == Verdict::fail && run.expected))
+      fmt::print(out, "    {}: {}: {}\n", b, verdict_name(v.verdict), v.message);
   }
   if (r.divergence.found) {
     fmt::print(out, "    traces differ at record {}:\n      {}: {}\n      {}: {}\n",
-               r.divergence.index, backends[0], dump_json(r.divergence.left), backends[1],
+               r.divergence.index, r.between[0], dump_json(r.divergence.left), r.between[1],
                dump_json(r.divergence.right));
   }
 }
@@ -350,7 +382,13 @@ void print_details(std::FILE* out, const FileResult& r, const std::vector<std::s
 
 int run_replay(const ReplayOptions& opt) {
   const auto backends = expand_backends(opt.backend);
+  if ((opt.json_path == "-") + (opt.junit_path == "-") + (opt.tap_path == "-") > 1)
+    throw std::invalid_argument("only one of --json, --junit and --tap can be - (standard output)");
   const auto files = collect_scenario_files(opt.paths);
+  const Expectations expectations = Expectations::read(opt.expectations);
+  RunResults results;
+  results.run = describe_this_run(backends, opt.label);
+  const std::string& kernel = results.run.kernel;
 
   // Every result makes the same round trip through JSON, whether a forked job or this process
   // made it, so -j never changes what is printed.
@@ -362,103 +400,96 @@ int run_replay(const ReplayOptions& opt) {
   // before the fork: a forked child has none of their threads.
   const bool usocket = std::find(backends.begin(), backends.end(), "usocket") != backends.end();
   std::size_t first = 0;
+  const auto replay = [&](const std::string& file, Kernels& k) {
+    return to_json(replay_file(file, backends, opt, k, expectations, kernel));
+  };
   if (usocket && jobs > 1 && files.size() > 1) {
     Kernels alone;
-    made.push_back(to_json(replay_file(files[0], backends, opt, alone)));
+    made.push_back(replay(files[0], alone));
     first = 1;
   }
   Kernels kernels;
-  for (auto& r : run_in_jobs(files.size() - first, jobs, [&](std::size_t i) {
-         return to_json(replay_file(files[first + i], backends, opt, kernels));
-       }))
+  for (auto& r : run_in_jobs(files.size() - first, jobs,
+                             [&](std::size_t i) { return replay(files[first + i], kernels); }))
     made.push_back(std::move(r));
-  std::vector<FileResult> results;
   std::size_t width = 8;
   for (std::size_t i = 0; i < files.size(); ++i) {
+    FileResult r;
     if (made[i]) {
-      results.push_back(from_json(*made[i]));
+      r = from_json(*made[i]);
     } else {
-      FileResult lost;
-      lost.file = files[i];
-      lost.parse_error = files[i] + ": no result: the replay job running it died";
-      results.push_back(std::move(lost));
+      r.file = files[i];
+      r.parse_error = files[i] + ": no result: the replay job running it died";
     }
-    width = std::max(width, (results.back().id.empty() ? files[i] : results.back().id).size());
+    results.scenarios.push_back(
+        to_result(std::move(r), backends, expectations, kernel, opt.print_trace));
+    const ScenarioResult& s = results.scenarios.back();
+    width = std::max(width, (s.id.empty() ? s.file : s.id).size());
   }
 
   bool any_bad = false, any_failed = false;
-  std::map<std::string, int> passed;
+  std::map<std::string, int> passed, expected_failures, unexpected_passes;
   std::map<std::string, double> seconds;
   int agreed = 0, compared = 0;
-  // With the JSON report on standard output, the table goes to standard error, so that
-  // `--json -` is JSON and nothing else.
-  std::FILE* out = opt.json_path == "-" ? stderr : stdout;
+  // With a report on standard output, the table goes to standard error, so that `--json -`
+  // (or --junit -, --tap -) is that report and nothing else.
+  const bool report_on_stdout =
+      opt.json_path == "-" || opt.junit_path == "-" || opt.tap_path == "-";
+  std::FILE* out = report_on_stdout ? stderr : stdout;
   if (!opt.quiet) {
     std::string header = fmt::format("{:<{}}", "scenario", width);
     for (const auto& b : backends) header += fmt::format("  {:<8}", b);
     if (backends.size() >= 2) header += "  traces";
     fmt::print(out, "{}\n{}\n", header, std::string(header.size(), '-'));
   }
-  for (const auto& r : results) {
-    any_bad |= !r.parse_error.empty();
-    any_failed |= !file_ok(r);
+  for (const auto& r : results.scenarios) {
+    const bool ok = scenario_ok(r, backends);
+    any_bad |= !r.error.empty();
+    any_failed |= !ok;
     std::string line = fmt::format("{:<{}}", r.id.empty() ? r.file : r.id, width);
     for (const auto& b : backends) {
-      auto it = r.runs.find(b);
-      const std::string s = it == r.runs.end() ? "bad" : status_of(it->second);
-      if (s == "pass") ++passed[b];
-      if (it != r.runs.end()) seconds[b] += it->second.seconds;
-      line += fmt::format("  {:<8}", s);
+      const std::string cell = cell_of(r, b);
+      if (cell == "pass") ++passed[b];
+      if (cell == "xfail") ++expected_failures[b];
+      if (cell == "XPASS") ++unexpected_passes[b];
+      if (r.backends.count(b)) seconds[b] += r.backends.at(b).seconds;
+      line += fmt::format("  {:<8}", cell);
     }
     if (r.compared) {
       ++compared;
       agreed += !r.divergence.found;
       line += r.divergence.found ? "  DIFFER" : "  same";
-    } else if (backends.size() >= 2 && r.parse_error.empty()) {
+    } else if (backends.size() >= 2 && r.error.empty()) {
       line += "  -";
     }
-    if (!opt.quiet || !file_ok(r)) {
+    if (!opt.quiet || !ok) {
       fmt::print(out, "{}\n", line);
-      if (!file_ok(r)) print_details(out, r, backends, opt);
+      if (!ok) print_details(out, r, backends, opt);
     }
     if (opt.print_trace) {
-      for (const auto& [name, run] : r.runs)
-        for (const auto& rec : run.report.trace) fmt::print(out, "  {} {}\n", name, dump_json(rec));
+      for (const auto& [name, run] : r.backends)
+        if (run.trace)
+          for (const auto& rec : *run.trace) fmt::print(out, "  {} {}\n", name, dump_json(rec));
     }
   }
 
-  std::string summary = fmt::format("{} scenarios", results.size());
-  for (const auto& b : backends)
-    summary += fmt::format("; {}: {} passed ({:.2f} s)", b, passed[b], seconds[b]);
+  std::string summary = fmt::format("{} scenarios", results.scenarios.size());
+  for (const auto& b : backends) {
+    summary += fmt::format("; {}: {} passed", b, passed[b]);
+    if (expected_failures[b] > 0)
+      summary += fmt::format(", {} failed as expected", expected_failures[b]);
+    if (unexpected_passes[b] > 0)
+      summary += fmt::format(", {} passed unexpectedly", unexpected_passes[b]);
+    summary += fmt::format(" ({:.2f} s)", seconds[b]);
+  }
   if (backends.size() >= 2)
     summary += fmt::format("; traces identical in {} of {}", agreed, compared);
-  fmt::print(out, "{}\nkernel: Linux {}\n", summary, host_kernel_release());
+  fmt::print(out, "{}\nkernel: Linux {}\n", summary, kernel);
 
-  if (!opt.json_path.empty()) {
-    nlohmann::json report{{"kernel", host_kernel_release()}, {"backends", backends}};
-    auto& list = report["scenarios"] = nlohmann::json::array();
-    for (const auto& r : results) {
-      nlohmann::json j{{"file", r.file}, {"id", r.id}, {"ok", file_ok(r)}};
-      if (!r.parse_error.empty()) j["error"] = r.parse_error;
-      for (const auto& [name, run] : r.runs) j["backends"][name] = run_json(run, opt.print_trace);
-      if (r.compared) {
-        j["traces_identical"] = !r.divergence.found;
-        if (r.divergence.found)
-          j["divergence"] = {{"index", r.divergence.index},
-                             {backends[0], r.divergence.left},
-                             {backends[1], r.divergence.right}};
-      }
-      list.push_back(j);
-    }
-    const std::string text = dump_json(report, 2) + "\n";
-    if (opt.json_path == "-") {
-      std::cout << text << std::flush;
-    } else {
-      std::ofstream file(opt.json_path, std::ios::binary);
-      file << text;
-      if (!file.flush()) throw std::runtime_error(opt.json_path + ": cannot be written");
-    }
-  }
+  if (!opt.json_path.empty())
+    write_output(opt.json_path, dump_json(report_json(results), 2) + "\n");
+  if (!opt.junit_path.empty()) write_output(opt.junit_path, junit_xml(results));
+  if (!opt.tap_path.empty()) write_output(opt.tap_path, tap_stream(results));
   if (any_bad) return 2;
   return any_failed ? 1 : 0;
 }

@@ -9,7 +9,12 @@ namespace fdlab {
 struct ReplayOptions {
   std::vector<std::string> paths;
   std::string backend = "both";
-  std::string json_path;  // "" = no JSON report; "-" = standard output
+  std::string json_path;   // "" = no JSON report; "-" = standard output
+  std::string junit_path;  // JUnit XML, the same way
+  std::string tap_path;    // TAP, the same way
+  // Known deviations (docs/expectations.md): expected FAILs and SKIPs per backend and kernel.
+  std::vector<std::string> expectations;
+  std::string label;  // the run's name in a results matrix (fdlab merge); "" makes one
   bool print_trace = false;
   bool quiet = false;  // summary only
   // Each scenario's budget on each backend, in seconds (0: none); running out is its own result.
@@ -19,8 +24,9 @@ struct ReplayOptions {
   int jobs = 0;
 };
 
-// Exit status: 0 when every scenario passed on every backend with identical traces; 1 when some
-// failed or diverged; 2 when some scenario could not be parsed (the others still run).
+// Exit status: 0 when every scenario passed on every backend with identical traces, or failed
+// as an expectation said; 1 when some failed or diverged unexpectedly, or passed where an
+// expectation said FAIL; 2 when some scenario could not be parsed (the others still run).
 int run_replay(const ReplayOptions& options);
 
 }  // namespace fdlab
