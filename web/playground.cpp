@@ -49,9 +49,10 @@ std::vector<std::string> take_rules(RulesReached& sink) {
 
 // A usocket-level scenario's kernel state after k steps: the snapshot with the process names;
 // its objects have no labels (the usocket model opens them itself).
-std::string whole_state(const SimKernel& kernel, int k) {
+std::string whole_state(const SimKernel& kernel, int k, const std::vector<std::string>& names) {
   nlohmann::json j = kernel.snapshot();
   j["step"] = k;
+  j["names"] = names;
   j["labels"] = {{"objects", nlohmann::json::object()}, {"fds", nlohmann::json::array()}};
   return j.dump();
 }
@@ -111,12 +112,13 @@ std::string Playground::load(const std::string& text, const std::string& file) {
       RulesReached rules;
       kernel.set_rules_sink(&rules);
       std::unique_ptr<ReplayRun> run = start_replay(*scenario_, kernel);
-      whole_states_.push_back(whole_state(kernel, 0));
+      whole_states_.push_back(whole_state(kernel, 0, scenario_->processes));
       nlohmann::json record;
       while (run->next(record)) {
         records_.push_back(std::move(record));
         step_rules_.push_back(take_rules(rules));
-        whole_states_.push_back(whole_state(kernel, static_cast<int>(records_.size())));
+        whole_states_.push_back(
+            whole_state(kernel, static_cast<int>(records_.size()), scenario_->processes));
       }
       ReplayReport report = run->finish();
       failures_ = std::move(report.failures);
@@ -345,11 +347,7 @@ constexpr int kBehindOnMiss = 64;
 constexpr std::size_t kMissBytes = 1u << 20;
 
 std::string Playground::state_at(int k) {
-  if (!whole_states_.empty()) {
-    nlohmann::json j = nlohmann::json::parse(whole_states_[static_cast<std::size_t>(k)]);
-    j["names"] = scenario_->processes;
-    return j.dump();
-  }
+  if (!whole_states_.empty()) return whole_states_[static_cast<std::size_t>(k)];
   auto it = recent_.find(k);
   if (it != recent_.end()) return it->second;
   if (session_ && (k < position_ || jumps_ahead(k))) {

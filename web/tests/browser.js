@@ -47,4 +47,12 @@ async function fillEditor(page, text) {
   await page.keyboard.insertText(text);
 }
 
-module.exports = { openSite, harness, loadModule, editorText, editorSelection, fillEditor };
+// axe-core's violations on the page as it stands, one line each; `impacts` keeps only those.
+async function axeViolations(page, { impacts = null } = {}) {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const { violations } = await page.evaluate(() => axe.run());
+  return violations.filter((v) => !impacts || impacts.includes(v.impact))
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+}
+
+module.exports = { openSite, harness, loadModule, axeViolations, editorText, editorSelection, fillEditor };

@@ -10,7 +10,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
-const { openSite, harness, loadModule, editorText, editorSelection, fillEditor } = require('./browser.js');
+const { openSite, harness, loadModule, axeViolations, editorText, editorSelection, fillEditor } = require('./browser.js');
 
 const [siteDir, root, cli] = process.argv.slice(2);
 const { check, finish } = harness();
@@ -21,12 +21,6 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fdlab-web-'));
 const laneRows = (page, proc) => page.$$eval(`.lane[data-proc="${proc}"] tbody tr`, (rows) => rows.map((r) => ({
   fd: Number(r.dataset.fd), object: r.querySelector('td.obj .mono').textContent,
   cloexec: r.querySelector('td.flags').textContent.includes('FD_CLOEXEC') })));
-
-async function axeViolations(page) {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  const { violations } = await page.evaluate(() => axe.run());
-  return violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
-}
 
 (async () => {
   const m = await loadModule(siteDir);

@@ -12,7 +12,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
-const { openSite, harness, loadModule } = require('./browser.js');
+const { openSite, harness, loadModule, axeViolations } = require('./browser.js');
 
 const [siteDir, root, cli] = process.argv.slice(2);
 const { check, finish } = harness();
@@ -20,12 +20,6 @@ const SCENARIO = 'scenarios/stream/fds-stop-the-read.json';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fdlab-web-v2-'));
 const read = (rel) => fs.readFileSync(path.join(root, rel), 'utf8');
 const hash = (rel, step) => `#s=${encodeURIComponent(rel)}&step=${step}`;
-
-async function axeAll(page) {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  const { violations } = await page.evaluate(() => axe.run());
-  return violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
-}
 
 // A scenario written here, loaded as if typed.
 const load = (page, scenario, step = 0) => page.evaluate(([t, k]) => window.fdlabApp.loadText(t, { name: '<test>' }, k),
@@ -238,12 +232,12 @@ const load = (page, scenario, step = 0) => page.evaluate(([t, k]) => window.fdla
 
   await check('axe-core: no violations of any impact (state, arrows, journey, side by side)', async () => {
     const a = await site.newPage(hash(SCENARIO, 4));
-    const problems = await axeAll(a);
+    const problems = await axeViolations(a);
     await a.click('.lane[data-proc="p"] button[data-journey]:text-is("f1")');
-    problems.push(...await axeAll(a));
+    problems.push(...await axeViolations(a));
     await a.goto(`${site.url}${hash('scenarios/usocket/write-object-data-fds-callback.json', 3)}`);
     await a.evaluate(() => window.fdlabApp.ready.then(() => true));
-    problems.push(...await axeAll(a));
+    problems.push(...await axeViolations(a));
     assert.deepEqual(problems, []);
     await a.close();
   });
