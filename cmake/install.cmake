@@ -2,8 +2,9 @@
 #   bin/fdlab                                  the command
 #   include/fdlab/core/*.h, include/fdlab/sim/*.h   the headers, included as "core/replay.h"
 #   lib/libfdlab_core.a, lib/libfdlab_sim.a    the model and the simulated kernel
+#   include/fdlab/sim.h, lib/libfdlab_capi.a   the simulator's C API (docs/programs.md)
 #   lib/cmake/fdlab/                           the package: find_package(fdlab) gives
-#                                              fdlab::core and fdlab::sim
+#                                              fdlab::core, fdlab::sim and fdlab::capi
 # tests/install_consumer_test.sh builds tests/consumer/ against an installed copy.
 include(CMakePackageConfigHelpers)
 
@@ -11,10 +12,14 @@ install(TARGETS fdlab RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 set_target_properties(fdlab_core PROPERTIES EXPORT_NAME core)
 set_target_properties(fdlab_sim PROPERTIES EXPORT_NAME sim)
+set_target_properties(fdlab_capi PROPERTIES EXPORT_NAME capi)
 add_library(fdlab::core ALIAS fdlab_core)
 add_library(fdlab::sim ALIAS fdlab_sim)
-install(TARGETS fdlab_core fdlab_sim EXPORT fdlabTargets
+add_library(fdlab::capi ALIAS fdlab_capi)
+install(TARGETS fdlab_core fdlab_sim fdlab_capi EXPORT fdlabTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/capi/include/fdlab/sim.h
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/fdlab)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/fdlab/core
         FILES_MATCHING PATTERN "*.h")
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/sim/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/fdlab/sim

@@ -62,38 +62,44 @@ std::size_t payload_size(const SendCmsg& c) {
   return 0;
 }
 
-std::size_t natural_length(const SendControl& control) {
+std::size_t natural_length(const SendControl& control, const cmsg::CmsgAbi& abi) {
   std::size_t n = 0;
-  for (const auto& c : control.cmsgs) n += cmsg::space(payload_size(c));
+  for (const auto& c : control.cmsgs) n += abi.space(payload_size(c));
   return n;
 }
 
 }  // namespace
 
-std::size_t control_length(const SendControl& control) {
-  return control.controllen ? *control.controllen : natural_length(control);
+std::size_t control_length(const SendControl& control, const cmsg::CmsgAbi& abi) {
+  if (control.image) return control.image->size();
+  return control.controllen ? *control.controllen : natural_length(control, abi);
 }
 
-std::string control_image(const SendControl& control, const CredNumbers& own) {
-  std::string out(std::max(natural_length(control), control_length(control)), '\0');
+std::string control_image(const SendControl& control, const CredNumbers& own,
+                          const cmsg::CmsgAbi& abi) {
+  if (control.image) return *control.image;
+  std::string out(std::max(natural_length(control, abi), control_length(control, abi)), '\0');
   std::size_t at = 0;
   for (const auto& c : control.cmsgs) {
     const std::string payload = payload_of(c, own);
-    put_le(out, at, c.cmsg_len ? *c.cmsg_len : cmsg::len(payload.size()), 8);
+    const std::size_t field = abi.len_size;  // cmsg_len, then cmsg_level and cmsg_type
+    put_le(out, at, c.cmsg_len ? *c.cmsg_len : abi.len(payload.size()), field);
     const bool raw = c.kind == SendCmsg::Kind::raw;
     const std::int64_t type = raw                                ? c.type
                               : c.kind == SendCmsg::Kind::rights ? cmsg::scm_rights
                                                                  : cmsg::scm_credentials;
-    put_le(out, at + 8, static_cast<std::uint32_t>(raw ? c.level : cmsg::sol_socket), 4);
-    put_le(out, at + 12, static_cast<std::uint32_t>(type), 4);
-    std::copy(payload.begin(), payload.end(), out.begin() + static_cast<long>(at + 16));
-    at += cmsg::space(payload.size());
+    put_le(out, at + field, static_cast<std::uint32_t>(raw ? c.level : cmsg::sol_socket), 4);
+    put_le(out, at + field + 4, static_cast<std::uint32_t>(type), 4);
+    std::copy(payload.begin(), payload.end(),
+              out.begin() + static_cast<long>(at + abi.header_size));
+    at += abi.space(payload.size());
   }
   out.resize(control_length(control));
   return out;
 }
 
-ScmSend scm_send(std::string_view image, const ScmSendHost& host, RulesReached* rules) {
+ScmSend scm_send(std::string_view image, const ScmSendHost& host, RulesReached* rules,
+                 const cmsg::CmsgAbi& abi) {
   ScmSend s;
   const std::size_t size = image.size();
   auto fail = [&](Errno e) {
@@ -106,14 +112,14 @@ ScmSend scm_send(std::string_view image, const ScmSendHost& host, RulesReached* 
   };
   // for_each_cmsghdr: CMSG_FIRSTHDR needs a whole header; __cmsg_nxthdr stops when the next
   // header would not fit whole in msg_controllen.
-  if (size < cmsg::header_size) reached(rules, "control.cmsg-walk");
+  if (size < abi.header_size) reached(rules, "control.cmsg-walk");
   std::size_t at = 0;
-  while (size >= cmsg::header_size && at + cmsg::header_size <= size) {
-    const std::uint64_t len = get_le(image, at, 8);
-    const auto level = static_cast<std::int32_t>(get_le(image, at + 8, 4));
-    const auto type = static_cast<std::int32_t>(get_le(image, at + 12, 4));
+  while (size >= abi.header_size && at + abi.header_size <= size) {
+    const std::uint64_t len = get_le(image, at, abi.len_size);
+    const auto level = static_cast<std::int32_t>(get_le(image, at + abi.len_size, 4));
+    const auto type = static_cast<std::int32_t>(get_le(image, at + abi.len_size + 4, 4));
     // CMSG_OK: at least a header, and no further than msg_controllen.
-    if (len < cmsg::header_size || len > size - at) {
+    if (len < abi.header_size || len > size - at) {
       reached(rules, "control.cmsg-walk");
       return fail(Errno::einval);
     }
@@ -121,24 +127,25 @@ ScmSend scm_send(std::string_view image, const ScmSendHost& host, RulesReached* 
     if (level == cmsg::sol_socket) {
       if (type == cmsg::scm_rights) {
         // scm_fp_copy: whole ints only; at most SCM_MAX_FD in one cmsg and in all of them.
-        const std::uint64_t num = (len - cmsg::header_size) / cmsg::fd_size;
-        if ((len - cmsg::header_size) % cmsg::fd_size != 0 || num == 0)
+        const std::uint64_t num = (len - abi.header_size) / cmsg::fd_size;
+        if ((len - abi.header_size) % cmsg::fd_size != 0 || num == 0)
           reached(rules, "control.rights-whole-ints");
         if (num > cmsg::scm_max_fd) return fail(Errno::einval);
         if (!s.fds.empty() && num > 0) reached(rules, "control.rights-merge");
         if (s.fds.size() + num > cmsg::scm_max_fd) return fail(Errno::einval);
         for (std::uint64_t i = 0; i < num; ++i) {
           const auto fd = static_cast<std::int32_t>(
-              get_le(image, at + cmsg::header_size + i * cmsg::fd_size, cmsg::fd_size));
+              get_le(image, at + abi.header_size + i * cmsg::fd_size, cmsg::fd_size));
           if (fd < 0 || !host.fd_open(fd)) return fail(Errno::ebadf);
           s.fds.push_back(fd);
         }
       } else if (type == cmsg::scm_credentials) {
         reached(rules, "control.creds-explicit");
-        if (len != cmsg::len(cmsg::ucred_size)) return fail(Errno::einval);
-        const auto pid = static_cast<std::int32_t>(get_le(image, at + 16, 4));
-        const auto uid = get_le(image, at + 20, 4);
-        const auto gid = get_le(image, at + 24, 4);
+        if (len != abi.len(cmsg::ucred_size)) return fail(Errno::einval);
+        const std::size_t ucred = at + abi.header_size;
+        const auto pid = static_cast<std::int32_t>(get_le(image, ucred, 4));
+        const auto uid = get_le(image, ucred + 4, 4);
+        const auto gid = get_le(image, ucred + 8, 4);
         // scm_check_creds: (uid_t)-1 and (gid_t)-1 are no ids (uid_valid) before anything
         // else is asked; as root every other id and every existing pid may be sent.
         if (uid == 0xffffffffu || gid == 0xffffffffu) return fail(Errno::einval);
@@ -158,10 +165,10 @@ ScmSend scm_send(std::string_view image, const ScmSendHost& host, RulesReached* 
         return fail(Errno::einval);
       }
     }
-    at += cmsg::align(static_cast<std::size_t>(len));
+    at += abi.align(static_cast<std::size_t>(len));
   }
   // Bytes short of a header after the last cmsg are not looked at.
-  if (at < size && size >= cmsg::header_size) reached(rules, "control.cmsg-walk");
+  if (at < size && size >= abi.header_size) reached(rules, "control.cmsg-walk");
   return s;
 }
 

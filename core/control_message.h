@@ -1,6 +1,6 @@
 #pragma once
 // Control messages as data: what a scenario's sendmsg puts in msg_control, laid out as Linux
-// x86-64 lays it out, and the kernel's reading of it (__scm_send, net/core/scm.c). Pure: the
+// lays it out on one ABI (x86-64 for scenarios; a C program's own, capi/), and the kernel's reading of it (__scm_send, net/core/scm.c). Pure: the
 // backends give the numbers only they know (their own pid and ids, which fds are open).
 #include <cstdint>
 #include <optional>
@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/control_space.h"
 #include "core/errno_name.h"
 #include "core/rules_reached.h"
 
@@ -55,6 +56,9 @@ struct SendControl {
   bool null = false;                      // msg_control is NULL
   std::optional<std::size_t> controllen;  // default: the cmsgs' total CMSG_SPACE
   std::vector<SendCmsg> cmsgs;
+  // The bytes of msg_control exactly as a C caller handed them (capi/), in the kernel's ABI;
+  // when set, cmsgs and controllen are not used.
+  std::optional<std::string> image;
 };
 
 // What a backend fills in for "own" and answers about its processes.
@@ -66,8 +70,9 @@ struct CredNumbers {
 
 // The bytes of msg_control: each cmsg at the next CMSG_SPACE boundary of its payload, then
 // zeros (or cut) to msg_controllen.
-std::string control_image(const SendControl& control, const CredNumbers& own);
-std::size_t control_length(const SendControl& control);
+std::string control_image(const SendControl& control, const CredNumbers& own,
+                          const cmsg::CmsgAbi& abi = cmsg::lp64);
+std::size_t control_length(const SendControl& control, const cmsg::CmsgAbi& abi = cmsg::lp64);
 
 // Credentials as a message carries them (UNIXCB(skb).pid, uid, gid), in numbers.
 struct WireCreds {
@@ -104,6 +109,7 @@ class ScmSendHost {
 // ____sys_sendmsg, and the caller answers it). scm_check_creds lets a privileged caller state
 // any existing pid and any valid id; anyone else only its own pid and its own ids (EPERM).
 // The rules it applies are marked in `rules` (core/rules_reached.h), when given.
-ScmSend scm_send(std::string_view image, const ScmSendHost& host, RulesReached* rules = nullptr);
+ScmSend scm_send(std::string_view image, const ScmSendHost& host, RulesReached* rules = nullptr,
+                 const cmsg::CmsgAbi& abi = cmsg::lp64);
 
 }  // namespace fdlab

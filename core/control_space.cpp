@@ -11,38 +11,39 @@ void ControlWriter::advance(std::size_t n) {
 }
 
 std::size_t ControlWriter::put(int type, std::size_t payload) {
-  if (!has_control_ || left_ < cmsg::header_size) {
+  if (!has_control_ || left_ < abi_.header_size) {
     ctrunc_ = true;
     return 0;
   }
-  std::size_t len = cmsg::len(payload);
+  std::size_t len = abi_.len(payload);
   if (left_ < len) {
     ctrunc_ = true;
     len = left_;
   }
   cmsgs_.push_back({type, len});
-  advance(cmsg::space(payload));
-  return len - cmsg::header_size;
+  advance(abi_.space(payload));
+  return len - abi_.header_size;
 }
 
-std::size_t ControlWriter::fd_room() const { return cmsg::max_fds_for_control_len(left_); }
+std::size_t ControlWriter::fd_room() const { return abi_.max_fds(left_); }
 
 void ControlWriter::put_fds(std::size_t installed, std::size_t queued) {
   if (installed > 0) {
-    cmsgs_.push_back({1 /* SCM_RIGHTS */, cmsg::len(installed * cmsg::fd_size)});
-    advance(cmsg::space(installed * cmsg::fd_size));
+    cmsgs_.push_back({1 /* SCM_RIGHTS */, abi_.len(installed * cmsg::fd_size)});
+    advance(abi_.space(installed * cmsg::fd_size));
   }
   if (installed < queued) ctrunc_ = true;
 }
 
-FdDelivery deliver_fds(bool has_control, std::size_t control_len, std::size_t queued) {
+FdDelivery deliver_fds(bool has_control, std::size_t control_len, std::size_t queued,
+                       const cmsg::CmsgAbi& abi) {
   FdDelivery d;
   if (queued == 0) return d;
   if (!has_control) {
     d.ctrunc = true;
     return d;
   }
-  d.installed = std::min(cmsg::max_fds_for_control_len(control_len), queued);
+  d.installed = std::min(abi.max_fds(control_len), queued);
   d.ctrunc = d.installed < queued;
   return d;
 }

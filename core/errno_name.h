@@ -57,5 +57,9 @@ enum class Errno : std::uint8_t {
 std::string_view errno_name(Errno e);
 // Inverse of errno_name; returns false when the name is not one we model.
 bool errno_from_name(std::string_view name, Errno& out);
+// Linux's number for it (EAGAIN: 11), 0 for Errno::ok: for capi/, the one boundary where
+// numbers are spoken; and the inverse (false for a number the model does not know).
+int linux_errno(Errno e);
+bool errno_from_linux(int number, Errno& out);
 
 }  // namespace fdlab

@@ -116,6 +116,9 @@ struct Creds {
   int fields = 0;        // how many of pid, uid, gid it holds whole (3 unless MSG_CTRUNC cut it)
   CredPid pid = CredPid::none;
   CredId uid, gid;
+  // The pid as a number, for capi/ which writes a real struct ucred; traces use `pid` only
+  // (real pids differ between runs and backends).
+  std::int64_t pid_number = 0;
 };
 
 // One fd that an operation created or installed in the calling process.

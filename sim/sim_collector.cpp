@@ -256,6 +256,7 @@ std::unique_ptr<SimKernel> SimKernel::fork() const {
   k->nofile_ = nofile_;
   k->creds_ = creds_;
   k->addrs_ = addrs_;
+  k->cmsg_abi_ = cmsg_abi_;
   k->forked_ = true;
   return k;
 }

@@ -140,8 +140,10 @@ Outcome SimKernel::read_control(SendCall& send, std::vector<int>& fds) {
   const SendControl& c = send.args.control;
   if (c.null) return Outcome{};
   const ProcIds& i = ids(send.proc);
-  const std::string image = control_image(c, CredNumbers{kFirstPid + send.proc, i.uid, i.gid});
-  ScmSend scm = fdlab::scm_send(image, SimScmHost(*this, send.proc, procs_.size()), rules_);
+  const std::string image =
+      control_image(c, CredNumbers{kFirstPid + send.proc, i.uid, i.gid}, cmsg_abi_);
+  ScmSend scm =
+      fdlab::scm_send(image, SimScmHost(*this, send.proc, procs_.size()), rules_, cmsg_abi_);
   if (scm.err != Errno::ok) return Outcome::failure(scm.err);
   fds = std::move(scm.fds);
   // unix_scm_to_skb: stated credentials go with every skb; unix_maybe_add_creds then leaves
@@ -171,6 +173,7 @@ Creds SimKernel::reported(const WireCreds& w, int fields) {
   c.present = true;
   c.fields = fields;
   c.pid = w.pid == 0 ? CredPid::none : w.pid == 1 ? CredPid::init : CredPid::scenario;
+  c.pid_number = w.pid;
   c.uid = {w.uid == kOwnId, w.uid};
   c.gid = {w.gid == kOwnId, w.gid};
   return c;

@@ -81,6 +81,11 @@ class SimKernel final : public Kernel {
   void set_rules_sink(RulesReached* rules);
   RulesReached* rules_sink() override { return rules_; }
 
+  // The struct cmsghdr layout of the programs calling this kernel: x86-64's for scenarios (the
+  // default), a C program's own target's when it runs on the model (capi/: wasm32 is ilp32).
+  void set_cmsg_abi(const cmsg::CmsgAbi& abi) { cmsg_abi_ = abi; }
+  const cmsg::CmsgAbi& cmsg_abi() const { return cmsg_abi_; }
+
  private:
   // Marks `rule` (a string literal naming a rule of the catalogue) as applied here.
   void reached(const char* rule) const {
@@ -206,6 +211,7 @@ class SimKernel final : public Kernel {
   // Not copied by fork(): a copy runs a step as if the collector had run, which is not what
   // the scenario reached.
   RulesReached* rules_ = nullptr;
+  cmsg::CmsgAbi cmsg_abi_ = cmsg::lp64;
   // Scratch buffers whose capacity outlives one call, so that a steady send/receive loop
   // allocates nothing: the references queue_fds hands to the queue, and the fds a recvmsg
   // takes (moved into its RecvCall and back). No state: fork() does not copy them.

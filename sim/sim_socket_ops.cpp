@@ -180,7 +180,7 @@ Outcome SimKernel::op_sendmsg(ProcId p, const Call& c) {
   UnixSocket& sk = *at.socket;
   // ____sys_sendmsg copies msg_control in before the protocol sees the call: a NULL pointer
   // with a length is EFAULT, even on a socket that is not connected (found by the fuzzer).
-  if (a.control.given && a.control.null && control_length(a.control) > 0) {
+  if (a.control.given && a.control.null && control_length(a.control, cmsg_abi_) > 0) {
     reached("control.null-control");
     return Outcome::failure(Errno::efault);
   }
@@ -636,7 +636,7 @@ void SimKernel::deliver(Outcome& o, const RecvCall& recv, const UnixSocket& sk) 
   const RecvArgs& a = recv.args;
   const ProcId p = recv.proc;
   const bool cloexec = (a.flags & msg::cmsg_cloexec) != 0;
-  ControlWriter control(a.has_control, a.control_len);
+  ControlWriter control(a.has_control, a.control_len, cmsg_abi_);
   std::size_t room = 0;  // how many fds the buffer holds
   std::size_t installed = 0;
   if (!a.has_control) {
@@ -672,7 +672,7 @@ void SimKernel::deliver(Outcome& o, const RecvCall& recv, const UnixSocket& sk) 
   // MSG_CTRUNC (even when no pid came); then, when the message carries a pid, a new pidfd of
   // it, always O_CLOEXEC.
   if (a.has_control && sk.passpidfd) {
-    if (control.left() < cmsg::len(cmsg::fd_size)) {
+    if (control.left() < cmsg_abi_.len(cmsg::fd_size)) {
       control.truncate();
     } else if (creds_of(*recv.creds).pid != 0) {
       // pidfd_prepare at RLIMIT_NOFILE fails, and put_cmsg writes its error as the "fd".

@@ -54,6 +54,24 @@ TEST(ControlImage, MsgControllenCutsOrPadsWithZeros) {
   EXPECT_EQ(control_image(c, kOwn).size(), 8u);
 }
 
+// wasm32 and i386 (and a 64-bit kernel's compat path): a 12-byte header with a 4-byte
+// cmsg_len, aligned to 4.
+TEST(ControlImage, Ilp32LayoutPacksHeadersOfTwelveBytes) {
+  const std::string image =
+      control_image(control({rights({3}), rights({4, 5})}), kOwn, cmsg::ilp32);
+  ASSERT_EQ(image.size(), cmsg::ilp32.space(4) + cmsg::ilp32.space(8));  // 16 + 20
+  EXPECT_EQ(static_cast<unsigned char>(image[0]), 16);                    // cmsg_len
+  EXPECT_EQ(static_cast<unsigned char>(image[4]), 1);                     // SOL_SOCKET
+  EXPECT_EQ(static_cast<unsigned char>(image[8]), 1);                     // SCM_RIGHTS
+  EXPECT_EQ(static_cast<unsigned char>(image[12]), 3);                    // the fd
+  EXPECT_EQ(static_cast<unsigned char>(image[16]), 20);                   // the second header
+  const ScmSend s = scm_send(image, FakeHost(), nullptr, cmsg::ilp32);
+  EXPECT_EQ(s.err, Errno::ok);
+  EXPECT_EQ(s.fds, (std::vector<int>{3, 4, 5}));
+  // Read with the other layout, the same bytes are a malformed cmsg, not the same fds.
+  EXPECT_NE(scm_send(image, FakeHost()).fds, s.fds);
+}
+
 TEST(ScmSend, WalksEveryCmsgAndMergesRights) {
   const ScmSend s = scm_send(control_image(control({rights({3}), rights({4, 5})}), kOwn), FakeHost());
   EXPECT_EQ(s.err, Errno::ok);

@@ -44,6 +44,21 @@ TEST(ControlSpace, BufferTooSmallForOneFdTruncates) {
   EXPECT_TRUE(d.ctrunc);
 }
 
+// scm_detach_fds_compat: CMSG_SPACE(sizeof(int)) is 16 bytes on ILP32 and holds one fd, where
+// x86-64's 24 bytes hold two.
+TEST(ControlSpace, Ilp32RoundingGivesNoSecondFd) {
+  EXPECT_EQ(cmsg::ilp32.space(4), 16u);
+  FdDelivery d = deliver_fds(true, cmsg::ilp32.space(4), 3, cmsg::ilp32);
+  EXPECT_EQ(d.installed, 1u);
+  EXPECT_TRUE(d.ctrunc);
+  ControlWriter w(true, cmsg::ilp32.space(4), cmsg::ilp32);
+  EXPECT_EQ(w.fd_room(), 1u);
+  w.put_fds(1, 3);
+  EXPECT_EQ(w.used(), 16u);
+  EXPECT_EQ(w.cmsgs().back().len, 16u);  // CMSG_LEN(4) on ILP32
+  EXPECT_TRUE(w.ctrunc());
+}
+
 TEST(ControlSpace, ExactFitIsNotTruncated) {
   FdDelivery d = deliver_fds(true, cmsg::space(4 * 253), 253);
   EXPECT_EQ(d.installed, 253u);

@@ -33,6 +33,11 @@ check "the consumer builds, linking fdlab::core and fdlab::sim" $code
 ! grep -q "$root" "$tmp/consumer-build/build.ninja"
 check "the consumer's build names no path of the source tree" $?
 
+[ -f "$tmp/prefix/include/fdlab/sim.h" ]; check "the C API header is installed" $?
+"$tmp/consumer-build/c_consumer" >"$tmp/c_out" 2>&1
+check "a C program links fdlab::capi and passes an fd on the sim" $?
+grep -q 'c_consumer: 4 bytes "abcd", fd 7' "$tmp/c_out"; check "and says what it received" $?
+
 good=$root/scenarios/stream/fds-stop-the-read.json
 [ -f "$good" ] || good=$(ls "$root"/scenarios/stream/*.json | head -n 1)
 "$tmp/consumer-build/consumer" "$good" >"$tmp/out" 2>&1

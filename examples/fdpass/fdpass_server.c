@@ -45,15 +45,19 @@ static int serve(int conn, int request) {
   want[n] = '\0';
   int p[2];
   if (pipe(p) != 0) return fail("pipe");
-  char header[64];
-  snprintf(header, sizeof header, "file %d for %s", request, want);
-  if (send_fd(conn, header, p[0]) != 0) return fail("sendmsg");
-  /* The client holds its own fd for the read end now: ours can go before anything is read. */
-  close(p[0]);
+  /* The contents go in before the read end leaves. Written after, they raced the client: a
+   * client that cannot take the fd (MSG_CTRUNC) closes the last read end, and the write then
+   * fails with EPIPE and SIGPIPE. The real kernel's schedule hid that race; the model's run of
+   * these programs (docs/programs.md) found it. */
   char body[64];
   int len = snprintf(body, sizeof body, "contents of %s #%d\n", want, request);
   if (write(p[1], body, (size_t)len) != len) return fail("write");
   close(p[1]);
+  char header[64];
+  snprintf(header, sizeof header, "file %d for %s", request, want);
+  if (send_fd(conn, header, p[0]) != 0) return fail("sendmsg");
+  /* The client holds its own fd for the read end now, or the kernel closed it. */
+  close(p[0]);
   return 0;
 }
 

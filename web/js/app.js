@@ -275,7 +275,7 @@
   }
 
   function selectTab(which) {
-    for (const name of ['catalogue', 'editor']) {
+    for (const name of ['catalogue', 'editor', 'programs']) {
       const on = name === which;
       $(`tab-${name}`).setAttribute('aria-selected', String(on));
       $(`tab-${name}`).tabIndex = on ? 0 : -1;
@@ -285,7 +285,7 @@
   app.selectTab = selectTab;
 
   function wireTabs() {
-    const tabs = ['catalogue', 'editor'];
+    const tabs = ['catalogue', 'editor', 'programs'];
     tabs.forEach((name, i) => {
       const tab = $(`tab-${name}`);
       tab.addEventListener('click', () => selectTab(name));
@@ -365,6 +365,7 @@
       app.loadText(text, entry ? { path: entry.path } : { name: '<editor>', edited: true }, app.step);
     }, JSON.parse(module.ops()));
     wireTabs();
+    ns.wirePrograms(app);
     wireKeys();
     wireExports();
     ns.wireFileInputs({

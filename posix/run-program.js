@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Runs C programs built with libfdlab_posix (posix/) under node, as processes of one simulated
+// kernel, each program's stdout and stderr passed through:
+//   run-program.js [--scenario FILE] [--log FILE] PROGRAM.js [ARGS...] [-- PROGRAM.js [ARGS...]]...
+// PROGRAM.js is a module built by fdlab_posix_program (posix/CMakeLists.txt). Exits with the
+// first nonzero exit status, 75 on a deadlock, else 0. --scenario writes the run as a scenario
+// (posix/scenario_writer.js), --log the call log as JSON.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { Host } = require('./host.js');
+
+function usage() {
+  console.error('usage: run-program.js [--scenario FILE] [--log FILE] [--kernel fdlab_kernel.js] PROGRAM.js [ARGS...] [-- PROGRAM.js [ARGS...]]...');
+  process.exit(2);
+}
+
+const argv = process.argv.slice(2);
+const opts = {};
+while (argv.length && argv[0].startsWith('--') && argv[0] !== '--') {
+  const flag = argv.shift();
+  if (!['--scenario', '--log', '--kernel', '--id'].includes(flag) || !argv.length) usage();
+  opts[flag.slice(2)] = argv.shift();
+}
+const programs = [];
+let current = null;
+for (const a of argv) {
+  if (a === '--') { current = null; continue; }
+  if (!current) { current = { module: path.resolve(a), args: [] }; programs.push(current); continue; }
+  current.args.push(a);
+}
+if (!programs.length) usage();
+
+(async () => {
+  const kernelPath = opts.kernel ? path.resolve(opts.kernel) : path.join(path.dirname(programs[0].module), 'fdlab_kernel.js');
+  const host = new Host(await require(kernelPath)(), { id: opts.id || 'programs/' + path.basename(programs[0].module, '.js') });
+  // Synchronous writes: a program that reads stdin blocks node's thread, and an async write
+  // would never leave.
+  const stdout = (line) => fs.writeSync(1, line + '\n');
+  const stderr = (line) => fs.writeSync(2, line + '\n');
+  const run = await host.run(programs.map((p) => ({
+    name: path.basename(p.module, '.js'), create: require(p.module), args: p.args, stdout, stderr,
+  })));
+  if (opts.scenario) fs.writeFileSync(opts.scenario, JSON.stringify(run.scenario, null, 1) + '\n');
+  if (opts.log) fs.writeFileSync(opts.log, JSON.stringify(run.log, null, 1) + '\n');
+  if (run.deadlock) {
+    console.error('run-program: deadlock: every process waits: ' +
+      run.deadlock.map((d) => `${d.process} in ${d.waiting_in}`).join(', ') + ' (on Linux the program would hang here)');
+    process.exitCode = 75;
+    return;
+  }
+  process.exitCode = run.processes.map((p) => p.exit).find((e) => e !== 0) || 0;
+})().catch((e) => { console.error('run-program:', e && e.stack || e); process.exit(1); });

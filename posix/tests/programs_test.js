@@ -1,0 +1,76 @@
+// examples/fdpass's server and client, built with libfdlab_posix, run as two processes of one
+// simulated kernel under node; and the same C source built natively (cc) and run against the
+// real kernel. The kernel is the authority: both runs must print the same lines, and the
+// model's run must show the trap (MSG_CTRUNC on the client's even requests) in its call log.
+'use strict';
+const assert = require('assert');
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const out = path.resolve(process.argv[2]);
+const fdlabCli = process.argv[3];  // build/default's fdlab: replays the written scenario
+const root = path.resolve(__dirname, '../..');
+const { Host } = require(path.join(root, 'posix/host.js'));
+const createKernel = require(path.join(out, 'fdlab_kernel.js'));
+const createServer = require(path.join(out, 'fdpass_server.js'));
+const createClient = require(path.join(out, 'fdpass_client.js'));
+const REQUESTS = '4';
+const MSG_CTRUNC = 8;
+
+function native() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fdpass-'));
+  try {
+    for (const p of ['fdpass_server', 'fdpass_client'])
+      execFileSync('cc', ['-O2', '-o', path.join(dir, p), path.join(root, 'examples/fdpass', p + '.c')]);
+    const lines = execFileSync(path.join(root, 'examples/fdpass/run-pair'),
+      [dir, path.join(dir, 's.sock'), REQUESTS], { encoding: 'utf8' }).trim().split('\n');
+    return lines;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// A run that stops making progress leaves node with nothing to do: that must not pass.
+process.exitCode = 1;
+(async () => {
+  const host = new Host(await createKernel(), { id: 'programs/fdpass' });
+  const run = await host.run([
+    { name: 'server', create: createServer, args: ['/run/fdpass.sock', REQUESTS] },
+    { name: 'client', create: createClient, args: ['/run/fdpass.sock', REQUESTS] },
+  ]);
+  for (const p of run.processes) console.log(p.name, 'exit', p.exit, '\n  ' + p.output.join('\n  '));
+  assert.strictEqual(run.deadlock, null, 'deadlock: ' + JSON.stringify(run.deadlock));
+  assert.deepStrictEqual(run.processes.map((p) => p.exit), [0, 0]);
+
+  // The same lines as the real kernel's run, in each program's own order.
+  const kernelLines = native();
+  const byProgram = (lines, who) => lines.filter((l) => l.startsWith(who + ':'));
+  const model = run.processes.flatMap((p) => p.output);
+  for (const who of ['fdpass_server', 'fdpass_client'])
+    assert.deepStrictEqual(byProgram(model, who), byProgram(kernelLines, who), who + ' printed differently');
+  assert.strictEqual(byProgram(model, 'fdpass_client').length, Number(REQUESTS));
+
+  // The call log: the client's recvmsg calls alternate a delivered fd and MSG_CTRUNC.
+  const recvs = run.log.filter((e) => e.process === 'client' && e.op === 'recvmsg');
+  assert.strictEqual(recvs.length, Number(REQUESTS));
+  recvs.forEach((e, i) => {
+    if (i % 2 === 0) assert.ok(e.fds && e.fds.length === 1 && e.msg_flags === 0, JSON.stringify(e));
+    else assert.ok(!e.fds && e.msg_flags === MSG_CTRUNC, JSON.stringify(e));
+  });
+  // Every process has exited: the kernel holds no fd of theirs.
+  for (const p of run.state.processes || []) assert.deepStrictEqual((p.fds || []).filter((f) => f.fd > 2), [], JSON.stringify(p));
+  // The run, written as a scenario, replays on the sim and on the real kernel alike.
+  if (fdlabCli && fs.existsSync(fdlabCli)) {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fdpass-scenario-')), 'fdpass.json');
+    fs.writeFileSync(file, JSON.stringify(run.scenario));
+    const table = execFileSync(fdlabCli, ['replay', '-b', 'both', file], { encoding: 'utf8' });
+    assert.match(table, /programs\/fdpass\s+pass\s+pass\s+same/, table);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  } else {
+    console.log(`(no native fdlab at ${fdlabCli}: the written scenario was not replayed)`);
+  }
+  process.exitCode = 0;
+  console.log(`posix_programs: ${run.log.length} calls, outputs match the kernel's (${kernelLines.length} lines)`);
+})().catch((e) => { console.error(e); process.exit(1); });
