@@ -94,7 +94,7 @@ std::string control_image(const SendControl& control, const CredNumbers& own,
               out.begin() + static_cast<long>(at + abi.header_size));
     at += abi.space(payload.size());
   }
-  out.resize(control_length(control));
+  out.resize(control_length(control, abi));
   return out;
 }
 
