@@ -19,6 +19,7 @@
 struct fdlab_sim {
   fdlab::sim::SimKernel kernel;
   int processes = 0;
+  bool sigpipe = false;  // the last write or sendmsg raised SIGPIPE
 };
 
 namespace {
@@ -225,7 +226,9 @@ long fdlab_sim_sendmsg(fdlab_sim* sim, int proc, int fd, const struct msghdr* ms
       if (dest.family_only || dest.unspec) throw LinuxAbiError("sendmsg to a nameless address");
       s.dest = &dest.addr;
     }
-    return result(sim->kernel.sendmsg(proc, fd, s));
+    const Outcome o = sim->kernel.sendmsg(proc, fd, s);
+    sim->sigpipe = o.sigpipe;
+    return result(o);
   });
 }
 
@@ -264,7 +267,9 @@ long fdlab_sim_read(fdlab_sim* sim, int proc, int fd, void* buf, size_t len) {
 
 long fdlab_sim_write(fdlab_sim* sim, int proc, int fd, const void* buf, size_t len) {
   return guarded(sim, proc, [&] {
-    return result(sim->kernel.write(proc, fd, std::string(static_cast<const char*>(buf), len)));
+    const Outcome o = sim->kernel.write(proc, fd, std::string(static_cast<const char*>(buf), len));
+    sim->sigpipe = o.sigpipe;
+    return result(o);
   });
 }
 
@@ -338,6 +343,8 @@ long fdlab_sim_poll(fdlab_sim* sim, int proc, struct pollfd* fds, nfds_t nfds) {
     return ready;
   });
 }
+
+int fdlab_sim_raised_sigpipe(fdlab_sim* sim) { return sim != nullptr && sim->sigpipe ? 1 : 0; }
 
 long fdlab_sim_exit_process(fdlab_sim* sim, int proc) {
   return guarded(sim, proc, [&] {

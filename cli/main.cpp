@@ -12,6 +12,7 @@
 #include "cli/replay_command.h"
 #include "cli/report_command.h"
 #include "cli/rules_command.h"
+#include "cli/run_diff.h"
 #include "cli/schema_command.h"
 
 int main(int argc, char** argv) {
@@ -87,6 +88,14 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"sim", "native"}));
   record_cmd->add_option("--output,-o", record.output, "the trace file (default: standard output)");
 
+  fdlab::DiffRunsOptions diff_runs;
+  auto* diff_cmd = app.add_subcommand(
+      "diff-runs",
+      "Compare two runs of the same programs written as scenarios (fdlab capture natively, "
+      "posix/run-program.js on the model), call by call in each process");
+  diff_cmd->add_option("a", diff_runs.a, "the first run's scenario")->required();
+  diff_cmd->add_option("b", diff_runs.b, "the second run's scenario")->required();
+
   fdlab::FuzzOptions fuzz;
   auto* fuzz_cmd = app.add_subcommand(
       "fuzz", "Run generated scenarios on the sim and the real kernel and report any difference");
@@ -159,6 +168,7 @@ int main(int argc, char** argv) {
     if (rules_cmd->parsed()) return fdlab::run_rules(rules);
     if (schema_cmd->parsed()) return fdlab::run_schema(schema);
     if (record_cmd->parsed()) return fdlab::run_record(record);
+    if (diff_cmd->parsed()) return fdlab::run_diff_runs(diff_runs);
     if (report_cmd->parsed()) return fdlab::run_report(report);
     if (bench_cmd->parsed()) return fdlab::run_bench(bench);
     if (fuzz_cmd->parsed()) {

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,7 +158,26 @@ static long finish(const struct fdlab_request *r, long ret) {
   exit(70);
 }
 
-static long call(struct fdlab_request *r) { return finish(r, fdlab_js_call(r)); }
+/* Linux sent SIGPIPE with the EPIPE: its default action ends the process. Emscripten's raise()
+ * ignores default actions, so that one is done here; an ignored signal is nothing, a handler
+ * runs through raise(). */
+static void deliver_sigpipe(void) {
+  struct sigaction now;
+  if (sigaction(SIGPIPE, NULL, &now) != 0) return;
+  if (!(now.sa_flags & SA_SIGINFO) && now.sa_handler == SIG_IGN) return;
+  if (!(now.sa_flags & SA_SIGINFO) && now.sa_handler == SIG_DFL) {
+    fprintf(stderr, "fdlab_posix: killed by SIGPIPE\n");
+    fflush(NULL);
+    _exit(128 + SIGPIPE);
+  }
+  raise(SIGPIPE);
+}
+
+static long call(struct fdlab_request *r) {
+  long ret = fdlab_js_call(r);
+  if ((r->op == OP_WRITE || r->op == OP_SENDMSG) && r->out[3]) deliver_sigpipe();
+  return finish(r, ret);
+}
 
 static struct fdlab_request request(int op, int fd) {
   struct fdlab_request r;

@@ -25,6 +25,7 @@ mergeInto(LibraryManager.library, {
       if (ans.name && HEAPU32[w + 9]) HEAPU8.set(ans.name.subarray(0, req.nameLen), HEAPU32[w + 9]);
       const out = ans.out || [];
       for (let i = 0; i < 4; i++) HEAP32[w + 11 + i] = out[i] | 0;
+      if (ans.sigpipe) HEAP32[w + 14] = 1;  // out[3] of write and sendmsg: SIGPIPE was raised
       // A number the model gave that Emscripten's own table also uses would be two files at
       // one fd: stop with that said instead.
       for (const fd of ans.newFds || []) {

@@ -80,6 +80,7 @@
               req.control ? this.bytes(req.control) : 0, req.controlLen,
               req.name ? this.bytes(req.name) : 0, req.nameLen);
             ans.ret = k._fdlab_sim_sendmsg(s, proc, fd, msg, req.a);
+            ans.sigpipe = k._fdlab_sim_raised_sigpipe(s) === 1;
             break;
           }
           case 'recvmsg': {
@@ -104,7 +105,10 @@
             if (ans.ret >= 0) ans.data = this.read(buf, ans.ret);
             break;
           }
-          case 'write': ans.ret = k._fdlab_sim_write(s, proc, fd, this.bytes(req.data), req.dataLen); break;
+          case 'write':
+            ans.ret = k._fdlab_sim_write(s, proc, fd, this.bytes(req.data), req.dataLen);
+            ans.sigpipe = k._fdlab_sim_raised_sigpipe(s) === 1;
+            break;
           case 'close': ans.ret = k._fdlab_sim_close(s, proc, fd); break;
           case 'dup':
             ans.ret = k._fdlab_sim_dup(s, proc, fd);

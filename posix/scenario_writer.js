@@ -168,6 +168,7 @@
         default:
           return this.skip(p, op, 'no scenario op');
       }
+      if (ans.sigpipe) expect.sigpipe = true;
       if (ans.ret === -4096) expect.blocked = true;
       else if (!ok) expect.errno = this.kernel.errnoName(ans.ret);
       if (Object.keys(expect).length) step.expect = expect;

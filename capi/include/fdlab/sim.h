@@ -71,6 +71,11 @@ long fdlab_sim_unlink(fdlab_sim *sim, int proc, const char *path);
  * again after another process acted. */
 long fdlab_sim_poll(fdlab_sim *sim, int proc, struct pollfd *fds, nfds_t nfds);
 
+/* 1 when the last write or sendmsg raised SIGPIPE in its process (a stream with no reader any
+ * more, without MSG_NOSIGNAL). It returned -EPIPE; Linux also sent the signal, which kills the
+ * process unless it ignores or handles SIGPIPE. The caller delivers it. */
+int fdlab_sim_raised_sigpipe(fdlab_sim *sim);
+
 /* The process exits: every fd it has is closed, as the kernel's exit does (peers see EOF, a
  * listener's pending connections are reset). Returns how many fds it closed. */
 long fdlab_sim_exit_process(fdlab_sim *sim, int proc);
