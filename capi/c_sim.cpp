@@ -37,6 +37,9 @@ static_assert(kTargetAbi == fdlab::cmsg::lp64 || kTargetAbi == fdlab::cmsg::ilp3
 
 long fail(Errno e) { return -static_cast<long>(fdlab::linux_errno(e)); }
 
+// UIO_MAXIOV: import_iovec refuses more segments with EMSGSIZE before anything else.
+constexpr std::size_t kMaxIov = 1024;
+
 // An Outcome as a syscall's return value.
 long result(const Outcome& o) {
   if (o.blocked) return FDLAB_SIM_BLOCKED;
@@ -206,6 +209,7 @@ long fdlab_sim_accept4(fdlab_sim* sim, int proc, int fd, struct sockaddr* addr, 
 long fdlab_sim_sendmsg(fdlab_sim* sim, int proc, int fd, const struct msghdr* msg, int flags) {
   return guarded(sim, proc, [&] {
     if (msg == nullptr) return fail(Errno::efault);
+    if (static_cast<std::size_t>(msg->msg_iovlen) > kMaxIov) return fail(Errno::emsgsize);
     fdlab::SendArgs s;
     s.data = gather(msg);
     s.flags = linux_abi::msg_flags_in(flags);
@@ -235,6 +239,7 @@ long fdlab_sim_sendmsg(fdlab_sim* sim, int proc, int fd, const struct msghdr* ms
 long fdlab_sim_recvmsg(fdlab_sim* sim, int proc, int fd, struct msghdr* msg, int flags) {
   return guarded(sim, proc, [&] {
     if (msg == nullptr) return fail(Errno::efault);
+    if (static_cast<std::size_t>(msg->msg_iovlen) > kMaxIov) return fail(Errno::emsgsize);
     fdlab::RecvArgs a;
     a.len = iov_room(msg);
     a.has_control = msg->msg_control != nullptr;

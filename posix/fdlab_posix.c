@@ -15,7 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -133,6 +137,14 @@ static void unsupported(const struct fdlab_request *r) {
           "message above. Stopping rather than answering differently from Linux.\n",
           r->op, r->fd);
   exit(70); /* EX_SOFTWARE */
+}
+
+/* A call on a model fd that the library does not serve: stopping is the only answer that
+ * cannot differ from Linux's without anyone knowing. */
+static void beyond_the_model(const char *call, int fd, const char *why) {
+  fprintf(stderr, "fdlab_posix: %s on fd %d: %s; stopping rather than answering differently "
+          "from Linux (docs/programs.md)\n", call, fd, why);
+  exit(70);
 }
 
 /* The syscall convention: a result, or -1 with errno set to this target's value. */
@@ -298,6 +310,22 @@ int __wrap_accept(int fd, struct sockaddr *addr, socklen_t *len) {
 
 ssize_t __wrap_sendmsg(int fd, const struct msghdr *msg, int flags) {
   if (!is_model_fd(fd)) return __real_sendmsg(fd, msg, flags);
+  /* Emscripten's own fds (stdio, files) are not in the model's tables: sent, they would be
+   * EBADF there, or the model's stand-in for stdio, where Linux passes the real file. */
+  if (msg->msg_control && msg->msg_controllen >= sizeof(struct cmsghdr)) {
+    for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)msg); c;
+         c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0))
+        continue;
+      size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < n; ++i) {
+        int passed;
+        memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof passed);
+        if (passed >= 0 && !is_model_fd(passed) && (passed <= 2 || __real_fcntl(passed, F_GETFD, 0) >= 0))
+          beyond_the_model("sendmsg", fd, "SCM_RIGHTS of an fd that is Emscripten's own (stdio or a file), not the model's");
+      }
+    }
+  }
   size_t total = 0;
   for (size_t i = 0; i < (size_t)msg->msg_iovlen; ++i) total += msg->msg_iov[i].iov_len;
   char *data = malloc(total ? total : 1);
@@ -491,4 +519,64 @@ int __wrap_unlink(const char *path) {
   long ret = fdlab_js_call(&r);
   if (ret >= 0) return finish(&r, ret);
   return __real_unlink(path);
+}
+
+/* Calls that take an fd and that the model does not serve: on a model fd they stop the
+ * program; on any other fd they are Emscripten's. */
+int __real_dup2(int, int);
+int __real_dup3(int, int, int);
+int __real_getsockname(int, struct sockaddr *, socklen_t *);
+int __real_getpeername(int, struct sockaddr *, socklen_t *);
+int __real_ioctl(int, int, ...);
+int __real_fstat(int, struct stat *);
+off_t __real_lseek(int, off_t, int);
+ssize_t __real_readv(int, const struct iovec *, int);
+ssize_t __real_writev(int, const struct iovec *, int);
+int __real_select(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+
+int __wrap_dup2(int fd, int to) {
+  if (is_model_fd(fd) || is_model_fd(to)) beyond_the_model("dup2", fd, "the model's dup takes the lowest free number");
+  return __real_dup2(fd, to);
+}
+int __wrap_dup3(int fd, int to, int flags) {
+  if (is_model_fd(fd) || is_model_fd(to)) beyond_the_model("dup3", fd, "the model's dup takes the lowest free number");
+  return __real_dup3(fd, to, flags);
+}
+int __wrap_getsockname(int fd, struct sockaddr *a, socklen_t *l) {
+  if (is_model_fd(fd)) beyond_the_model("getsockname", fd, "not served by libfdlab_posix yet");
+  return __real_getsockname(fd, a, l);
+}
+int __wrap_getpeername(int fd, struct sockaddr *a, socklen_t *l) {
+  if (is_model_fd(fd)) beyond_the_model("getpeername", fd, "not served by libfdlab_posix yet");
+  return __real_getpeername(fd, a, l);
+}
+int __wrap_ioctl(int fd, int request, ...) {
+  va_list ap;
+  va_start(ap, request);
+  void *arg = va_arg(ap, void *);
+  va_end(ap);
+  if (is_model_fd(fd)) beyond_the_model("ioctl", fd, "the model has no ioctls (FIONREAD: use SO_INQ)");
+  return __real_ioctl(fd, request, arg);
+}
+int __wrap_fstat(int fd, struct stat *st) {
+  if (is_model_fd(fd)) beyond_the_model("fstat", fd, "not served by libfdlab_posix yet");
+  return __real_fstat(fd, st);
+}
+off_t __wrap_lseek(int fd, off_t off, int whence) {
+  if (is_model_fd(fd)) beyond_the_model("lseek", fd, "not served by libfdlab_posix yet");
+  return __real_lseek(fd, off, whence);
+}
+ssize_t __wrap_readv(int fd, const struct iovec *iov, int n) {
+  if (is_model_fd(fd)) beyond_the_model("readv", fd, "not served by libfdlab_posix yet (recvmsg is)");
+  return __real_readv(fd, iov, n);
+}
+ssize_t __wrap_writev(int fd, const struct iovec *iov, int n) {
+  if (is_model_fd(fd)) beyond_the_model("writev", fd, "not served by libfdlab_posix yet (sendmsg is)");
+  return __real_writev(fd, iov, n);
+}
+int __wrap_select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *t) {
+  for (int fd = 3; fd < n && fd < FDLAB_MAX_FD; ++fd)
+    if (is_model_fd(fd) && ((r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w)) || (e && FD_ISSET(fd, e))))
+      beyond_the_model("select", fd, "not served by libfdlab_posix yet (poll is)");
+  return __real_select(n, r, w, e, t);
 }

@@ -286,7 +286,8 @@
       this.wake();
       this.idleCheck();
     }
-    // Runs `programs` ({name, create: the program's module factory, args, stdout?, stderr?})
+    // Runs `programs` ({name, create: the program's module factory, args, stdin?, stdout?,
+    // stderr?}; stdin as Emscripten takes it: a function giving the next byte or null)
     // as processes, and resolves when every one has exited. They start in order: each once
     // every process started before it waits or has exited (start the server, then, once it
     // waits in accept, the client), so a run is the same every time.
@@ -313,6 +314,7 @@
         const finish = (status) => { this.exited(p, status); resolve(); };
         const main = async () => {
           const m = await prog.create({
+            ...(prog.stdin ? { stdin: prog.stdin } : {}),
             fdlabHost: this,
             fdlabProcess: p.index,
             print: (line) => { p.output.push(line); if (prog.stdout) prog.stdout(line); },

@@ -38,8 +38,20 @@ if (!programs.length) usage();
   // would never leave.
   const stdout = (line) => fs.writeSync(1, line + '\n');
   const stderr = (line) => fs.writeSync(2, line + '\n');
+  // Standard input read byte by byte, blocking: through a description of its own (reopened
+  // by /proc), since node may have made fd 0's nonblocking and a read of it would be EAGAIN.
+  const input = { fd: null, buf: Buffer.alloc(65536), len: 0, pos: 0 };
+  const stdin = () => {
+    if (input.pos === input.len) {
+      if (input.fd === null) input.fd = fs.openSync(fs.existsSync('/proc/self/fd/0') ? '/proc/self/fd/0' : '/dev/stdin', 'r');
+      input.len = fs.readSync(input.fd, input.buf, 0, input.buf.length, null);
+      input.pos = 0;
+      if (input.len === 0) return null;
+    }
+    return input.buf[input.pos++];
+  };
   const run = await host.run(programs.map((p) => ({
-    name: path.basename(p.module, '.js'), create: require(p.module), args: p.args, stdout, stderr,
+    name: path.basename(p.module, '.js'), create: require(p.module), args: p.args, stdin, stdout, stderr,
   })));
   if (opts.scenario) fs.writeFileSync(opts.scenario, JSON.stringify(run.scenario, null, 1) + '\n');
   if (opts.log) fs.writeFileSync(opts.log, JSON.stringify(run.log, null, 1) + '\n');

@@ -110,6 +110,10 @@ process.exitCode = 1;
   assert.ok(!refused.output.includes('traps: still running'), refused.output.join('\n'));
   assert.ok(refused.output.some((l) => /cannot serve socket/.test(l)), refused.output.join('\n'));
 
+  const stdio = await trapRun('pass-stdout');
+  assert.strictEqual(stdio.exit, 70);
+  assert.ok(stdio.output.some((l) => /SCM_RIGHTS of an fd that is Emscripten's own/.test(l)), stdio.output.join('\n'));
+
   process.exitCode = 0;
   console.log(`posix_programs: ${run.log.length} calls, outputs match the kernel's (${kernelLines.length} lines)`);
 })().catch((e) => { console.error(e); process.exit(1); });
