@@ -11,7 +11,8 @@ namespace fdlab {
 
 std::unique_ptr<Kernel> make_kernel(const std::string& backend);
 
-// "sim" -> {"sim"}, "both" -> {"sim", "native"}; throws std::invalid_argument otherwise.
+// "sim" -> {"sim"}, "both" -> {"sim", "native"}, "sim,runner" -> {"sim", "runner"}; throws
+// std::invalid_argument otherwise.
 std::vector<std::string> expand_backends(const std::string& choice);
 
 // The running kernel's release ("6.18.44-..."), for reports and min_kernel.

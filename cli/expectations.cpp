@@ -34,8 +34,9 @@ ExpectationEntry read_entry(const nlohmann::json& j, const std::string& file, st
   e.scenario = f.req_string("scenario");
   if (e.scenario.empty()) f.fail("scenario", "must not be empty");
   e.backend = f.opt_string("backend");
-  if (!e.backend.empty() && e.backend != "sim" && e.backend != "native" && e.backend != "usocket")
-    f.fail("backend", "'" + e.backend + "' is not sim, native or usocket");
+  if (!e.backend.empty() && e.backend != "sim" && e.backend != "native" && e.backend != "usocket" &&
+      e.backend != "runner")
+    f.fail("backend", "'" + e.backend + "' is not sim, native, runner or usocket");
   if (f.has("kernel")) {
     JsonFields k(f.raw("kernel"), file, -1, path + ".kernel");
     e.kernel_from = k.opt_string("from");

@@ -3,8 +3,10 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <stdexcept>
 #include <thread>
 
+#include "cli/backends.h"
 #include "cli/bench_command.h"
 #include "cli/fuzz_command.h"
 #include "cli/merge_command.h"
@@ -24,8 +26,20 @@ int main(int argc, char** argv) {
   auto* cmd = app.add_subcommand("replay", "Replay scenario files or folders on the backends");
   cmd->add_option("paths", replay.paths, "scenario files or folders")->required();
   cmd->add_option("--backend,-b", replay.backend,
-                  "sim, native, both, usocket (the npm package, usocket level only) or all")
-      ->check(CLI::IsMember({"sim", "native", "both", "usocket", "all"}));
+                  "sim, native, both, usocket (the npm package, usocket level only), all, "
+                  "runner (the portable POSIX runner, docs/posix-runner.md), or a list such as "
+                  "sim,runner (the first two are compared)")
+      ->check([](const std::string& v) {
+        try {
+          fdlab::expand_backends(v);
+          return std::string();
+        } catch (const std::invalid_argument& e) {
+          return std::string(e.what());
+        }
+      });
+  cmd->add_option("--runner-cmd", replay.runner_command,
+                  "the runner backend's command, run by /bin/sh (default: $FDLAB_RUNNER, else "
+                  "the fdlab_posix_runner built next to fdlab)");
   cmd->add_option("--json", replay.json_path,
                   "write the machine-readable report here (- for stdout)");
   cmd->add_option("--junit", replay.junit_path,
@@ -84,8 +98,11 @@ int main(int argc, char** argv) {
   fdlab::RecordOptions record;
   auto* record_cmd = app.add_subcommand("record", "Write one scenario's trace on one backend");
   record_cmd->add_option("scenario", record.scenario, "the scenario file")->required();
-  record_cmd->add_option("--backend,-b", record.backend, "sim or native (default native)")
-      ->check(CLI::IsMember({"sim", "native"}));
+  record_cmd->add_option("--backend,-b", record.backend, "sim, native or runner (default native)")
+      ->check(CLI::IsMember({"sim", "native", "runner"}));
+  record_cmd->add_option("--runner-cmd", record.runner_command,
+                         "the runner backend's command (default: $FDLAB_RUNNER, else the built "
+                         "one)");
   record_cmd->add_option("--output,-o", record.output, "the trace file (default: standard output)");
 
   fdlab::DiffRunsOptions diff_runs;

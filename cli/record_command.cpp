@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/backends.h"
+#include "cli/runner_kernel.h"
 #include "core/level.h"
 #include "core/replay.h"
 #include "corpus/scenario_files.h"
@@ -21,7 +22,14 @@ int run_record(const RecordOptions& opt) {
     fmt::print(stderr, "fdlab record: {}\n", e.what());
     return 2;
   }
-  auto kernel = make_kernel(opt.backend);
+  if (!opt.runner_command.empty()) set_runner_command(opt.runner_command);
+  std::unique_ptr<Kernel> kernel;
+  try {
+    kernel = make_kernel(opt.backend);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "fdlab record: {}\n", e.what());
+    return 2;
+  }
   const ReplayReport report = replay(sc, *kernel);
   kernel.reset();
   nlohmann::json out{{"fdlab_trace", 1},          {"scenario", sc.id},

@@ -9,6 +9,7 @@ struct RecordOptions {
   std::string scenario;
   std::string backend = "native";
   std::string output = "-";  // "-" = standard output
+  std::string runner_command;  // the runner backend's command; "" for its default
 };
 
 // 0 when written (whether or not the expectations held: the trace is the point), 2 on a bad

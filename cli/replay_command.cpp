@@ -16,6 +16,7 @@
 #include "cli/replay_jobs.h"
 #include "cli/result_formats.h"
 #include "cli/run_results.h"
+#include "cli/runner_kernel.h"
 #include "cli/usocket_adapter.h"
 #include "core/harness_error.h"
 #include "core/level.h"
@@ -136,17 +137,24 @@ class SteppedRun {
       return false;
     }
     if (more && keep_) out_.report.trace.push_back(record);
+    records_ += more;
     over_ = !more;
     return more;
   }
 
   // Whether it stopped by an exception: then it has no trace at all.
   bool died() const { return died_; }
+  // What the runner backend could not do ("OP: why"), which stopped the run; "" otherwise.
+  const std::string& unsupported() const { return unsupported_; }
+  // How many records it made.
+  std::size_t records() const { return records_; }
+  const std::string& backend() const { return backend_; }
 
  private:
   void end() {
     over_ = true;
     run_.reset();
+    if (const auto* r = dynamic_cast<const RunnerKernel*>(kernel_)) unsupported_ = r->unsupported();
     if (kernel_ != nullptr) kernels_.done(backend_, died_);
     kernel_ = nullptr;
     out_.report.backend = backend_;
@@ -162,7 +170,29 @@ class SteppedRun {
   double started_ = 0;  // seconds spent before the run began
   bool over_ = false;
   bool died_ = false;
+  std::string unsupported_;
+  std::size_t records_ = 0;
 };
+
+// A runner that met what it cannot do (an op, flag or option its host lacks: docs/posix-runner.md)
+// did not run the scenario: it is skipped there, with the reason, unless its trace differed
+// from the other's before that step, which is a divergence like any other. Returns whether a
+// compared run was skipped.
+bool skip_unsupported(const std::vector<std::unique_ptr<SteppedRun>>& runs, const Divergence& d,
+                      bool streamed, FileResult& r) {
+  bool compared_skipped = false;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const SteppedRun& run = *runs[i];
+    if (run.unsupported().empty()) continue;
+    if (streamed && i < 2 && d.found && d.index < run.records()) continue;
+    BackendRun& b = r.runs[run.backend()];
+    b.skipped = "unsupported " + run.unsupported();
+    b.report.error.clear();
+    b.report.failures.clear();
+    compared_skipped = compared_skipped || i < 2;
+  }
+  return compared_skipped;
+}
 
 // Steps every run in turn until all are over. The first two are compared record by record when
 // `compare` (first_divergence's answer, keeping only the records of the step at hand).
@@ -234,6 +264,7 @@ FileResult replay_file(const std::string& file, const std::vector<std::string>& 
         std::make_unique<SteppedRun>(ran[i], sc, file, opt, keep, kernels, r.runs[ran[i]]));
   }
   const Divergence side_by_side = run_side_by_side(runs, streamed);
+  const bool skipped_mid_run = skip_unsupported(runs, side_by_side, streamed, r);
   for (const auto& b : ran) {
     if (stepped(b)) continue;
     BackendRun& run = r.runs[b];
@@ -245,7 +276,8 @@ FileResult replay_file(const std::string& file, const std::vector<std::string>& 
     run.report.backend = b;
   }
   // A run cut short by its time budget has no end to compare: its result says so instead.
-  if (ran.size() >= 2 && !r.runs[ran[0]].report.timed_out() && !r.runs[ran[1]].report.timed_out()) {
+  if (ran.size() >= 2 && !skipped_mid_run && !r.runs[ran[0]].report.timed_out() &&
+      !r.runs[ran[1]].report.timed_out()) {
     r.compared = true;
     r.divergence = streamed
                        ? side_by_side
@@ -382,6 +414,7 @@ void print_details(std::FILE* out, const ScenarioResult& r,
 
 int run_replay(const ReplayOptions& opt) {
   const auto backends = expand_backends(opt.backend);
+  if (!opt.runner_command.empty()) set_runner_command(opt.runner_command);
   if ((opt.json_path == "-") + (opt.junit_path == "-") + (opt.tap_path == "-") > 1)
     throw std::invalid_argument("only one of --json, --junit and --tap can be - (standard output)");
   const auto files = collect_scenario_files(opt.paths);

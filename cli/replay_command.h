@@ -22,6 +22,8 @@ struct ReplayOptions {
   // Scenario files replayed at once, each set in a forked job (cli/replay_jobs.h); 0: one per
   // CPU. The table and the report are in file order whatever the number.
   int jobs = 0;
+  // The runner backend's command (cli/runner_kernel.h); "" for $FDLAB_RUNNER or the built one.
+  std::string runner_command;
 };
 
 // Exit status: 0 when every scenario passed on every backend with identical traces, or failed

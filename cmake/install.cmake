@@ -8,7 +8,8 @@
 # tests/install_consumer_test.sh builds tests/consumer/ against an installed copy.
 include(CMakePackageConfigHelpers)
 
-install(TARGETS fdlab RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The runner backend looks for fdlab_posix_runner next to fdlab (docs/posix-runner.md).
+install(TARGETS fdlab fdlab_posix_runner RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 set_target_properties(fdlab_core PROPERTIES EXPORT_NAME core)
 set_target_properties(fdlab_sim PROPERTIES EXPORT_NAME sim)
