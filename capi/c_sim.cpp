@@ -349,6 +349,13 @@ long fdlab_sim_poll(fdlab_sim* sim, int proc, struct pollfd* fds, nfds_t nfds) {
   });
 }
 
+long fdlab_sim_give(fdlab_sim* sim, int proc, int fd, int to) {
+  return guarded(sim, proc, [&] {
+    if (!valid(sim, to)) return fail(Errno::esrch);
+    return result(sim->kernel.give(proc, fd, to));
+  });
+}
+
 int fdlab_sim_raised_sigpipe(fdlab_sim* sim) { return sim != nullptr && sim->sigpipe ? 1 : 0; }
 
 long fdlab_sim_exit_process(fdlab_sim* sim, int proc) {

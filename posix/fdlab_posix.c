@@ -57,7 +57,8 @@ enum {
   OP_GETSOCKOPT,
   OP_POLL,
   OP_UNLINK,
-  OP_USE_PROCESS
+  OP_USE_PROCESS,
+  OP_GIVE
 };
 
 /* Beyond every errno, as in capi/include/fdlab/sim.h. */
@@ -208,6 +209,12 @@ int fdlab_posix_use_process(int index) {
 }
 
 int fdlab_posix_last_call_blocked(void) { return last_blocked; }
+
+int fdlab_posix_give(int fd, int to) {
+  struct fdlab_request r = request(OP_GIVE, fd);
+  r.a = to;
+  return (int)call(&r);
+}
 
 /* The real calls, for what stays Emscripten's. */
 int __real_socket(int, int, int);

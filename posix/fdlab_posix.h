@@ -19,6 +19,12 @@ extern "C" {
  * and 2, when first named). Returns 0, or -1 when the host refuses. */
 int fdlab_posix_use_process(int index);
 
+/* Moves the calling process's fd into process `to`, as an SCM_RIGHTS message would (the lowest
+ * free number there, FD_CLOEXEC clear; the caller's fd is gone): how a program playing several
+ * processes sets up who holds what. The new number, or -1 and errno (EBADF; EMFILE when `to`
+ * is at its RLIMIT_NOFILE, and the caller keeps its fd). */
+int fdlab_posix_give(int fd, int to);
+
 /* 1 when the last call returned only because it would wait forever: no other process could
  * wake it (errno is EDEADLK then; with one instance that is every blocking call). */
 int fdlab_posix_last_call_blocked(void);

@@ -15,7 +15,7 @@
   // posix/fdlab_posix.c's request ops, in order.
   const OPS = [null, 'socket', 'socketpair', 'pipe2', 'bind', 'listen', 'connect', 'accept4',
     'sendmsg', 'recvmsg', 'read', 'write', 'close', 'dup', 'fcntl', 'shutdown', 'setsockopt',
-    'getsockopt', 'poll', 'unlink', 'use_process'];
+    'getsockopt', 'poll', 'unlink', 'use_process', 'give'];
   // wasm32's struct cmsghdr (musl): cmsg_len, cmsg_level, cmsg_type, 4 bytes each.
   const CMSG_HDR = 12;
 
@@ -138,6 +138,9 @@
             ans.ret = k._fdlab_sim_unlink(s, proc, this.bytes(path));
             break;
           }
+          case 'give':
+            ans.ret = k._fdlab_sim_give(s, proc, fd, req.a);
+            break;
           default:
             throw new Error('fdlab host: unknown request ' + req.op);
         }

@@ -135,6 +135,17 @@
           if (ok) expect.ret = ans.ret;
           break;
         case 'close': step.fd = fd; break;
+        case 'give': {
+          const to = this.processes[req.a];
+          step.fd = fd;
+          step.to = to;
+          if (ok) {
+            const label = this.bound.get(`${proc}/${req.fd}`);
+            this.bound.delete(`${proc}/${req.fd}`);
+            if (label) this.bound.set(`${to}/${ans.ret}`, label);
+          }
+          break;
+        }
         case 'dup':
           step.fd = fd;
           if (ok) step.as = this.bind(proc, p.index, ans.ret, 'dup').label;

@@ -71,6 +71,11 @@ long fdlab_sim_unlink(fdlab_sim *sim, int proc, const char *path);
  * again after another process acted. */
 long fdlab_sim_poll(fdlab_sim *sim, int proc, struct pollfd *fds, nfds_t nfds);
 
+/* Not a syscall: moves proc's fd into process `to` at the lowest free number there, FD_CLOEXEC
+ * clear, as a harness sets up who holds what (a scenario's `give`). The new number, or -EBADF,
+ * or -EMFILE when `to` is at its RLIMIT_NOFILE (proc keeps its fd then). */
+long fdlab_sim_give(fdlab_sim *sim, int proc, int fd, int to);
+
 /* 1 when the last write or sendmsg raised SIGPIPE in its process (a stream with no reader any
  * more, without MSG_NOSIGNAL). It returned -EPIPE; Linux also sent the signal, which kills the
  * process unless it ignores or handles SIGPIPE. The caller delivers it. */
