@@ -14,6 +14,7 @@
 #include "capi/linux_abi.h"
 #include "core/flag_names.h"
 #include "core/harness_error.h"
+#include "sim/open_file.h"
 #include "sim/sim_kernel.h"
 
 struct fdlab_sim {
@@ -261,6 +262,29 @@ long fdlab_sim_recvmsg(fdlab_sim* sim, int proc, int fd, struct msghdr* msg, int
   });
 }
 
+long fdlab_sim_open_temp(fdlab_sim* sim, int proc, int flags) {
+  return guarded(sim, proc, [&] {
+    if ((flags & ~linux_abi::o_cloexec) != 0) throw LinuxAbiError("open_temp flags");
+    fdlab::Call c;
+    c.op = fdlab::OpKind::open_temp;
+    c.cloexec = (flags & linux_abi::o_cloexec) != 0;
+    return result(sim->kernel.call(proc, c));
+  });
+}
+
+long fdlab_sim_lseek(fdlab_sim* sim, int proc, int fd, long offset, int whence) {
+  return guarded(sim, proc, [&] {
+    fdlab::Whence w = fdlab::Whence::set;
+    if (whence == 1)
+      w = fdlab::Whence::cur;
+    else if (whence == 2)
+      w = fdlab::Whence::end;
+    else if (whence != 0)
+      throw LinuxAbiError("an lseek whence other than SEEK_SET, SEEK_CUR, SEEK_END");
+    return result(sim->kernel.lseek(proc, fd, offset, w));
+  });
+}
+
 long fdlab_sim_read(fdlab_sim* sim, int proc, int fd, void* buf, size_t len) {
   return guarded(sim, proc, [&] {
     const Outcome o = sim->kernel.read(proc, fd, len);
@@ -376,6 +400,40 @@ long fdlab_sim_fd_object(fdlab_sim* sim, int proc, int fd) {
     for (const fdlab::NewFd& f : sim->kernel.list_fds(proc).fds)
       if (f.fd == fd) return static_cast<long>(f.object);
     return fail(Errno::ebadf);
+  });
+}
+
+long fdlab_sim_setrlimit_nofile(fdlab_sim* sim, int proc, long soft) {
+  return guarded(sim, proc, [&] { return result(sim->kernel.setrlimit_nofile(proc, soft)); });
+}
+
+long fdlab_sim_getpid(fdlab_sim* sim, int proc) {
+  return guarded(sim, proc, [&] { return static_cast<long>(fdlab::sim::SimKernel::pid_of(proc)); });
+}
+
+long fdlab_sim_fd_type(fdlab_sim* sim, int proc, int fd) {
+  return guarded(sim, proc, [&]() -> long {
+    const fdlab::sim::FileKind* kind = sim->kernel.kind_of(proc, fd);
+    if (kind == nullptr) return fail(Errno::ebadf);
+    using fdlab::sim::FileKind;
+    switch (*kind) {  // include/uapi/linux/stat.h
+      case FileKind::unix_socket:
+        return 0140000;
+      case FileKind::pipe_read:
+      case FileKind::pipe_write:
+        return 0010000;
+      case FileKind::regular:
+      case FileKind::memfd:
+        return 0100000;
+      case FileKind::directory:
+        return 0040000;
+      case FileKind::dev_null:
+        return 0020000;
+      case FileKind::o_path:
+      case FileKind::pidfd:
+        break;
+    }
+    throw LinuxAbiError("fstat of an O_PATH fd or a pidfd");
   });
 }
 

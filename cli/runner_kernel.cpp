@@ -150,6 +150,10 @@ void RunnerKernel::start() {
            ") two sockets can share (st_dev, st_ino), so it cannot tell objects apart");
   uid_ = hello.uid;
   gid_ = hello.gid;
+  host_abi_ = cmsg::CmsgAbi{hello.cmsg_header, hello.cmsg_header == 16 ? 8u : 4u, hello.cmsg_align};
+  if (!(host_abi_ == cmsg::lp64) && !(host_abi_ == cmsg::ilp32))
+    failed("its host's cmsghdr (" + std::to_string(hello.cmsg_header) + " bytes, aligned to " +
+           std::to_string(hello.cmsg_align) + ") is no layout Linux has");
 }
 
 void RunnerKernel::stop() {
@@ -275,8 +279,59 @@ ProcId RunnerKernel::add_process() {
 }
 
 Outcome RunnerKernel::call(ProcId p, const Call& c) {
-  runner::Answer a = ask(runner::request_line(p, c));
-  return outcome(p, c, a);
+  if (host_abi_ == cmsg::lp64) {
+    runner::Answer a = ask(runner::request_line(p, c));
+    return outcome(p, c, a);
+  }
+  RecvArgs storage;
+  const Call host = translate_control(c, storage);
+  runner::Answer a = ask(runner::request_line(p, host));
+  Outcome o = outcome(p, c, a);
+  translate_control(c, o);
+  return o;
+}
+
+// Scenarios state control buffers in x86-64's layout; a host with a smaller cmsghdr (wasm32,
+// i386: 12 bytes) gets a buffer that holds the same cmsgs and the same number of fds: 4 bytes
+// less from 16 bytes on (scm_max_fds: (L - 16) / 4 = (L - 4 - 12) / 4), and below 16, where
+// x86-64 has no room for a header, no room for one either. A sendmsg that states its
+// msg_controllen or a cmsg_len has no such translation: it is the runner's "unsupported".
+Call RunnerKernel::translate_control(const Call& c, RecvArgs& storage) {
+  Call host = c;
+  const std::size_t delta = cmsg::lp64.header_size - host_abi_.header_size;
+  if (c.op == OpKind::recvmsg) {
+    storage = c.recv;
+    const std::size_t len = c.recv.control_len;
+    storage.control_len = len >= cmsg::lp64.header_size ? len - delta
+                                                        : std::min(len, host_abi_.header_size - 1);
+    host.recv = storage;
+  }
+  if (c.op == OpKind::sendmsg && c.send && c.send->control.given && !c.send->control.null) {
+    bool stated = c.send->control.controllen.has_value();
+    for (const SendCmsg& m : c.send->control.cmsgs) stated = stated || m.cmsg_len.has_value();
+    if (stated)
+      refuse(
+          "sendmsg: msg_controllen or cmsg_len stated in x86-64's layout, on a host whose "
+          "cmsghdr is " + std::to_string(host_abi_.header_size) + " bytes");
+  }
+  return host;
+}
+
+// And back: each cmsg's length as x86-64 writes it, and msg_controllen as the sum of their
+// CMSG_SPACEs, cut to the buffer (a cmsg that did not fit whole used all that was left).
+void RunnerKernel::translate_control(const Call& c, Outcome& o) const {
+  if (c.op != OpKind::recvmsg || !o.succeeded()) return;
+  const std::size_t delta = cmsg::lp64.header_size - host_abi_.header_size;
+  std::size_t used = 0;
+  RecvCmsgs cmsgs;
+  for (RecvCmsg m : o.cmsgs) {
+    const std::size_t payload = m.len >= host_abi_.header_size ? m.len - host_abi_.header_size : 0;
+    m.len = m.len >= host_abi_.header_size ? m.len + delta : m.len;
+    used += cmsg::lp64.space(payload);
+    cmsgs.push_back(m);
+  }
+  o.cmsgs = cmsgs;
+  if (o.msg_controllen > 0) o.msg_controllen = std::min(used, c.recv.control_len);
 }
 
 // Credentials named as the other backends name them (core/kernel.h, Creds): pid 0 none, a

@@ -85,6 +85,11 @@ class RunnerKernel final : public Kernel {
   std::vector<std::int64_t> pids_;    // each scenario process's pid
   Identity identity_;
   std::string unsupported_;
+  // The host's struct cmsghdr (its hello line). On another layout than x86-64's, which the
+  // scenarios state sizes in, control lengths are translated both ways (translate_control).
+  cmsg::CmsgAbi host_abi_ = cmsg::lp64;
+  Call translate_control(const Call& c, RecvArgs& storage);
+  void translate_control(const Call& c, Outcome& o) const;
 };
 
 // The runner command: set by --runner-cmd, else $FDLAB_RUNNER, else the fdlab_posix_runner

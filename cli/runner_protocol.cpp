@@ -398,6 +398,12 @@ Hello parse_hello(const std::string& line) {
     if (key == "identity") h.identity = v;
     if (key == "uid") h.uid = number(line, v);
     if (key == "gid") h.gid = number(line, v);
+    if (key == "cmsg") {
+      const auto parts = split(v, ',');
+      if (parts.size() != 2) bad_answer(line, "a bad cmsg=");
+      h.cmsg_header = static_cast<std::size_t>(number(line, parts[0]));
+      h.cmsg_align = static_cast<std::size_t>(number(line, parts[1]));
+    }
   }
   return h;
 }

@@ -63,6 +63,8 @@ struct Hello {
   int version = 0;
   std::string variant, system, identity;
   std::int64_t uid = -1, gid = -1;
+  // "cmsg=HEADER,ALIGN": the host's struct cmsghdr (16,8 on x86-64; 12,4 on wasm32, i386)
+  std::size_t cmsg_header = 16, cmsg_align = 8;
 };
 Hello parse_hello(const std::string& line);
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -58,7 +59,11 @@ enum {
   OP_POLL,
   OP_UNLINK,
   OP_USE_PROCESS,
-  OP_GIVE
+  OP_GIVE,
+  OP_FSTAT,
+  OP_OPEN_TEMP,
+  OP_LSEEK,
+  OP_SETRLIMIT
 };
 
 /* Beyond every errno, as in capi/include/fdlab/sim.h. */
@@ -176,6 +181,12 @@ static long finish(const struct fdlab_request *r, long ret) {
  * runs through raise(). */
 static void deliver_sigpipe(void) {
   struct sigaction now;
+  sigset_t blocked;
+  /* Blocked, it stays pending (Emscripten's raise() keeps it so), as on Linux. */
+  if (sigprocmask(SIG_BLOCK, NULL, &blocked) == 0 && sigismember(&blocked, SIGPIPE)) {
+    raise(SIGPIPE);
+    return;
+  }
   if (sigaction(SIGPIPE, NULL, &now) != 0) return;
   if (!(now.sa_flags & SA_SIGINFO) && now.sa_handler == SIG_IGN) return;
   if (!(now.sa_flags & SA_SIGINFO) && now.sa_handler == SIG_DFL) {
@@ -209,6 +220,14 @@ int fdlab_posix_use_process(int index) {
 }
 
 int fdlab_posix_last_call_blocked(void) { return last_blocked; }
+
+int fdlab_posix_open_temp(int flags) {
+  struct fdlab_request r = request(OP_OPEN_TEMP, -1);
+  r.a = flags;
+  long ret = call(&r);
+  if (ret >= 0) own((int)ret);
+  return (int)ret;
+}
 
 int fdlab_posix_give(int fd, int to) {
   struct fdlab_request r = request(OP_GIVE, fd);
@@ -524,7 +543,7 @@ int __wrap_unlink(const char *path) {
   struct fdlab_request r = request(OP_UNLINK, -1);
   r.name = (void *)path, r.name_len = (int)strlen(path);
   long ret = fdlab_js_call(&r);
-  if (ret >= 0) return finish(&r, ret);
+  if (ret != -2 /* -ENOENT, Linux's */) return finish(&r, ret);
   return __real_unlink(path);
 }
 
@@ -565,13 +584,25 @@ int __wrap_ioctl(int fd, int request, ...) {
   if (is_model_fd(fd)) beyond_the_model("ioctl", fd, "the model has no ioctls (FIONREAD: use SO_INQ)");
   return __real_ioctl(fd, request, arg);
 }
+/* A model fd's type and identity: st_dev is the model's own, st_ino its object (one per open
+ * file description: both ends of a pipe are two, where Linux has one inode), nothing else. */
 int __wrap_fstat(int fd, struct stat *st) {
-  if (is_model_fd(fd)) beyond_the_model("fstat", fd, "not served by libfdlab_posix yet");
-  return __real_fstat(fd, st);
+  if (!is_model_fd(fd)) return __real_fstat(fd, st);
+  struct fdlab_request r = request(OP_FSTAT, fd);
+  if (call(&r) < 0) return -1;
+  memset(st, 0, sizeof *st);
+  st->st_dev = 0xfd1ab;
+  st->st_ino = (ino_t)r.out[0];
+  st->st_mode = (mode_t)r.out[1] | 0600;
+  st->st_nlink = 1;
+  return 0;
 }
 off_t __wrap_lseek(int fd, off_t off, int whence) {
-  if (is_model_fd(fd)) beyond_the_model("lseek", fd, "not served by libfdlab_posix yet");
-  return __real_lseek(fd, off, whence);
+  if (!is_model_fd(fd)) return __real_lseek(fd, off, whence);
+  struct fdlab_request r = request(OP_LSEEK, fd);
+  r.a = (int)off, r.b = whence;
+  if ((off_t)r.a != off) return errno = EOVERFLOW, -1; /* the model's offsets fit an int here */
+  return (off_t)call(&r);
 }
 ssize_t __wrap_readv(int fd, const struct iovec *iov, int n) {
   if (is_model_fd(fd)) beyond_the_model("readv", fd, "not served by libfdlab_posix yet (recvmsg is)");
@@ -586,4 +617,24 @@ int __wrap_select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *t) {
     if (is_model_fd(fd) && ((r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w)) || (e && FD_ISSET(fd, e))))
       beyond_the_model("select", fd, "not served by libfdlab_posix yet (poll is)");
   return __real_select(n, r, w, e, t);
+}
+
+/* The model's pid for this process: the one SCM_CREDENTIALS from it carries. */
+pid_t __real_getpid(void);
+/* Synchronous (no Asyncify): libc calls getpid too, from places a suspension cannot unwind. */
+extern int fdlab_js_getpid(void);
+pid_t __wrap_getpid(void) {
+  int pid = fdlab_js_getpid();
+  return pid > 0 ? (pid_t)pid : __real_getpid();
+}
+
+/* RLIMIT_NOFILE is the model's (it decides EMFILE and which received fds are installed); the
+ * other limits stay Emscripten's. */
+int __real_setrlimit(int, const struct rlimit *);
+int __wrap_setrlimit(int resource, const struct rlimit *lim) {
+  if (resource != RLIMIT_NOFILE) return __real_setrlimit(resource, lim);
+  if (lim->rlim_cur > lim->rlim_max) return errno = EINVAL, -1;
+  struct fdlab_request r = request(OP_SETRLIMIT, -1);
+  r.a = lim->rlim_cur > 1 << 20 ? 1 << 20 : (int)lim->rlim_cur;
+  return (int)call(&r);
 }

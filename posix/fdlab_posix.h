@@ -25,6 +25,11 @@ int fdlab_posix_use_process(int index);
  * is at its RLIMIT_NOFILE, and the caller keeps its fd). */
 int fdlab_posix_give(int fd, int to);
 
+/* A fresh unlinked regular file of the model, opened O_RDWR (flags: 0 or O_CLOEXEC), as
+ * open(O_TMPFILE) gives one: the file a program playing processes passes around. Its fd, or -1
+ * and errno. */
+int fdlab_posix_open_temp(int flags);
+
 /* 1 when the last call returned only because it would wait forever: no other process could
  * wake it (errno is EDEADLK then; with one instance that is every blocking call). */
 int fdlab_posix_last_call_blocked(void);

@@ -37,6 +37,10 @@ mergeInto(LibraryManager.library, {
       return ans.ret;
     });
   },
+  fdlab_js_getpid: function () {
+    const host = Module['fdlabHost'];
+    return host ? host.getpid(Module) : 0;
+  },
   fdlab_js_errno_name: function (err, out, room) {
     const name = Module['fdlabHost'].errnoName(err);
     if (name.length + 1 > room) return 0;

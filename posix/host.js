@@ -15,7 +15,8 @@
   // posix/fdlab_posix.c's request ops, in order.
   const OPS = [null, 'socket', 'socketpair', 'pipe2', 'bind', 'listen', 'connect', 'accept4',
     'sendmsg', 'recvmsg', 'read', 'write', 'close', 'dup', 'fcntl', 'shutdown', 'setsockopt',
-    'getsockopt', 'poll', 'unlink', 'use_process', 'give'];
+    'getsockopt', 'poll', 'unlink', 'use_process', 'give', 'fstat',
+    'open_temp', 'lseek', 'setrlimit'];
   // wasm32's struct cmsghdr (musl): cmsg_len, cmsg_level, cmsg_type, 4 bytes each.
   const CMSG_HDR = 12;
 
@@ -138,6 +139,18 @@
             ans.ret = k._fdlab_sim_unlink(s, proc, this.bytes(path));
             break;
           }
+          case 'open_temp':
+            ans.ret = k._fdlab_sim_open_temp(s, proc, req.a);
+            if (ans.ret >= 0) ans.newFds = [ans.ret];
+            break;
+          case 'setrlimit': ans.ret = k._fdlab_sim_setrlimit_nofile(s, proc, req.a); break;
+          case 'lseek': ans.ret = k._fdlab_sim_lseek(s, proc, fd, req.a, req.b); break;
+          case 'fstat': {
+            const object = k._fdlab_sim_fd_object(s, proc, fd);
+            ans.ret = object < 0 ? object : k._fdlab_sim_fd_type(s, proc, fd);
+            if (ans.ret >= 0) { ans.out = [object, ans.ret]; ans.ret = 0; }
+            break;
+          }
           case 'give':
             ans.ret = k._fdlab_sim_give(s, proc, fd, req.a);
             break;
@@ -188,6 +201,10 @@
       this.waiters = [];    // resolvers of calls waiting for another process's call
     }
     errnoName(err) { return this.kernel.errnoName(err); }
+    getpid(module) {
+      const p = this.processes[module.fdlabProcess];
+      return p ? this.kernel.k._fdlab_sim_getpid(this.kernel.sim, p.index) : 0;
+    }
     process(name, extra = {}) {
       const index = this.kernel.k._fdlab_sim_add_process(this.kernel.sim);
       const p = { name, index, alive: true, waiting: null, exit: null, output: [], ...extra };
@@ -267,6 +284,7 @@
       }, 0);
     }
     record(p, req, ans) {
+      if (OPS[req.op] === 'fstat') return;  // a question, no call of the run
       if (ans.ret === UNSUPPORTED) {
         const why = `fdlab: the model cannot serve ${describe(req)} as asked (capi/include/fdlab/sim.h: FDLAB_SIM_UNSUPPORTED)`;
         p.output.push(why);

@@ -36,19 +36,49 @@ if (!programs.length) usage();
   const host = new Host(await require(kernelPath)(), { id: opts.id || 'programs/' + path.basename(programs[0].module, '.js') });
   // Synchronous writes: a program that reads stdin blocks node's thread, and an async write
   // would never leave.
-  const stdout = (line) => fs.writeSync(1, line + '\n');
+  const stdout = (line) => { if (process.env.FDLAB_RUN_DEBUG) fs.appendFileSync(process.env.FDLAB_RUN_DEBUG, '< ' + line + '\n'); fs.writeSync(1, line + '\n'); };
   const stderr = (line) => fs.writeSync(2, line + '\n');
-  // Standard input read byte by byte, blocking: through a description of its own (reopened
-  // by /proc), since node may have made fd 0's nonblocking and a read of it would be EAGAIN.
-  const input = { fd: null, buf: Buffer.alloc(65536), len: 0, pos: 0 };
+  // Standard input, blocking, through a description of its own (reopened by /proc: node may
+  // have made fd 0's nonblocking). Emscripten asks for bytes one at a time until it has as many
+  // as read() wanted or is told "none for now" (undefined): after each line, "none for now",
+  // so that a program answering line by line sees each request as it comes; the next call
+  // then waits for more. (A read that ends exactly at a line's end without asking once more
+  // gets EAGAIN on its next read; Emscripten asks for a whole stdio buffer, so only a request
+  // of exactly that many bytes could meet it.)
+  // A socket cannot be reopened through /proc (ENXIO): then fd 0 itself, waiting out EAGAIN.
+  const ownStdin = () => {
+    try {
+      return fs.openSync('/proc/self/fd/0', 'r');
+    } catch (e) {
+      return 0;
+    }
+  };
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const readBlocking = (fd, buf) => {
+    for (;;) {
+      try {
+        return fs.readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        if (e.code !== 'EAGAIN') throw e;
+        Atomics.wait(pause, 0, 0, 1);
+      }
+    }
+  };
+  const input = { fd: null, buf: Buffer.alloc(65536), len: 0, pos: 0, paused: false };
   const stdin = () => {
     if (input.pos === input.len) {
-      if (input.fd === null) input.fd = fs.openSync(fs.existsSync('/proc/self/fd/0') ? '/proc/self/fd/0' : '/dev/stdin', 'r');
-      input.len = fs.readSync(input.fd, input.buf, 0, input.buf.length, null);
+      if (!input.paused && input.len > 0 && input.buf[input.len - 1] === 10) {
+        input.paused = true;
+        return undefined;
+      }
+      input.paused = false;
+      if (input.fd === null) input.fd = ownStdin();
+      input.len = readBlocking(input.fd, input.buf);
       input.pos = 0;
       if (input.len === 0) return null;
     }
-    return input.buf[input.pos++];
+    const c = input.buf[input.pos++];
+    return c;
   };
   const run = await host.run(programs.map((p) => ({
     name: path.basename(p.module, '.js'), create: require(p.module), args: p.args, stdin, stdout, stderr,

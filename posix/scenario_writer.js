@@ -135,6 +135,16 @@
           if (ok) expect.ret = ans.ret;
           break;
         case 'close': step.fd = fd; break;
+        case 'setrlimit': step.resource = 'RLIMIT_NOFILE'; step.soft = req.a; break;
+        case 'open_temp':
+          if (req.a & SOCK_CLOEXEC) step.cloexec = true;
+          if (ok) step.as = this.bind(proc, p.index, ans.ret, 'file').label;
+          break;
+        case 'lseek':
+          step.fd = fd; step.offset = req.a; step.whence = ['SEEK_SET', 'SEEK_CUR', 'SEEK_END'][req.b];
+          if (ok) expect.ret = ans.ret;
+          break;
+        case 'fstat': return undefined;  // no state changes, and the format has no fstat
         case 'give': {
           const to = this.processes[req.a];
           step.fd = fd;

@@ -128,6 +128,8 @@ bool SimKernel::too_many_inflight(ProcId p) const {
   return true;
 }
 
+std::int64_t SimKernel::pid_of(ProcId p) { return kFirstPid + p; }
+
 WireCreds SimKernel::creds_of(int key) const {
   if (key == kEofCreds) return {};  // a zeroed scm_cookie: pid 0, uid 0, gid 0
   if (key < 0) return {0, cmsg::overflow_id, cmsg::overflow_id};  // sent without credentials

@@ -65,6 +65,13 @@ class SimKernel final : public Kernel {
   std::unique_ptr<SimKernel> copy() const;
 
   bool has_fd(ProcId p, int fd) { return file_at(p, fd) != nullptr; }
+  // The pid the model gives process p (what SCM_CREDENTIALS carries), for capi/'s getpid.
+  static std::int64_t pid_of(ProcId p);
+  // What kind of file fd refers to, for capi/'s fstat; nullptr when it is not open.
+  const FileKind* kind_of(ProcId p, int fd) {
+    const OpenFile* f = file_at(p, fd);
+    return f ? &f->kind : nullptr;
+  }
   // Whether one collector run would free something now (the fuzzer's generator then often
   // adds a collect step, since the next step's result may depend on the collector's timing).
   bool has_garbage() const { return !garbage().empty(); }

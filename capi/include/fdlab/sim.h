@@ -56,6 +56,10 @@ long fdlab_sim_accept4(fdlab_sim *sim, int proc, int fd, struct sockaddr *addr, 
                        int flags);
 long fdlab_sim_sendmsg(fdlab_sim *sim, int proc, int fd, const struct msghdr *msg, int flags);
 long fdlab_sim_recvmsg(fdlab_sim *sim, int proc, int fd, struct msghdr *msg, int flags);
+/* Not a syscall of its own: a fresh unlinked regular file opened O_RDWR (open(O_TMPFILE)), the
+ * model's stand-in for a program's files; flags may hold O_CLOEXEC. */
+long fdlab_sim_open_temp(fdlab_sim *sim, int proc, int flags);
+long fdlab_sim_lseek(fdlab_sim *sim, int proc, int fd, long offset, int whence);
 long fdlab_sim_read(fdlab_sim *sim, int proc, int fd, void *buf, size_t len);
 long fdlab_sim_write(fdlab_sim *sim, int proc, int fd, const void *buf, size_t len);
 long fdlab_sim_close(fdlab_sim *sim, int proc, int fd);
@@ -93,6 +97,16 @@ int fdlab_sim_is_open(fdlab_sim *sim, int proc, int fd);
  * same for every fd that refers to it in any process; -EBADF when fd is not open. How a
  * caller names what a received fd is. */
 long fdlab_sim_fd_object(fdlab_sim *sim, int proc, int fd);
+
+/* setrlimit(RLIMIT_NOFILE) for proc: its soft limit (the hard one is kept). */
+long fdlab_sim_setrlimit_nofile(fdlab_sim *sim, int proc, long soft);
+
+/* The pid the model gives proc: what SCM_CREDENTIALS from it carries, what getpid() answers. */
+long fdlab_sim_getpid(fdlab_sim *sim, int proc);
+
+/* fstat's type bits for fd (Linux's S_IFSOCK, S_IFIFO, S_IFREG, S_IFDIR, S_IFCHR), or -EBADF.
+ * With fdlab_sim_fd_object as its inode, what a caller needs to tell objects apart. */
+long fdlab_sim_fd_type(fdlab_sim *sim, int proc, int fd);
 
 /* The whole state as JSON (the visualizer's snapshot), NUL-terminated; free it with
  * fdlab_sim_string_free. NULL when out of memory. */
