@@ -1,0 +1,146 @@
+#include "cli/capture_run.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+#include "capture/capture_shared.h"
+#include "cli/scratch_dir.h"
+
+namespace fdlab {
+namespace {
+
+[[noreturn]] void fail(const std::string& what) {
+  throw std::runtime_error("capture: " + what + ": " + std::strerror(errno));
+}
+
+// The mapping's size: the header, then the log, page-aligned.
+std::size_t header_bytes() {
+  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return (sizeof(fdlab_capture_header) + page - 1) / page * page;
+}
+
+fdlab_capture_header* make_shared(const std::string& path, std::size_t log_bytes) {
+  const std::size_t size = header_bytes() + log_bytes;
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) fail("cannot create " + path);
+  // Sparse: pages are used as the log grows.
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) fail("cannot size " + path);
+  void* m = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (m == MAP_FAILED) fail("cannot map " + path);
+  auto* h = static_cast<fdlab_capture_header*>(m);
+  h->size = size;
+  h->log_offset = header_bytes();
+  pthread_mutexattr_t attr;
+  pthread_mutexattr_init(&attr);
+  pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+  pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+  pthread_mutex_init(&h->lock, &attr);
+  pthread_mutexattr_destroy(&attr);
+  // Written last: a process that maps the file before this sees no capture.
+  __atomic_store_n(&h->magic, FDLAB_CAPTURE_MAGIC, __ATOMIC_RELEASE);
+  return h;
+}
+
+std::string describe_status(int status, int& code) {
+  if (WIFEXITED(status)) {
+    code = WEXITSTATUS(status);
+    return "exited with status " + std::to_string(code);
+  }
+  if (WIFSIGNALED(status)) {
+    code = 128 + WTERMSIG(status);
+    return std::string("killed by signal ") + std::to_string(WTERMSIG(status)) + " (" +
+           strsignal(WTERMSIG(status)) + ")";
+  }
+  code = 255;
+  return "ended";
+}
+
+}  // namespace
+
+CapturedRun run_captured(const std::vector<std::string>& argv, const std::string& library,
+                         std::size_t log_bytes) {
+  if (argv.empty()) throw std::runtime_error("capture: no program to run");
+  ScratchDir dir("fdlab-capture");
+  const std::string path = dir.path() + "/shared";
+  fdlab_capture_header* h = make_shared(path, log_bytes);
+
+  // Orphans of the program (a daemonized child, a grandchild whose parent went first) are
+  // reparented to fdlab, so that every process can be waited for.
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) fail("PR_SET_CHILD_SUBREAPER");
+
+  std::string preload = library;
+  if (const char* old = std::getenv("LD_PRELOAD"); old && *old) preload += std::string(":") + old;
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+
+  const pid_t child = ::fork();
+  if (child < 0) fail("fork");
+  if (child == 0) {
+    ::setenv("LD_PRELOAD", preload.c_str(), 1);
+    ::setenv(FDLAB_CAPTURE_ENV, path.c_str(), 1);
+    ::signal(SIGPIPE, SIG_DFL);
+    ::execvp(args[0], args.data());
+    std::fprintf(stderr, "fdlab capture: %s: %s\n", args[0], std::strerror(errno));
+    ::_exit(127);
+  }
+
+  CapturedRun run;
+  for (;;) {
+    int status = 0;
+    const pid_t p = ::waitpid(-1, &status, 0);
+    if (p < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ECHILD) break;  // every process of the program is gone
+      fail("waitpid");
+    }
+    if (p == child) run.how_it_ended = describe_status(status, run.exit_status);
+  }
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+
+  const std::size_t used = __atomic_load_n(&h->log_used, __ATOMIC_ACQUIRE);
+  run.log.assign(reinterpret_cast<const char*>(h) + h->log_offset, used);
+  run.overflowed = h->overflowed != 0;
+  ::munmap(h, h->size);
+  return run;
+}
+
+std::string find_capture_library() {
+  namespace fs = std::filesystem;
+  if (const char* env = std::getenv("FDLAB_CAPTURE_LIBRARY"); env && *env) {
+    if (fs::exists(env)) return fs::absolute(env).string();
+    throw std::runtime_error(std::string("capture: FDLAB_CAPTURE_LIBRARY names ") + env +
+                             ", which does not exist");
+  }
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) throw std::runtime_error("capture: cannot find fdlab's own path: " + ec.message());
+  const fs::path bin = exe.parent_path();
+  const char* name = "libfdlab_capture.so";
+  // The build tree (build/default/cli/fdlab, build/default/capture/), then the install
+  // (PREFIX/bin/fdlab, PREFIX/LIBDIR/fdlab/).
+  for (const fs::path& candidate :
+       {bin.parent_path() / "capture" / name,
+        bin.parent_path() / FDLAB_INSTALL_LIBDIR / "fdlab" / name, bin / name}) {
+    if (fs::exists(candidate, ec)) return candidate.string();
+  }
+  throw std::runtime_error("capture: " + std::string(name) + " is neither in " +
+                           (bin.parent_path() / "capture").string() + " nor in " +
+                           (bin.parent_path() / FDLAB_INSTALL_LIBDIR / "fdlab").string() +
+                           " (set FDLAB_CAPTURE_LIBRARY)");
+}
+
+}  // namespace fdlab
