@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,9 @@
 
 static struct fdlab_capture_header *shared;
 static __thread int lock_depth;
+/* Signals wait while the lock is held: a handler that writes to a tracked pipe (the self-pipe
+ * trick) would otherwise write its record in the middle of the one being written. */
+static __thread sigset_t saved_mask;
 
 static void map_shared(void) {
   const char *path = getenv(FDLAB_CAPTURE_ENV);
@@ -55,6 +59,9 @@ struct fdlab_capture_header *capture_shared(void) {
 
 void capture_lock(void) {
   if (lock_depth++ > 0) return;
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &saved_mask);
   int r = pthread_mutex_lock(&shared->lock);
   /* A process died holding it: its record was never committed, the log is whole. */
   if (r == EOWNERDEAD) pthread_mutex_consistent(&shared->lock);
@@ -63,9 +70,13 @@ void capture_lock(void) {
 void capture_unlock(void) {
   if (--lock_depth > 0) return;
   pthread_mutex_unlock(&shared->lock);
+  pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
 }
 
-void capture_forget_lock(void) { lock_depth = 0; }
+void capture_forget_lock(void) {
+  lock_depth = 0;
+  pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
+}
 
 /* ---- records ---- */
 

@@ -22,7 +22,7 @@ namespace fdlab {
 namespace {
 
 [[noreturn]] void fail(const std::string& what) {
-  throw std::runtime_error("capture: " + what + ": " + std::strerror(errno));
+  throw std::runtime_error(what + ": " + std::strerror(errno));
 }
 
 // The mapping's size: the header, then the log, page-aligned.
@@ -72,7 +72,7 @@ std::string describe_status(int status, int& code) {
 
 CapturedRun run_captured(const std::vector<std::string>& argv, const std::string& library,
                          std::size_t log_bytes) {
-  if (argv.empty()) throw std::runtime_error("capture: no program to run");
+  if (argv.empty()) throw std::runtime_error("no program to run");
   ScratchDir dir("fdlab-capture");
   const std::string path = dir.path() + "/shared";
   fdlab_capture_header* h = make_shared(path, log_bytes);
@@ -87,16 +87,28 @@ CapturedRun run_captured(const std::vector<std::string>& argv, const std::string
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
 
+  // The child reports a failed exec through a close-on-exec pipe: EOF means it ran.
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) fail("pipe2");
   const pid_t child = ::fork();
   if (child < 0) fail("fork");
   if (child == 0) {
+    ::close(report[0]);
     ::setenv("LD_PRELOAD", preload.c_str(), 1);
     ::setenv(FDLAB_CAPTURE_ENV, path.c_str(), 1);
     ::signal(SIGPIPE, SIG_DFL);
     ::execvp(args[0], args.data());
-    std::fprintf(stderr, "fdlab capture: %s: %s\n", args[0], std::strerror(errno));
+    const int e = errno;
+    if (::write(report[1], &e, sizeof e) != sizeof e) ::_exit(126);
     ::_exit(127);
   }
+  ::close(report[1]);
+  int exec_errno = 0;
+  ssize_t got;
+  do {
+    got = ::read(report[0], &exec_errno, sizeof exec_errno);
+  } while (got < 0 && errno == EINTR);
+  ::close(report[0]);
 
   CapturedRun run;
   for (;;) {
@@ -110,6 +122,11 @@ CapturedRun run_captured(const std::vector<std::string>& argv, const std::string
     if (p == child) run.how_it_ended = describe_status(status, run.exit_status);
   }
   ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+  if (got == static_cast<ssize_t>(sizeof exec_errno)) {
+    ::munmap(h, h->size);
+    errno = exec_errno;
+    fail("cannot run " + argv[0]);
+  }
 
   const std::size_t used = __atomic_load_n(&h->log_used, __ATOMIC_ACQUIRE);
   run.log.assign(reinterpret_cast<const char*>(h) + h->log_offset, used);
@@ -122,12 +139,12 @@ std::string find_capture_library() {
   namespace fs = std::filesystem;
   if (const char* env = std::getenv("FDLAB_CAPTURE_LIBRARY"); env && *env) {
     if (fs::exists(env)) return fs::absolute(env).string();
-    throw std::runtime_error(std::string("capture: FDLAB_CAPTURE_LIBRARY names ") + env +
+    throw std::runtime_error(std::string("FDLAB_CAPTURE_LIBRARY names ") + env +
                              ", which does not exist");
   }
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) throw std::runtime_error("capture: cannot find fdlab's own path: " + ec.message());
+  if (ec) throw std::runtime_error("cannot find fdlab's own path: " + ec.message());
   const fs::path bin = exe.parent_path();
   const char* name = "libfdlab_capture.so";
   // The build tree (build/default/cli/fdlab, build/default/capture/), then the install
@@ -137,7 +154,7 @@ std::string find_capture_library() {
         bin.parent_path() / FDLAB_INSTALL_LIBDIR / "fdlab" / name, bin / name}) {
     if (fs::exists(candidate, ec)) return candidate.string();
   }
-  throw std::runtime_error("capture: " + std::string(name) + " is neither in " +
+  throw std::runtime_error(std::string(name) + " is neither in " +
                            (bin.parent_path() / "capture").string() + " nor in " +
                            (bin.parent_path() / FDLAB_INSTALL_LIBDIR / "fdlab").string() +
                            " (set FDLAB_CAPTURE_LIBRARY)");
