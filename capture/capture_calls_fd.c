@@ -45,23 +45,14 @@ int pipe2(int p[2], int flags) { return pipe_common(p, flags, 1); }
 
 int close(int fd) {
   capture_resolve_real();
-  if (!capturing() || !capture_maybe_tracked(fd)) return real.close(fd);
-  capture_lock();
-  if (!capture_tracked_now(fd)) {
-    capture_unlock();
-    return real.close(fd);
-  }
+  if (!capture_call_begin(fd)) return real.close(fd);
   capture_untrack(fd);
   int ret = real.close(fd);
   int e = errno;
   struct rec r;
   rec_begin(&r, "close");
   rec_int(&r, "fd", fd);
-  rec_errno(&r, ret, e);
-  rec_end(&r);
-  capture_unlock();
-  errno = e;
-  return ret;
+  return capture_call_end(&r, ret, e);
 }
 
 /* dup, dup2, dup3, F_DUPFD, F_DUPFD_CLOEXEC: one record, "how" says which; `target` is dup2's
@@ -82,12 +73,7 @@ static void rec_dup(const char *how, int fd, int target, int flags, int ret, int
 
 int dup(int fd) {
   capture_resolve_real();
-  if (!capturing() || !capture_maybe_tracked(fd)) return real.dup(fd);
-  capture_lock();
-  if (!capture_tracked_now(fd)) {
-    capture_unlock();
-    return real.dup(fd);
-  }
+  if (!capture_call_begin(fd)) return real.dup(fd);
   int ret = real.dup(fd);
   int e = errno;
   if (ret >= 0) capture_track_if_known(ret);
@@ -130,12 +116,7 @@ int dup3(int old, int target, int flags) {
 
 static int fcntl_common(int fd, int cmd, long arg) {
   capture_resolve_real();
-  if (!capturing() || !capture_maybe_tracked(fd)) return real.fcntl(fd, cmd, arg);
-  capture_lock();
-  if (!capture_tracked_now(fd)) {
-    capture_unlock();
-    return real.fcntl(fd, cmd, arg);
-  }
+  if (!capture_call_begin(fd)) return real.fcntl(fd, cmd, arg);
   int ret = real.fcntl(fd, cmd, arg);
   int e = errno;
   if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
@@ -180,25 +161,16 @@ int ioctl(int fd, unsigned long req, ...) {
   void *arg = va_arg(ap, void *);
   va_end(ap);
   capture_resolve_real();
-  if (!capturing() || !capture_maybe_tracked(fd)) return real.ioctl(fd, req, arg);
-  capture_lock();
-  if (!capture_tracked_now(fd)) {
-    capture_unlock();
-    return real.ioctl(fd, req, arg);
-  }
+  if (!capture_call_begin(fd)) return real.ioctl(fd, req, arg);
   int ret = real.ioctl(fd, req, arg);
   int e = errno;
   struct rec r;
   rec_begin(&r, "ioctl");
   rec_int(&r, "fd", fd);
   rec_int(&r, "req", (long long)req);
-  rec_errno(&r, ret, e);
   rec_int(&r, "status_flags", capture_status_flags(fd));
   rec_bool(&r, "cloexec", capture_fd_cloexec(fd));
-  rec_end(&r);
-  capture_unlock();
-  errno = e;
-  return ret;
+  return capture_call_end(&r, ret, e);
 }
 
 int close_range(unsigned first, unsigned last, int flags) {
@@ -261,11 +233,7 @@ static int unlink_common(int dirfd, const char *path, int flags) {
   rec_begin(&r, "unlink");
   rec_hex(&r, "path_hex", path, strlen(path) > 4000 ? 4000 : strlen(path));
   rec_hex(&r, "abs_hex", abs, alen + plen);
-  rec_errno(&r, ret, e);
-  rec_end(&r);
-  capture_unlock();
-  errno = e;
-  return ret;
+  return capture_call_end(&r, ret, e);
 }
 
 int unlink(const char *path) {

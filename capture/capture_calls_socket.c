@@ -103,77 +103,54 @@ int socketpair(int domain, int type, int protocol, int sv[2]) {
 }
 
 /* bind, listen, shutdown and the name calls: one attempt under the lock, recorded. */
-static int simple_begin(int fd) {
-  if (!capturing() || !capture_maybe_tracked(fd)) return 0;
-  capture_lock();
-  if (capture_tracked_now(fd)) return 1;
-  capture_unlock();
-  return 0;
-}
 
 int bind(int fd, const struct sockaddr *addr, socklen_t len) {
   capture_resolve_real();
-  if (!simple_begin(fd)) return real.bind(fd, addr, len);
+  if (!capture_call_begin(fd)) return real.bind(fd, addr, len);
   int ret = real.bind(fd, addr, len);
   int e = errno;
   struct rec r;
   rec_begin(&r, "bind");
   rec_int(&r, "fd", fd);
   rec_addr(&r, "addr", addr, len);
-  rec_errno(&r, ret, e);
-  rec_end(&r);
-  capture_unlock();
-  errno = e;
-  return ret;
+  return capture_call_end(&r, ret, e);
 }
 
 int listen(int fd, int backlog) {
   capture_resolve_real();
-  if (!simple_begin(fd)) return real.listen(fd, backlog);
+  if (!capture_call_begin(fd)) return real.listen(fd, backlog);
   int ret = real.listen(fd, backlog);
   int e = errno;
   struct rec r;
   rec_begin(&r, "listen");
   rec_int(&r, "fd", fd);
   rec_int(&r, "backlog", backlog);
-  rec_errno(&r, ret, e);
-  rec_end(&r);
-  capture_unlock();
-  errno = e;
-  return ret;
+  return capture_call_end(&r, ret, e);
 }
 
 int shutdown(int fd, int how) {
   capture_resolve_real();
-  if (!simple_begin(fd)) return real.shutdown(fd, how);
+  if (!capture_call_begin(fd)) return real.shutdown(fd, how);
   int ret = real.shutdown(fd, how);
   int e = errno;
   struct rec r;
   rec_begin(&r, "shutdown");
   rec_int(&r, "fd", fd);
   rec_int(&r, "how", how);
-  rec_errno(&r, ret, e);
-  rec_end(&r);
-  capture_unlock();
-  errno = e;
-  return ret;
+  return capture_call_end(&r, ret, e);
 }
 
 static int name_call(const char *call, int peer, int fd, struct sockaddr *addr, socklen_t *len) {
   int (*f)(int, struct sockaddr *, socklen_t *) = peer ? real.getpeername : real.getsockname;
-  if (!simple_begin(fd)) return f(fd, addr, len);
+  if (!capture_call_begin(fd)) return f(fd, addr, len);
   socklen_t given = len ? *len : 0;
   int ret = f(fd, addr, len);
   int e = errno;
   struct rec r;
   rec_begin(&r, call);
   rec_int(&r, "fd", fd);
-  rec_errno(&r, ret, e);
   if (ret == 0) rec_addr(&r, "addr", addr, *len < given ? *len : given);
-  rec_end(&r);
-  capture_unlock();
-  errno = e;
-  return ret;
+  return capture_call_end(&r, ret, e);
 }
 
 int getsockname(int fd, struct sockaddr *addr, socklen_t *len) {
@@ -188,7 +165,7 @@ int getpeername(int fd, struct sockaddr *addr, socklen_t *len) {
 
 int setsockopt(int fd, int level, int opt, const void *value, socklen_t len) {
   capture_resolve_real();
-  if (!simple_begin(fd)) return real.setsockopt(fd, level, opt, value, len);
+  if (!capture_call_begin(fd)) return real.setsockopt(fd, level, opt, value, len);
   int ret = real.setsockopt(fd, level, opt, value, len);
   int e = errno;
   struct rec r;
@@ -202,16 +179,12 @@ int setsockopt(int fd, int level, int opt, const void *value, socklen_t len) {
     memcpy(&v, value, sizeof v);
     rec_int(&r, "value", v);
   }
-  rec_errno(&r, ret, e);
-  rec_end(&r);
-  capture_unlock();
-  errno = e;
-  return ret;
+  return capture_call_end(&r, ret, e);
 }
 
 int getsockopt(int fd, int level, int opt, void *value, socklen_t *len) {
   capture_resolve_real();
-  if (!simple_begin(fd)) return real.getsockopt(fd, level, opt, value, len);
+  if (!capture_call_begin(fd)) return real.getsockopt(fd, level, opt, value, len);
   socklen_t given = len ? *len : 0;
   int ret = real.getsockopt(fd, level, opt, value, len);
   int e = errno;
@@ -221,7 +194,6 @@ int getsockopt(int fd, int level, int opt, void *value, socklen_t *len) {
   rec_int(&r, "level", level);
   rec_int(&r, "opt", opt);
   rec_int(&r, "optlen", given);
-  rec_errno(&r, ret, e);
   if (ret == 0 && value && len) {
     socklen_t got = *len < given ? *len : given;
     rec_hex(&r, "value_hex", value, got);
@@ -232,10 +204,7 @@ int getsockopt(int fd, int level, int opt, void *value, socklen_t *len) {
       rec_key_of(&r, "key", pidfd);
     }
   }
-  rec_end(&r);
-  capture_unlock();
-  errno = e;
-  return ret;
+  return capture_call_end(&r, ret, e);
 }
 
 static int do_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags, int four) {

@@ -287,3 +287,19 @@ int capture_is_socket(int fd) {
   struct stat st;
   return syscall(SYS_fstat, fd, &st) == 0 && S_ISSOCK(st.st_mode);
 }
+
+int capture_call_begin(int fd) {
+  if (!capturing() || !capture_maybe_tracked(fd)) return 0;
+  capture_lock();
+  if (capture_tracked_now(fd)) return 1;
+  capture_unlock();
+  return 0;
+}
+
+int capture_call_end(struct rec *r, int ret, int err) {
+  rec_errno(r, ret, err);
+  rec_end(r);
+  capture_unlock();
+  errno = err;
+  return ret;
+}

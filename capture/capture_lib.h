@@ -124,6 +124,11 @@ void rec_key_of(struct rec *r, const char *key, int fd); /* "dev:ino:accmode", o
 void capture_scan_fds(void);
 
 /* ---- helpers shared by the calls ---- */
+/* A call on fd that does not block: takes the lock and returns 1 when fd is tracked (the call
+ * is then made and recorded, and capture_call_end lets go), 0 when it is not (pass it on). */
+int capture_call_begin(int fd);
+/* Records ret (and errno), commits the record, lets go of the lock; returns ret with errno. */
+int capture_call_end(struct rec *r, int ret, int err);
 /* The status flags of fd (F_GETFL), -1 on error. */
 int capture_status_flags(int fd);
 /* Sets or clears O_NONBLOCK for one attempt; returns the flags to restore, or -1. */

@@ -37,14 +37,14 @@ std::string program_name(const std::string& path) {
 }
 
 // The scenario as the bundled ones are laid out: a line per top-level field, one per step.
-std::string layout(const nlohmann::json& sc) {
+std::string layout(const nlohmann::ordered_json& sc) {
   std::ostringstream out;
   out << "{";
   bool first = true;
   for (const char* key :
        {"fdlab", "id", "level", "title", "description", "tags", "provenance", "processes"}) {
     if (!sc.contains(key)) continue;
-    out << (first ? "" : ",\n ") << nlohmann::json(key).dump() << ": " << sc[key].dump();
+    out << (first ? "" : ",\n ") << nlohmann::ordered_json(key).dump() << ": " << sc[key].dump();
     first = false;
   }
   out << ",\n \"steps\": [";

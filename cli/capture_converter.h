@@ -20,7 +20,8 @@
 
 namespace fdlab::capture {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;  // steps keep the order they are written in: proc, op,
+                                      // arguments, expect
 
 // One open fd of a scenario process.
 struct FdEntry {
@@ -62,6 +63,9 @@ class Converter {
   void on_socket(const json& r);
   void on_pair(const json& r, bool pipe);
   void on_accept(const json& r);
+  // A step making one new socket at the program's number r["ret"] (socket, accept), named
+  // base + N, with flags' SOCK_NONBLOCK and SOCK_CLOEXEC; or its failure.
+  void new_fd_step(Proc& p, json step, const json& r, int flags, const char* base);
   void on_close(const json& r);
   void on_dup(const json& r);
   void on_fcntl(const json& r);
@@ -77,7 +81,7 @@ class Converter {
   Proc& new_proc(long pid, const std::string& hint);
   std::string unique_name(const std::string& hint);
 
-  json& emit(Proc& p, json step, const std::string& comment = "");
+  json& emit(Proc& p, const json& step, const std::string& comment = "");
   void note(bool error, const std::string& text, int step);
   void note_last(bool error, const std::string& text);  // about the last step written
   std::string new_object(const std::string& base);

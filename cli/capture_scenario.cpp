@@ -109,7 +109,7 @@ int Proc::lowest_free() const {
 
 // ---- writing ----
 
-json& Converter::emit(Proc& p, json step, const std::string& comment) {
+json& Converter::emit(Proc& p, const json& step, const std::string& comment) {
   json s{{"proc", p.name}};
   s.update(step);
   if (!comment.empty()) s["comment"] = comment;
@@ -327,8 +327,15 @@ void Converter::on_socket(const json& r) {
     }
   }
   json step{{"op", "socket"}, {"type", name}};
-  if (type & SOCK_NONBLOCK) step["nonblock"] = true;
-  if (type & SOCK_CLOEXEC) step["cloexec"] = true;
+  new_fd_step(p, step, r, type, "sock");
+  if (base == SOCK_RAW && ret >= 0)
+    note_last(false, "SOCK_RAW is SOCK_DGRAM on AF_UNIX: written as dgram");
+}
+
+void Converter::new_fd_step(Proc& p, json step, const json& r, int flags, const char* base) {
+  if (flags & SOCK_NONBLOCK) step["nonblock"] = true;
+  if (flags & SOCK_CLOEXEC) step["cloexec"] = true;
+  const long ret = r["ret"].get<long>();
   if (ret < 0) {
     step["expect"] = result(r);
     emit(p, step);
@@ -336,13 +343,12 @@ void Converter::on_socket(const json& r) {
   }
   const int fd = static_cast<int>(ret);
   arrange(p, {fd});
-  const std::string obj = new_object("sock");
+  const std::string obj = new_object(base);
   key_objects_[r["key"].get<std::string>()] = obj;
   step["as"] = {fd_label(obj)};
   step["expect"] = {{"ret", fd}};
   emit(p, step);
-  if (base == SOCK_RAW) note_last(false, "SOCK_RAW is SOCK_DGRAM on AF_UNIX: written as dgram");
-  p.fds[fd] = FdEntry{FdEntry::Kind::object, obj, obj, true, (type & SOCK_CLOEXEC) != 0};
+  p.fds[fd] = FdEntry{FdEntry::Kind::object, obj, obj, true, (flags & SOCK_CLOEXEC) != 0};
 }
 
 // socketpair and pipe: two new objects.
@@ -407,25 +413,9 @@ void Converter::on_pair(const json& r, bool pipe) {
 
 void Converter::on_accept(const json& r) {
   Proc& p = proc_of(r["pid"].get<long>());
-  const int flags = r["flags"].get<int>();
   json step{{"op", r["accept4"].get<bool>() ? "accept4" : "accept"},
             {"sock", fd_ref(p, r["fd"].get<int>())}};
-  if (flags & SOCK_NONBLOCK) step["nonblock"] = true;
-  if (flags & SOCK_CLOEXEC) step["cloexec"] = true;
-  const long ret = r["ret"].get<long>();
-  if (ret < 0) {
-    step["expect"] = result(r);
-    emit(p, step);
-    return;
-  }
-  const int fd = static_cast<int>(ret);
-  arrange(p, {fd});
-  const std::string obj = new_object("conn");
-  key_objects_[r["key"].get<std::string>()] = obj;
-  step["as"] = {fd_label(obj)};
-  step["expect"] = {{"ret", fd}};
-  emit(p, step);
-  p.fds[fd] = FdEntry{FdEntry::Kind::object, obj, obj, true, (flags & SOCK_CLOEXEC) != 0};
+  new_fd_step(p, step, r, r["flags"].get<int>(), "conn");
 }
 
 void Converter::on_close(const json& r) {
@@ -459,6 +449,8 @@ void Converter::on_dup(const json& r) {
   }
   const int n = static_cast<int>(ret);
   const json from = fd_ref(p, fd);
+  if (onto && p.fds.count(n))
+    close_entry(p, n, how + " closes what was at fd " + std::to_string(n));
   const auto fillers = arrange(p, {n}, onto ? n : how == "dup" ? 0 : target);
   const auto src = p.fds.find(fd);
   const std::string object = src != p.fds.end() ? src->second.object : "";

@@ -25,7 +25,7 @@ struct CaptureInfo {
 };
 
 struct CaptureConversion {
-  nlohmann::json scenario;
+  nlohmann::ordered_json scenario;  // fields in the order the bundled scenarios use
   std::vector<CaptureNote> notes;
   bool exact() const {
     for (const auto& n : notes)

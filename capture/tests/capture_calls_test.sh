@@ -17,7 +17,10 @@ node -e '
 const sc = JSON.parse(require("fs").readFileSync(process.argv[1]));
 let failures = 0;
 const check = (name, ok) => { console.log((ok ? "ok   " : "FAIL ") + name); if (!ok) failures++; };
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+// Equal as JSON values, whatever the order of object keys.
+const canon = v => Array.isArray(v) ? v.map(canon) : v && typeof v === "object"
+  ? Object.fromEntries(Object.keys(v).sort().map(k => [k, canon(v[k])])) : v;
+const same = (a, b) => JSON.stringify(canon(a)) === JSON.stringify(canon(b));
 const steps = sc.steps, parent = steps.filter(s => s.proc === "many_calls"), child = steps.filter(s => s.proc === "many_calls.2");
 check("parent and child (got " + JSON.stringify(sc.processes) + ")", same(sc.processes, ["many_calls", "many_calls.2"]));
 const pipe = steps.find(s => s.op === "pipe");

@@ -18,7 +18,10 @@ node -e '
 const sc = JSON.parse(require("fs").readFileSync(process.argv[1]));
 let failures = 0;
 const check = (name, ok) => { console.log((ok ? "ok   " : "FAIL ") + name); if (!ok) failures++; };
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+// Equal as JSON values, whatever the order of object keys.
+const canon = v => Array.isArray(v) ? v.map(canon) : v && typeof v === "object"
+  ? Object.fromEntries(Object.keys(v).sort().map(k => [k, canon(v[k])])) : v;
+const same = (a, b) => JSON.stringify(canon(a)) === JSON.stringify(canon(b));
 check("parent and child are the two processes (got " + JSON.stringify(sc.processes) + ")",
       same(sc.processes, ["fork_pass", "fork_pass.2"]));
 // fds the program holds that the model does not follow (its own /dev/null, and whatever the
