@@ -270,7 +270,7 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len) {
      * nonblocking, unix_stream_connect); nothing to poll for: wait a little and try again. */
     if (ret < 0 && e == EAGAIN && !prog_nonblock) {
       capture_unlock();
-      capture_wait(-1, 0, attempt + 3);
+      capture_wait(-1, 0, attempt);
       continue;
     }
     struct rec r;

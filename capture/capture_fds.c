@@ -195,16 +195,22 @@ void capture_nonblock_end(int fd, int saved) {
 }
 
 void capture_wait(int fd, short events, int attempt) {
-  /* poll may say ready while the call still cannot go on (a full dgram peer, a backlog): after
-   * a few tries, a millisecond between them instead of spinning. */
-  if (attempt > 2) {
-    struct timespec ts = {0, 1000000};
-    nanosleep(&ts, NULL);
+  /* poll may say ready while the call still cannot go on (a full dgram peer, a peek offset past
+   * the data): after two such answers in a row, a millisecond between tries instead of a spin.
+   * A connect into a full backlog (fd -1) has nothing to poll: a millisecond each time. */
+  static __thread int ready_but_blocked;
+  struct timespec ms = {0, 1000000};
+  if (fd < 0) {
+    nanosleep(&ms, NULL);
+    return;
   }
-  if (fd >= 0) {
-    struct pollfd p = {fd, events, 0};
-    real.poll(&p, 1, 100);
-  }
+  if (attempt == 0) ready_but_blocked = 0;
+  if (ready_but_blocked > 2) nanosleep(&ms, NULL);
+  struct pollfd p = {fd, events, 0};
+  if (real.poll(&p, 1, 1000) > 0)
+    ++ready_but_blocked;
+  else
+    ready_but_blocked = 0;
 }
 
 static __thread int sigpipe_taken;

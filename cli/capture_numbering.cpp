@@ -252,6 +252,13 @@ void Converter::on_exit(const json& r) {
   Proc* p = live_proc(r["pid"].get<long>());
   if (!p) return;
   const std::string how = r["how"].get<std::string>();
+  if (r.value("reaped", false))
+    note(false,
+         p->name + " (pid " + std::to_string(p->pid) + ") was killed by " + how +
+             ": its fds are closed where fdlab reaped it, which may be later than the "
+             "kernel closed them (a step of another process that saw them closed would "
+             "then fail its replay)",
+         static_cast<int>(steps_.size()));
   end_process(*p, how == "SIGPIPE" ? "killed by the SIGPIPE of its last step" : how);
 }
 

@@ -54,6 +54,24 @@ fdlab_capture_header* make_shared(const std::string& path, std::size_t log_bytes
   return h;
 }
 
+// A process of the program that a signal ended (other than the SIGPIPE the library saw) has
+// its fds closed by the kernel: recorded here, when fdlab reaps it, under the same lock, so
+// that the scenario closes them there rather than at its end.
+void record_death(fdlab_capture_header* h, pid_t pid, int sig) {
+  if (pthread_mutex_lock(&h->lock) == EOWNERDEAD) pthread_mutex_consistent(&h->lock);
+  const std::string line = "{\"seq\":" + std::to_string(h->seq) +
+                           ",\"pid\":" + std::to_string(pid) +
+                           ",\"call\":\"exit\",\"how\":\"signal " + std::to_string(sig) +
+                           "\",\"reaped\":true,\"fds\":[]}\n";
+  char* log = reinterpret_cast<char*>(h) + h->log_offset;
+  if (h->log_offset + h->log_used + line.size() <= h->size && !h->overflowed) {
+    std::memcpy(log + h->log_used, line.data(), line.size());
+    h->seq++;
+    __atomic_store_n(&h->log_used, h->log_used + line.size(), __ATOMIC_RELEASE);
+  }
+  pthread_mutex_unlock(&h->lock);
+}
+
 std::string describe_status(int status, int& code) {
   if (WIFEXITED(status)) {
     code = WEXITSTATUS(status);
@@ -103,6 +121,13 @@ CapturedRun run_captured(const std::vector<std::string>& argv, const std::string
     ::_exit(127);
   }
   ::close(report[1]);
+  // ^C stops the program (the terminal signals its whole process group), not fdlab: what was
+  // captured until then is still written.
+  struct sigaction ignore {
+  }, old_int{}, old_quit{};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGINT, &ignore, &old_int);
+  ::sigaction(SIGQUIT, &ignore, &old_quit);
   int exec_errno = 0;
   ssize_t got;
   do {
@@ -119,9 +144,12 @@ CapturedRun run_captured(const std::vector<std::string>& argv, const std::string
       if (errno == ECHILD) break;  // every process of the program is gone
       fail("waitpid");
     }
+    if (WIFSIGNALED(status)) record_death(h, p, WTERMSIG(status));
     if (p == child) run.how_it_ended = describe_status(status, run.exit_status);
   }
   ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGQUIT, &old_quit, nullptr);
   if (got == static_cast<ssize_t>(sizeof exec_errno)) {
     ::munmap(h, h->size);
     errno = exec_errno;
