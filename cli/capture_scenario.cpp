@@ -17,6 +17,7 @@
 #include "core/flag_names.h"
 #include "core/harness_error.h"
 #include "core/kernel.h"
+#include "core/trace.h"
 #include "native/host_errno.h"
 #include "native/host_flags.h"
 
@@ -686,10 +687,8 @@ void Converter::on_sockopt(const json& r, bool set) {
         expect["value"] = int_at(0) != 0;
         break;
       case SockOptName::Value::type:
-        if (const char* t = sock_type_name(static_cast<int>(int_at(0))))
-          expect["value"] = std::string("SOCK_") + (std::string(t) == "stream"  ? "STREAM"
-                                                    : std::string(t) == "dgram" ? "DGRAM"
-                                                                                : "SEQPACKET");
+        if (const auto t = native::sock_type_from_host(static_cast<int>(int_at(0))))
+          expect["value"] = fdlab::sock_type_name(*t);  // as traces say it: "SOCK_STREAM"
         break;
       case SockOptName::Value::creds: {
         const json pid = cred_pid(int_at(0));

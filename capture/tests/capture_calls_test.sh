@@ -56,6 +56,9 @@ check("the receive expects the sender\x27s credentials, symbolically, and its un
       creds.control_len === 64);
 check("getsockname reports the name", parent.some(s => s.op === "getsockname" && same(s.expect.name, {path: "many_calls.sock"})));
 check("getsockopt expects the doubled SO_SNDBUF", parent.some(s => s.op === "getsockopt" && s.opt === "SO_SNDBUF" && s.expect.value === 131072));
+check("getsockopt SO_TYPE and SO_PEERCRED expect the type\x27s name and the peer as a scenario process",
+      parent.some(s => s.op === "getsockopt" && s.opt === "SO_TYPE" && s.expect.value === "SOCK_SEQPACKET") &&
+      parent.some(s => s.op === "getsockopt" && s.opt === "SO_PEERCRED" && same(s.expect.value, {pid: "scenario", uid: "self", gid: "self"})));
 check("the thread\x27s receive is a step of its process", parent.some(s => s.op === "recvmsg" && s.expect.data === "thread"));
 check("the socket file is unlinked at the end, and the stale-file unlink at the start was nothing to capture",
       parent.filter(s => s.op === "unlink").length === 1);

@@ -9,7 +9,8 @@
  *   parent: poll with a timeout for that, read it; dup2 onto 20, F_DUPFD_CLOEXEC from 30,
  *           ioctl(FIONBIO), F_GETFL, close_range; a datagram socket bound by a relative path
  *           with SO_PASSCRED, a sendto it, a recvmsg with msg_name and room for credentials,
- *           getsockname, SO_SNDBUF; a thread receiving on a seqpacket pair
+ *           getsockname, SO_SNDBUF; SO_TYPE and SO_PEERCRED of a seqpacket pair, and a
+ *           thread receiving on it
  *
  * It also opens and closes a file the model does not follow, so that a later fd reuses its
  * number. Exit 0 when everything went as written. */
@@ -136,6 +137,12 @@ int main(int argc, char **argv) {
 
   int t[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, t) != 0) die("socketpair 2");
+  int type = 0;
+  struct ucred peer;
+  socklen_t tl = sizeof type, pl = sizeof peer;
+  if (getsockopt(t[0], SOL_SOCKET, SO_TYPE, &type, &tl) != 0 || type != SOCK_SEQPACKET)
+    die("SO_TYPE");
+  if (getsockopt(t[0], SOL_SOCKET, SO_PEERCRED, &peer, &pl) != 0) die("SO_PEERCRED");
   pthread_t th;
   pthread_create(&th, NULL, thread_reader, &t[1]);
   usleep(10000);
