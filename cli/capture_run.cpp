@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -65,7 +66,7 @@ void record_death(fdlab_capture_header* h, pid_t pid, int sig) {
                            "\",\"reaped\":true,\"fds\":[]}\n";
   char* log = reinterpret_cast<char*>(h) + h->log_offset;
   if (h->log_offset + h->log_used + line.size() <= h->size && !h->overflowed) {
-    std::memcpy(log + h->log_used, line.data(), line.size());
+    std::copy(line.begin(), line.end(), log + h->log_used);  // a log line, no NUL
     h->seq++;
     __atomic_store_n(&h->log_used, h->log_used + line.size(), __ATOMIC_RELEASE);
   }
