@@ -320,6 +320,14 @@ static ssize_t recv_tracked(const char *call, int fd, struct msghdr *msg, int fl
 
 static int tracked_call(int fd) { return capturing() && capture_maybe_tracked(fd); }
 
+/* A msghdr of iov alone: what read, write, send and recv move. */
+static struct msghdr iov_msg(const struct iovec *iov, size_t n) {
+  struct msghdr m = {0};
+  m.msg_iov = (struct iovec *)iov;
+  m.msg_iovlen = n;
+  return m;
+}
+
 ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
   capture_resolve_real();
   if (!tracked_call(fd) || msg->msg_iovlen > MAX_IOV) return real.sendmsg(fd, msg, flags);
@@ -330,9 +338,7 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sock
                socklen_t tolen) {
   capture_resolve_real();
   struct iovec v = {(void *)buf, len};
-  struct msghdr m = {0};
-  m.msg_iov = &v;
-  m.msg_iovlen = 1;
+  struct msghdr m = iov_msg(&v, 1);
   m.msg_name = (void *)to;
   m.msg_namelen = to ? tolen : 0;
   if (!tracked_call(fd)) return real.sendmsg(fd, &m, flags);
@@ -347,18 +353,14 @@ ssize_t write(int fd, const void *buf, size_t len) {
   capture_resolve_real();
   if (!tracked_call(fd)) return real.write(fd, buf, len);
   struct iovec v = {(void *)buf, len};
-  struct msghdr m = {0};
-  m.msg_iov = &v;
-  m.msg_iovlen = 1;
+  struct msghdr m = iov_msg(&v, 1);
   return send_tracked("write", fd, &m, 0, 1);
 }
 
 ssize_t writev(int fd, const struct iovec *iov, int n) {
   capture_resolve_real();
   if (!tracked_call(fd) || n < 0 || n > MAX_IOV) return real.writev(fd, iov, n);
-  struct msghdr m = {0};
-  m.msg_iov = (struct iovec *)iov;
-  m.msg_iovlen = (size_t)n;
+  struct msghdr m = iov_msg(iov, (size_t)n);
   return send_tracked("writev", fd, &m, 0, 1);
 }
 
@@ -372,9 +374,7 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from
                  socklen_t *fromlen) {
   capture_resolve_real();
   struct iovec v = {buf, len};
-  struct msghdr m = {0};
-  m.msg_iov = &v;
-  m.msg_iovlen = 1;
+  struct msghdr m = iov_msg(&v, 1);
   m.msg_name = from && fromlen ? from : NULL;
   m.msg_namelen = from && fromlen ? *fromlen : 0;
   ssize_t r =
@@ -393,18 +393,14 @@ ssize_t read(int fd, void *buf, size_t len) {
   capture_resolve_real();
   if (!tracked_call(fd)) return real.read(fd, buf, len);
   struct iovec v = {buf, len};
-  struct msghdr m = {0};
-  m.msg_iov = &v;
-  m.msg_iovlen = 1;
+  struct msghdr m = iov_msg(&v, 1);
   return recv_tracked("read", fd, &m, 0, 1);
 }
 
 ssize_t readv(int fd, const struct iovec *iov, int n) {
   capture_resolve_real();
   if (!tracked_call(fd) || n < 0 || n > MAX_IOV) return real.readv(fd, iov, n);
-  struct msghdr m = {0};
-  m.msg_iov = (struct iovec *)iov;
-  m.msg_iovlen = (size_t)n;
+  struct msghdr m = iov_msg(iov, (size_t)n);
   return recv_tracked("readv", fd, &m, 0, 1);
 }
 
