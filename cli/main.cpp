@@ -8,6 +8,7 @@
 
 #include "cli/backends.h"
 #include "cli/bench_command.h"
+#include "cli/capture_command.h"
 #include "cli/fuzz_command.h"
 #include "cli/merge_command.h"
 #include "cli/record_command.h"
@@ -178,6 +179,23 @@ int main(int argc, char** argv) {
                    "measure this fdlab's replay instead (an older build, for a before)")
       ->check(CLI::ExistingFile);
 
+  fdlab::CaptureOptions capture;
+  auto* capture_cmd = app.add_subcommand(
+      "capture",
+      "Run a program and write its calls on AF_UNIX sockets and pipes as a scenario "
+      "(docs/capture.md)");
+  capture_cmd->add_option("program", capture.program, "the program and its arguments, after --")
+      ->required();
+  capture_cmd->add_option("--output,-o", capture.output,
+                          "the scenario file (default: standard output)");
+  capture_cmd->add_option("--id", capture.id, "the scenario's id (default captured/PROGRAM)");
+  capture_cmd->add_flag("--replay", capture.replay,
+                        "replay the scenario on sim and native and print the table");
+  capture_cmd->add_option("--log", capture.log, "also keep the raw capture log (JSON lines) here");
+  capture_cmd->add_option("--log-mib", capture.log_mib, "room for the log, in MiB")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65536));
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (cmd->parsed()) return fdlab::run_replay(replay);
@@ -188,6 +206,7 @@ int main(int argc, char** argv) {
     if (diff_cmd->parsed()) return fdlab::run_diff_runs(diff_runs);
     if (report_cmd->parsed()) return fdlab::run_report(report);
     if (bench_cmd->parsed()) return fdlab::run_bench(bench);
+    if (capture_cmd->parsed()) return fdlab::run_capture(capture);
     if (fuzz_cmd->parsed()) {
       // --minutes alone: as many scenarios as fit.
       if (minutes->count() > 0 && fuzz_cmd->count("--count") == 0) fuzz.count = 1000000000000L;
