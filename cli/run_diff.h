@@ -3,8 +3,8 @@
 // by `fdlab capture`, a run on the model by posix/host.js), compared call by call within each
 // process. Processes are matched in order of appearance and by name; across processes the
 // order may differ (two schedules interleave calls differently) without it being a difference.
-// What is compared is what a program sees: each call's op and its answer (return value, errno,
-// bytes, how many fds, msg_flags, SIGPIPE, blocking); never labels, which the two writers
+// What is compared is what a program sees: each call's op and its answer (errno, blocking and
+// SIGPIPE always; return value, bytes, how many fds and msg_flags where both runs wrote them); never labels, which the two writers
 // choose, nor control-buffer sizes, which differ between cmsghdr layouts (docs/programs.md).
 #include <nlohmann/json.hpp>
 #include <string>

@@ -82,7 +82,11 @@ static int last_blocked;
  * so every fd above 2 is the model's (in whichever process it plays now). */
 static int all_model;
 
-static int is_model_fd(int fd) { return fd > 2 && (all_model || (fd < FDLAB_MAX_FD && owned[fd])); }
+/* A program playing processes is all the model's, its stdio included: its own stdin and stdout
+ * go through stdio (readv, writev), which nothing here wraps. */
+static int is_model_fd(int fd) {
+  return all_model ? fd >= 0 : fd > 2 && fd < FDLAB_MAX_FD && owned[fd];
+}
 static void own(int fd) {
   if (fd >= 0 && fd < FDLAB_MAX_FD) owned[fd] = 1;
 }

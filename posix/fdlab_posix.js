@@ -28,7 +28,8 @@ mergeInto(LibraryManager.library, {
       if (ans.sigpipe) HEAP32[w + 14] = 1;  // out[3] of write and sendmsg: SIGPIPE was raised
       // A number the model gave that Emscripten's own table also uses would be two files at
       // one fd: stop with that said instead.
-      for (const fd of ans.newFds || []) {
+      // (A program playing processes has given the model its stdio too: no such clash.)
+      for (const fd of Module['fdlabSolo'] ? [] : ans.newFds || []) {
         if (FS.streams[fd]) {
           throw new Error('fdlab_posix: fd ' + fd + ' is both a socket of the model and a file ' +
                           'Emscripten opened; open the program\'s files before its sockets');

@@ -189,6 +189,8 @@
         default:
           return this.skip(p, op, 'no scenario op');
       }
+      // Every return value the program saw, fd numbers included (fds are named by label in `as`).
+      if (ok && expect.ret === undefined && !['socketpair', 'pipe2'].includes(op)) expect.ret = ans.ret;
       if (ans.sigpipe) expect.sigpipe = true;
       if (ans.ret === -4096) expect.blocked = true;
       else if (!ok) expect.errno = this.kernel.errnoName(ans.ret);

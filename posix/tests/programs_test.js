@@ -61,6 +61,39 @@ process.exitCode = 1;
   });
   // Every process has exited: the kernel holds no fd of theirs.
   for (const p of run.state.processes || []) assert.deepStrictEqual((p.fds || []).filter((f) => f.fd > 2), [], JSON.stringify(p));
+  // The same C source run natively under `fdlab capture` and here on the model, the two runs
+  // compared call by call (issue 17's differential check of real programs).
+  if (fdlabCli && fs.existsSync(fdlabCli)) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fdpass-diff-'));
+    try {
+      for (const p of ['fdpass_server', 'fdpass_client'])
+        execFileSync('cc', ['-O2', '-o', path.join(dir, p), path.join(root, 'examples/fdpass', p + '.c')]);
+      const native = path.join(dir, 'native.json'), model = path.join(dir, 'model.json');
+      execFileSync(fdlabCli, ['capture', '-o', native, '--id', 'programs/fdpass-native', '--',
+        path.join(root, 'examples/fdpass/run-pair'), dir, path.join(dir, 's.sock'), REQUESTS], { stdio: 'ignore' });
+      fs.writeFileSync(model, JSON.stringify(run.scenario));
+      const same = execFileSync(fdlabCli, ['diff-runs', native, model], { encoding: 'utf8' });
+      assert.match(same, /^same: \d+ calls agree/, same);
+      // And a run that differs is shown at its first difference: the client with a control
+      // buffer big enough for every fd, against the model's run of the real client.
+      const roomy = JSON.parse(fs.readFileSync(native, 'utf8'));
+      const recv = roomy.steps.filter((st) => st.op === 'recvmsg' && st.expect && (st.expect.msg_flags || []).includes('MSG_CTRUNC'))[0];
+      assert.ok(recv, 'the native capture has no MSG_CTRUNC recvmsg');
+      recv.expect.msg_flags = [];
+      fs.writeFileSync(native, JSON.stringify(roomy));
+      let shown = '';
+      try {
+        execFileSync(fdlabCli, ['diff-runs', native, model], { encoding: 'utf8' });
+      } catch (e) {
+        assert.strictEqual(e.status, 1);
+        shown = e.stdout;
+      }
+      assert.match(shown, /^differ: .*call \d+ \(recvmsg\) answered differently/, shown);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
   // The run, written as a scenario, replays on the sim and on the real kernel alike.
   if (fdlabCli && fs.existsSync(fdlabCli)) {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fdpass-scenario-')), 'fdpass.json');
