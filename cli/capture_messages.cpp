@@ -26,8 +26,9 @@ T read_at(const std::string& bytes, std::size_t at) {
   return v;
 }
 
-constexpr std::size_t kCmsgHeader = 16;  // struct cmsghdr on 64-bit Linux
-std::size_t cmsg_align(std::size_t n) { return (n + 7) & ~std::size_t{7}; }
+// The capturing program's own layout: fdlab capture runs x86-64 programs (core/control_space.h).
+constexpr std::size_t kCmsgHeader = cmsg::lp64.header_size;
+constexpr std::size_t cmsg_align(std::size_t n) { return cmsg::lp64.align(n); }
 
 json cmsg_type_json(int level, int type) {
   if (level != SOL_SOCKET) return type;

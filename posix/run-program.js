@@ -36,7 +36,7 @@ if (!programs.length) usage();
   const host = new Host(await require(kernelPath)(), { id: opts.id || 'programs/' + path.basename(programs[0].module, '.js') });
   // Synchronous writes: a program that reads stdin blocks node's thread, and an async write
   // would never leave.
-  const stdout = (line) => { if (process.env.FDLAB_RUN_DEBUG) fs.appendFileSync(process.env.FDLAB_RUN_DEBUG, '< ' + line + '\n'); fs.writeSync(1, line + '\n'); };
+  const stdout = (line) => fs.writeSync(1, line + '\n');
   const stderr = (line) => fs.writeSync(2, line + '\n');
   // Standard input, blocking, through a description of its own (reopened by /proc: node may
   // have made fd 0's nonblocking). Emscripten asks for bytes one at a time until it has as many

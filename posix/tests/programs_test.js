@@ -4,7 +4,7 @@
 // model's run must show the trap (MSG_CTRUNC on the client's even requests) in its call log.
 'use strict';
 const assert = require('assert');
-const { execFileSync } = require('child_process');
+const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -115,8 +115,8 @@ process.exitCode = 1;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'traps-'));
     try {
       execFileSync('cc', ['-o', path.join(dir, 'traps'), path.join(root, 'posix/tests/traps.c')]);
-      const r = require('child_process').spawnSync(path.join(dir, 'traps'), [what], { encoding: 'utf8' });
-      return { exit: r.status === null ? 128 + require('os').constants.signals[r.signal] : r.status, stdout: r.stdout.trim() };
+      const r = spawnSync(path.join(dir, 'traps'), [what], { encoding: 'utf8' });
+      return { exit: r.status === null ? 128 + os.constants.signals[r.signal] : r.status, stdout: r.stdout.trim() };
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
